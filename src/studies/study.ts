@@ -1,0 +1,59 @@
+/**
+ * The contract between a scenario and the report. A study (one file per scenario `kind` in
+ * src/studies/) declares its parameters as a zod schema with a one-line meaning per field, runs the
+ * mathematics, and returns charts, a summary of headline numbers and the report's prose. It is the
+ * only place that knows both the mathematics and the report.
+ */
+import type { z } from 'zod';
+import type { ChartSpec } from '../report/chart-spec.ts';
+
+/** What a study receives besides its parameters. */
+export interface StudyContext {
+  /** The scenario's seed: every random draw derives from it. */
+  seed: number;
+  /** Chart ids the scenario asks for (undefined: all the study offers). */
+  charts?: readonly string[];
+  /** Report progress of a long run: `done` out of `total` units. Silent when not on a TTY. */
+  progress(done: number, total: number, label?: string): void;
+}
+
+/** A row of the theory-versus-measured table in report.md (separate from scenario `checks`). */
+export interface TheoryRow {
+  /** What is compared, in words a student can follow. */
+  quantity: string;
+  /** The theory's value or statement (number or text, e.g. "< 1e-6" or "(w, b) = (4, -2)"). */
+  theory: string | number;
+  measured: string | number;
+  /** Where the theory comes from (author year, or the closed form). */
+  source?: string;
+  /** Whether the measurement agrees, when the study can judge it. */
+  agrees?: boolean;
+}
+
+export interface StudyResult {
+  /** Headline numbers: JSON-serialisable, deterministic (no times, no dates). Checks address it by path. */
+  summary: Record<string, unknown>;
+  charts: ChartSpec[];
+  theory: TheoryRow[];
+  /** Markdown paragraphs placed after the table: what the charts show and why (no top heading). */
+  discussion: string;
+  /** Extra CSV files (name without extension -> table) beyond each chart's own data. */
+  tables?: Record<string, import('../report/chart-spec.ts').CsvTable>;
+}
+
+export interface Study<P = unknown> {
+  /** The scenario `kind` this study handles, e.g. 'doya-bifurcation'. */
+  kind: string;
+  /** One line for `rnn-dynamics list`. */
+  summary: string;
+  /** zod schema of the scenario's `params` block, with defaults and .describe() on every field. */
+  params: z.ZodType<P>;
+  /** Chart ids this study can draw, in report order. */
+  chartIds: readonly string[];
+  run(params: P, ctx: StudyContext): Promise<StudyResult> | StudyResult;
+}
+
+/** Keep the charts the scenario asked for (all when it did not say). */
+export function selectCharts(charts: ChartSpec[], wanted: readonly string[] | undefined): ChartSpec[] {
+  return wanted ? charts.filter((c) => wanted.includes(c.id)) : charts;
+}

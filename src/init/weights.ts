@@ -1,0 +1,97 @@
+/**
+ * Named weight initialisations, each drawing from a seeded `Rng`. Matrices are row-major
+ * Float64Array of rows x cols; fanIn = cols, fanOut = rows (W maps a cols-vector to a rows-vector).
+ *
+ * - gaussian:   N(0, gain^2 / fanIn) (the random-network scaling of Sompolinsky et al. 1988)
+ * - standard-normal: N(0, gain^2)
+ * - xavier:     N(0, gain^2 * 2 / (fanIn + fanOut)) (Glorot and Bengio 2010)
+ * - xavier-uniform: U(-a, a), a = gain * sqrt(6 / (fanIn + fanOut))
+ * - he:         N(0, gain^2 * 2 / fanIn) (He et al. 2015)
+ * - orthogonal: gain * Q, Q from the QR of a Gaussian matrix with sign fix (Saxe et al. 2013)
+ * - identity:   gain * I (IRNN, Le, Jaitly and Hinton 2015)
+ * - uniform:    U(-gain / sqrt(fanIn), gain / sqrt(fanIn))
+ * - kumar:      N(0, (gain * 3.6 / sqrt(fanIn))^2) for the logistic function (Kumar 2017)
+ * - yilmaz-poli: N(max(-1, -8 / fanIn), gain^2 / fanIn) for the logistic function: a negative
+ *                mean keeps sigmoid units out of saturation (Yilmaz and Poli 2022)
+ * - zeros
+ */
+import { Matrix, QrDecomposition } from 'ml-matrix';
+import type { Rng } from './rng.ts';
+
+export const INITIALISATIONS = [
+  'gaussian',
+  'standard-normal',
+  'xavier',
+  'xavier-uniform',
+  'he',
+  'orthogonal',
+  'identity',
+  'uniform',
+  'kumar',
+  'yilmaz-poli',
+  'zeros',
+] as const;
+export type InitName = (typeof INITIALISATIONS)[number];
+
+export function initWeights(name: InitName, rows: number, cols: number, rng: Rng, gain = 1): Float64Array {
+  const out = new Float64Array(rows * cols);
+  const fanIn = cols;
+  const fanOut = rows;
+  switch (name) {
+    case 'gaussian':
+      return rng.fillNormal(out, 0, gain / Math.sqrt(fanIn));
+    case 'standard-normal':
+      return rng.fillNormal(out, 0, gain);
+    case 'xavier':
+      return rng.fillNormal(out, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+    case 'xavier-uniform': {
+      const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniformIn(-a, a);
+      return out;
+    }
+    case 'he':
+      return rng.fillNormal(out, 0, gain * Math.sqrt(2 / fanIn));
+    case 'orthogonal':
+      return orthogonal(rows, cols, rng, gain);
+    case 'identity':
+      for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
+      return out;
+    case 'uniform': {
+      const a = gain / Math.sqrt(fanIn);
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniformIn(-a, a);
+      return out;
+    }
+    case 'kumar':
+      return rng.fillNormal(out, 0, (gain * 3.6) / Math.sqrt(fanIn));
+    case 'yilmaz-poli':
+      return rng.fillNormal(out, Math.max(-1, -8 / fanIn), gain / Math.sqrt(fanIn));
+    case 'zeros':
+      return out;
+  }
+}
+
+/**
+ * gain * Q with orthonormal rows or columns (whichever is fewer), Q from the QR decomposition of a
+ * standard Gaussian matrix with the signs of R's diagonal absorbed, so Q is Haar-distributed
+ * (Mezzadri 2007).
+ */
+export function orthogonal(rows: number, cols: number, rng: Rng, gain = 1): Float64Array {
+  const tall = rows >= cols;
+  const r = tall ? rows : cols;
+  const c = tall ? cols : rows;
+  const g = new Matrix(r, c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) g.set(i, j, rng.normal());
+  const qr = new QrDecomposition(g);
+  const Q = qr.orthogonalMatrix; // r x r
+  const R = qr.upperTriangularMatrix;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c; j++) {
+      const s = R.get(j, j) < 0 ? -1 : 1;
+      const v = gain * s * Q.get(i, j);
+      if (tall) out[i * cols + j] = v;
+      else out[j * cols + i] = v;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,134 @@
+/**
+ * Dense level-2/3 kernels on Float64Array, row-major, with explicit offset and leading dimension
+ * (the stdlib-js / BLAS convention). Output buffers are passed in; nothing allocates. Kernels trust
+ * their arguments: callers validate at the edge.
+ *
+ * These are the reference JavaScript kernels; loops are ordered so the innermost index walks
+ * memory contiguously.
+ */
+
+/**
+ * y = alpha * op(A) x + beta * y, where A is m x n row-major with leading dimension lda and
+ * op(A) = A (trans = false, y has m entries) or A^T (trans = true, y has n entries).
+ */
+export function dgemv(
+  trans: boolean,
+  m: number,
+  n: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  x: Float64Array,
+  xOff: number,
+  beta: number,
+  y: Float64Array,
+  yOff: number,
+): Float64Array {
+  if (!trans) {
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      const row = aOff + i * lda;
+      for (let j = 0; j < n; j++) s += A[row + j]! * x[xOff + j]!;
+      y[yOff + i] = alpha * s + (beta === 0 ? 0 : beta * y[yOff + i]!);
+    }
+  } else {
+    if (beta === 0) for (let j = 0; j < n; j++) y[yOff + j] = 0;
+    else if (beta !== 1) for (let j = 0; j < n; j++) y[yOff + j]! *= beta;
+    // y += alpha * sum_i x_i A[i, :]: row-wise so A is read in order
+    for (let i = 0; i < m; i++) {
+      const xi = alpha * x[xOff + i]!;
+      if (xi === 0) continue;
+      const row = aOff + i * lda;
+      for (let j = 0; j < n; j++) y[yOff + j]! += xi * A[row + j]!;
+    }
+  }
+  return y;
+}
+
+/**
+ * C = alpha * op(A) op(B) + beta * C, row-major. op(A) is m x k, op(B) is k x n, C is m x n.
+ * transA: A is stored k x m; transB: B is stored n x k.
+ */
+export function dgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+): Float64Array {
+  for (let i = 0; i < m; i++) {
+    const crow = cOff + i * ldc;
+    if (beta === 0) for (let j = 0; j < n; j++) C[crow + j] = 0;
+    else if (beta !== 1) for (let j = 0; j < n; j++) C[crow + j]! *= beta;
+  }
+  if (!transB) {
+    // C[i,:] += alpha * A(i,p) * B[p,:]: innermost loop contiguous in B and C
+    for (let i = 0; i < m; i++) {
+      const crow = cOff + i * ldc;
+      for (let p = 0; p < k; p++) {
+        const a = alpha * (transA ? A[aOff + p * lda + i]! : A[aOff + i * lda + p]!);
+        if (a === 0) continue;
+        const brow = bOff + p * ldb;
+        for (let j = 0; j < n; j++) C[crow + j]! += a * B[brow + j]!;
+      }
+    }
+  } else {
+    // C[i,j] += alpha * dot(op(A)[i,:], B[j,:]): B's rows are contiguous
+    for (let i = 0; i < m; i++) {
+      const crow = cOff + i * ldc;
+      for (let j = 0; j < n; j++) {
+        const brow = bOff + j * ldb;
+        let s = 0;
+        if (transA) for (let p = 0; p < k; p++) s += A[aOff + p * lda + i]! * B[brow + p]!;
+        else {
+          const arow = aOff + i * lda;
+          for (let p = 0; p < k; p++) s += A[arow + p]! * B[brow + p]!;
+        }
+        C[crow + j]! += alpha * s;
+      }
+    }
+  }
+  return C;
+}
+
+/** Euclidean norm of n entries of x from offset, with stride (scaled to avoid overflow, as dnrm2). */
+export function dnrm2(n: number, x: Float64Array, off = 0, stride = 1): number {
+  let scale = 0;
+  let ssq = 1;
+  for (let i = 0; i < n; i++) {
+    const v = x[off + i * stride]!;
+    if (v !== 0) {
+      const a = Math.abs(v);
+      if (scale < a) {
+        ssq = 1 + ssq * (scale / a) * (scale / a);
+        scale = a;
+      } else ssq += (a / scale) * (a / scale);
+    }
+  }
+  return scale * Math.sqrt(ssq);
+}
+
+/** Dot product of n entries. */
+export function ddot(n: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[xOff + i]! * y[yOff + i]!;
+  return s;
+}
+
+/** y += alpha * x over n entries. */
+export function daxpy(n: number, alpha: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): Float64Array {
+  for (let i = 0; i < n; i++) y[yOff + i]! += alpha * x[xOff + i]!;
+  return y;
+}

@@ -11,6 +11,8 @@ import type { ChartSpec } from '../report/chart-spec.ts';
 export interface StudyContext {
   /** The scenario's seed: every random draw derives from it. */
   seed: number;
+  /** Directory of the scenario file: relative paths in params (weight files) resolve against it. */
+  scenarioDir: string;
   /** Chart ids the scenario asks for (undefined: all the study offers). */
   charts?: readonly string[];
   /** Report progress of a long run: `done` out of `total` units. Silent when not on a TTY. */

@@ -1,0 +1,142 @@
+/**
+ * The rnn-dynamics command line.
+ *
+ * Exit codes: 0 success; 1 a declared check failed; 2 bad input (malformed scenario, unknown kind,
+ * bad option); 3 a study failed while running (a bug or a numerical breakdown: please report it).
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ScenarioError } from '../scenario/errors.ts';
+import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
+import { runLoaded } from '../scenario/run.ts';
+import { scenarioJsonSchema } from '../scenario/schema.ts';
+import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
+import { PACKAGE } from '../version.ts';
+import { createProgress } from './progress.ts';
+import { formatNumber } from '../report/format.ts';
+
+export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, studyFailed: 3 } as const;
+
+class ExitError extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Validate every file first: one bad file means nothing is run and nothing is written. */
+function loadAll(files: string[]): LoadedScenario[] {
+  const loaded: LoadedScenario[] = [];
+  const errors: string[] = [];
+  for (const f of files) {
+    try {
+      loaded.push(loadScenarioFile(f, STUDIES_BY_KIND));
+    } catch (e) {
+      if (e instanceof ScenarioError) errors.push(e.message);
+      else throw e;
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const l of loaded) {
+    const other = seen.get(l.scenario.name);
+    if (other) errors.push(`${l.file}: name: expected a name unique among the files run, found "${l.scenario.name}" (also in ${other})`);
+    seen.set(l.scenario.name, l.file);
+  }
+  if (errors.length > 0) {
+    process.stderr.write(errors.join('\n') + '\n');
+    process.stderr.write(`rnn-dynamics: ${errors.length === 1 ? 'a scenario is' : 'scenarios are'} invalid; nothing was run or written.\n`);
+    throw new ExitError(EXIT.badInput);
+  }
+  return loaded;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('rnn-dynamics')
+    .description('Simulate the vanishing and exploding gradient problem in recurrent networks: run scenario files into PNG reports.')
+    .version(PACKAGE.version)
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText('after', `\nExit codes: 0 ok, 1 a declared check failed, 2 bad input, 3 a study failed while running.`);
+
+  program
+    .command('run')
+    .description('Run scenario files and write reports/<name>/ (charts, report.md, summary.json, CSV)')
+    .argument('<files...>', 'scenario YAML files')
+    .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action(async (files: string[], opts: { out: string; progress: boolean }) => {
+      const loaded = loadAll(files);
+      const progress = createProgress(opts.progress ? undefined : false);
+      let failedChecks = 0;
+      try {
+        for (const l of loaded) {
+          let outcome;
+          try {
+            outcome = await runLoaded(l, { outDir: opts.out, progress: progress.sink });
+          } catch (e) {
+            progress.stop();
+            process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${(e as Error).stack ?? String(e)}\n`);
+            process.stderr.write(`rnn-dynamics: no report was written for ${l.scenario.name}; any older report is untouched.\n`);
+            throw new ExitError(EXIT.studyFailed);
+          }
+          const { summary, reportDir } = outcome;
+          const passed = summary.checks.filter((c) => c.pass).length;
+          progress.log(`${l.scenario.name}: wrote ${reportDir}/ (checks: ${passed} of ${summary.checks.length} passed)`);
+          for (const c of summary.checks.filter((c) => !c.pass)) {
+            failedChecks++;
+            process.stderr.write(`${l.file}: check failed: ${c.name} (${c.path}): measured ${formatNumber(c.measured)}; ${c.reason ?? ''}\n`);
+          }
+        }
+      } finally {
+        progress.stop();
+      }
+      if (failedChecks > 0) throw new ExitError(EXIT.checkFailed);
+    });
+
+  program
+    .command('validate')
+    .description('Check scenario files against the schema without running them')
+    .argument('<files...>', 'scenario YAML files')
+    .action((files: string[]) => {
+      const loaded = loadAll(files);
+      for (const l of loaded) process.stdout.write(`${l.file}: valid ${l.scenario.kind} scenario "${l.scenario.name}"\n`);
+    });
+
+  program
+    .command('list')
+    .description('List the study kinds a scenario can name, one line each')
+    .action(() => {
+      const width = Math.max(...STUDIES.map((s) => s.kind.length), 4);
+      for (const s of STUDIES) process.stdout.write(`${s.kind.padEnd(width)}  ${s.summary}\n`);
+    });
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of scenario files (for editor autocompletion)')
+    .option('-o, --out <file>', 'write to a file instead of standard output')
+    .action((opts: { out?: string }) => {
+      const text = JSON.stringify(scenarioJsonSchema(STUDIES), null, 2) + '\n';
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
+    });
+
+  return program;
+}
+
+/** Run the CLI on argv and return the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof ExitError) return e.code;
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0
+      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    process.stderr.write(`rnn-dynamics: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.studyFailed;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Running a validated scenario: the study computes, the checks are evaluated on the summary, and
+ * the report (PNG + CSV per chart, summary.json, report.md) is written atomically.
+ */
+import { PACKAGE } from '../version.ts';
+import { renderPng } from '../report/render.ts';
+import { toCsv } from '../report/csv.ts';
+import { reportMarkdown } from '../report/markdown.ts';
+import { writeReportAtomically } from '../report/write.ts';
+import { selectCharts, type StudyResult } from '../studies/study.ts';
+import { evaluateCheck, type CheckResult } from './checks.ts';
+import type { LoadedScenario } from './load.ts';
+import type { Scenario } from './schema.ts';
+
+/** Progress of one scenario: called by the study through ctx.progress. */
+export type ProgressSink = (scenario: string, done: number, total: number, label?: string) => void;
+
+export interface RunOptions {
+  /** Write reports/<name>/ under this directory; omit to compute the summary only. */
+  outDir?: string;
+  progress?: ProgressSink;
+}
+
+/** summary.json: identification, the study's headline numbers, the checks, and the scenario echoed back. */
+export interface Summary {
+  name: string;
+  kind: string;
+  package: { name: string; version: string };
+  [headline: string]: unknown;
+  checks: CheckResult[];
+  checksPassed: boolean;
+  scenario: Scenario;
+}
+
+export interface RunOutcome {
+  summary: Summary;
+  result: StudyResult;
+  /** The report directory, when one was written. */
+  reportDir?: string;
+}
+
+const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'scenario']);
+
+/**
+ * A plain JSON value: typed arrays become arrays, non-finite numbers become null, so that
+ * summary.json is the same bit for bit for the same scenario and checks see what the file holds.
+ */
+export function toJsonValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : null;
+  if (v === null || typeof v !== 'object') return v === undefined ? null : v;
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => toJsonValue(x));
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toJsonValue(x);
+  return out;
+}
+
+export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutcome> {
+  const { scenario, study } = loaded;
+  const result = await study.run(scenario.params, {
+    seed: scenario.seed,
+    scenarioDir: loaded.dir,
+    ...(scenario.charts ? { charts: scenario.charts } : {}),
+    progress: (done, total, label) => opts.progress?.(scenario.name, done, total, label),
+  });
+  for (const key of Object.keys(result.summary)) {
+    if (RESERVED.has(key)) throw new Error(`study ${study.kind} returned the reserved summary key "${key}"`);
+  }
+  const headlines = toJsonValue(result.summary) as Record<string, unknown>;
+  const partial = { name: scenario.name, kind: scenario.kind, package: PACKAGE, ...headlines };
+  const checks = scenario.checks.map((c) => evaluateCheck(c, partial));
+  const summary: Summary = {
+    ...partial,
+    checks,
+    checksPassed: checks.every((c) => c.pass),
+    scenario: toJsonValue(scenario) as Scenario,
+  };
+  if (opts.outDir === undefined) return { summary, result };
+
+  const charts = selectCharts(result.charts, scenario.charts);
+  const tables = result.tables ?? {};
+  const reportDir = await writeReportAtomically(opts.outDir, scenario.name, async (files) => {
+    for (const chart of charts) {
+      files.set(`${chart.id}.png`, await renderPng(chart));
+      files.set(`${chart.id}.csv`, toCsv(chart.csv));
+    }
+    for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
+    files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
+    files.set(
+      'report.md',
+      reportMarkdown({ scenario, studySummary: study.summary, result, charts, checks, version: PACKAGE.version, extraTables: Object.keys(tables) }),
+    );
+  });
+  return { summary, result, reportDir };
+}

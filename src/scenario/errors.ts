@@ -89,7 +89,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
         break;
       }
       default:
-        lines.push(`${where}: ${issue.message}${found !== undefined ? `, found ${describeFound(found)}` : ''}`);
+        lines.push(`${where}: ${issue.message}${found !== undefined && typeof found !== 'object' ? `, found ${describeFound(found)}` : ''}`);
     }
   }
   return lines;

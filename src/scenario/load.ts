@@ -20,14 +20,14 @@ export interface LoadedScenario {
 
 /** Parse YAML text; a syntax error names the line and column. */
 export function parseScenarioText(text: string, file: string): unknown {
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
         const at = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-        return `malformed YAML at ${at}: ${e.message.split('\n')[0]}`;
+        return `malformed YAML at ${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     );
   }

@@ -98,7 +98,6 @@ export class OneNeuronFlow {
   private readonly xs: Float64Array;
   private readonly stage: Float64Array;
   private w = 0;
-  private b = 0;
   private dt = 0;
   private n = 0;
   private method: Integrator = 'rk4';
@@ -124,7 +123,6 @@ export class OneNeuronFlow {
     }
     if (!(dt > 0)) throw new Error(`OneNeuronFlow.forward: dt must be positive, got ${dt}`);
     this.w = w;
-    this.b = b;
     this.dt = dt;
     this.n = steps;
     this.method = method;

@@ -3,9 +3,15 @@
  * (the stdlib-js / BLAS convention). Output buffers are passed in; nothing allocates. Kernels trust
  * their arguments: callers validate at the edge.
  *
- * These are the reference JavaScript kernels; loops are ordered so the innermost index walks
- * memory contiguously.
+ * When every operand is a view into the WebAssembly heap (allocF64 in wasm.ts) and the problem is
+ * large enough to amortise the call, dgemm and dgemv run the SIMD kernels; otherwise the JavaScript
+ * loops below, ordered so the innermost index walks memory contiguously. Both give the same result
+ * up to the order of summation.
  */
+import { inWasm, kernels, scratchF64 } from './wasm.ts';
+
+/** Below this many multiply-adds the call into WebAssembly costs more than it saves. */
+const WASM_MIN_WORK = 256;
 
 /**
  * y = alpha * op(A) x + beta * y, where A is m x n row-major with leading dimension lda and
@@ -25,6 +31,10 @@ export function dgemv(
   y: Float64Array,
   yOff: number,
 ): Float64Array {
+  if (!trans && m * n >= WASM_MIN_WORK && inWasm(A) && inWasm(x) && inWasm(y)) {
+    kernels.gemv_n(m, n, alpha, A.byteOffset + 8 * aOff, lda, x.byteOffset + 8 * xOff, beta, y.byteOffset + 8 * yOff);
+    return y;
+  }
   if (!trans) {
     for (let i = 0; i < m; i++) {
       let s = 0;
@@ -68,6 +78,19 @@ export function dgemm(
   cOff: number,
   ldc: number,
 ): Float64Array {
+  if (m * n * k >= WASM_MIN_WORK && inWasm(A) && inWasm(B) && inWasm(C)) {
+    const a = A.byteOffset + 8 * aOff;
+    const b = B.byteOffset + 8 * bOff;
+    const c = C.byteOffset + 8 * cOff;
+    if (!transB) kernels.gemm_xn(transA ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else if (!transA) kernels.gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else {
+      const t = scratchF64(k * n);
+      kernels.transpose(n, k, b, ldb, t.byteOffset, n);
+      kernels.gemm_xn(1, m, n, k, alpha, a, lda, t.byteOffset, n, beta, c, ldc);
+    }
+    return C;
+  }
   for (let i = 0; i < m; i++) {
     const crow = cOff + i * ldc;
     if (beta === 0) for (let j = 0; j < n; j++) C[crow + j] = 0;

@@ -1,0 +1,239 @@
+// AssemblyScript source of the WebAssembly SIMD kernels (compiled by `npm run build:wasm` into
+// src/linalg/kernels.wasm, which is committed). Row-major float64 matrices addressed by byte
+// pointers into linear memory, with leading dimensions in elements, as in BLAS.
+//
+// The inner kernels keep a 4 x 4 block of C in eight f64x2 registers and stream one row of op(B)
+// and four entries of op(A) per step of the reduction index p: 8 multiply-adds per 6 loads, with the
+// B panel (k x 4) kept in L1 while all row blocks of A pass over it.
+
+@inline function ld(p: usize): f64 {
+  return load<f64>(p);
+}
+
+// C (m x n) = alpha * op(A) * B + beta * C, with op(A) = A (m x k, lda) or A^T (A stored k x m).
+// B is k x n with leading dimension ldb. Strides: A(i, p) at A + (i*lda + p)*8 (or (p*lda + i)*8).
+export function gemm_xn(
+  transA: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+): void {
+  // scale C by beta first
+  for (let i = 0; i < m; i++) {
+    const row = C + ((<usize>i * ldc) << 3);
+    if (beta == 0) {
+      for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), 0);
+    } else if (beta != 1) {
+      for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), beta * ld(row + (<usize>j << 3)));
+    }
+  }
+  const sa_i: usize = transA ? 8 : (<usize>lda << 3); // stride of A between rows i
+  const sa_p: usize = transA ? (<usize>lda << 3) : 8; // stride of A along p
+  const sb: usize = <usize>ldb << 3;
+  const sc: usize = <usize>ldc << 3;
+  const va = f64x2.splat(alpha);
+  const n4 = n & ~3;
+  const m4 = m & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const bj = B + (<usize>j << 3);
+    for (let i = 0; i < m4; i += 4) {
+      let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+      let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+      let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+      let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+      let ap = A + <usize>i * sa_i;
+      let bp = bj;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        const a0 = f64x2.splat(ld(ap));
+        const a1 = f64x2.splat(ld(ap + sa_i));
+        const a2 = f64x2.splat(ld(ap + 2 * sa_i));
+        const a3 = f64x2.splat(ld(ap + 3 * sa_i));
+        c00 = f64x2.add(c00, f64x2.mul(a0, b0));
+        c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+        c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+        c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+        c20 = f64x2.add(c20, f64x2.mul(a2, b0));
+        c21 = f64x2.add(c21, f64x2.mul(a2, b1));
+        c30 = f64x2.add(c30, f64x2.mul(a3, b0));
+        c31 = f64x2.add(c31, f64x2.mul(a3, b1));
+        ap += sa_p;
+        bp += sb;
+      }
+      let cp = C + <usize>i * sc + (<usize>j << 3);
+      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c00)));
+      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c01)), 16);
+      cp += sc;
+      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c10)));
+      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c11)), 16);
+      cp += sc;
+      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c20)));
+      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c21)), 16);
+      cp += sc;
+      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c30)));
+      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c31)), 16);
+    }
+    // leftover rows of this column block
+    for (let i = m4; i < m; i++) {
+      let c0 = f64x2.splat(0), c1 = f64x2.splat(0);
+      let ap = A + <usize>i * sa_i;
+      let bp = bj;
+      for (let p = 0; p < k; p++) {
+        const a = f64x2.splat(ld(ap));
+        c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp)));
+        c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
+        ap += sa_p;
+        bp += sb;
+      }
+      const cp = C + <usize>i * sc + (<usize>j << 3);
+      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c0)));
+      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c1)), 16);
+    }
+  }
+  // leftover columns
+  for (let j = n4; j < n; j++) {
+    for (let i = 0; i < m; i++) {
+      let s: f64 = 0;
+      let ap = A + <usize>i * sa_i;
+      let bp = B + (<usize>j << 3);
+      for (let p = 0; p < k; p++) {
+        s += ld(ap) * ld(bp);
+        ap += sa_p;
+        bp += sb;
+      }
+      const cp = C + <usize>i * sc + (<usize>j << 3);
+      store<f64>(cp, ld(cp) + alpha * s);
+    }
+  }
+}
+
+// B^T into T: T (n x k, ldt) = B^T where B is k x n (ldb). Lets C = op(A) B^T run through gemm_xn.
+export function transpose(k: i32, n: i32, B: usize, ldb: i32, T: usize, ldt: i32): void {
+  for (let p = 0; p < k; p++) {
+    const bp = B + ((<usize>p * ldb) << 3);
+    for (let j = 0; j < n; j++) store<f64>(T + ((<usize>j * ldt + p) << 3), ld(bp + (<usize>j << 3)));
+  }
+}
+
+// y = alpha * A x + beta * y for A (m x n, lda): row dot products, two rows at a time.
+export function gemv_n(m: i32, n: i32, alpha: f64, A: usize, lda: i32, x: usize, beta: f64, y: usize): void {
+  const n2 = n & ~1;
+  const sa: usize = <usize>lda << 3;
+  for (let i = 0; i < m; i++) {
+    const ap = A + <usize>i * sa;
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    let p = 0;
+    for (; p + 4 <= n; p += 4) {
+      s0 = f64x2.add(s0, f64x2.mul(v128.load(ap + (<usize>p << 3)), v128.load(x + (<usize>p << 3))));
+      s1 = f64x2.add(s1, f64x2.mul(v128.load(ap + (<usize>p << 3), 16), v128.load(x + (<usize>p << 3), 16)));
+    }
+    for (; p < n2; p += 2) s0 = f64x2.add(s0, f64x2.mul(v128.load(ap + (<usize>p << 3)), v128.load(x + (<usize>p << 3))));
+    const v = f64x2.add(s0, s1);
+    let s = f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+    for (; p < n; p++) s += ld(ap + (<usize>p << 3)) * ld(x + (<usize>p << 3));
+    const yp = y + (<usize>i << 3);
+    store<f64>(yp, alpha * s + (beta == 0 ? 0 : beta * ld(yp)));
+  }
+}
+
+// C (m x n) = alpha * A * B^T + beta * C with A (m x k, lda) and B (n x k, ldb) both read along
+// their rows (dot products): a 2 x 4 block of C in eight f64x2 accumulators, reduced at the end.
+export function gemm_nt(
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+): void {
+  const sa: usize = <usize>lda << 3;
+  const sb: usize = <usize>ldb << 3;
+  const sc: usize = <usize>ldc << 3;
+  const k2 = k & ~1;
+  const m2 = m & ~1;
+  const n4 = n & ~3;
+  for (let j = 0; j < n4; j += 4) {
+    const b0p = B + <usize>j * sb;
+    const b1p = b0p + sb;
+    const b2p = b1p + sb;
+    const b3p = b2p + sb;
+    for (let i = 0; i < m2; i += 2) {
+      const a0p = A + <usize>i * sa;
+      const a1p = a0p + sa;
+      let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c02 = f64x2.splat(0), c03 = f64x2.splat(0);
+      let c10 = f64x2.splat(0), c11 = f64x2.splat(0), c12 = f64x2.splat(0), c13 = f64x2.splat(0);
+      for (let p = 0; p < k2; p += 2) {
+        const o = <usize>p << 3;
+        const a0 = v128.load(a0p + o);
+        const a1 = v128.load(a1p + o);
+        const b0 = v128.load(b0p + o);
+        const b1 = v128.load(b1p + o);
+        const b2 = v128.load(b2p + o);
+        const b3 = v128.load(b3p + o);
+        c00 = f64x2.add(c00, f64x2.mul(a0, b0));
+        c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+        c02 = f64x2.add(c02, f64x2.mul(a0, b2));
+        c03 = f64x2.add(c03, f64x2.mul(a0, b3));
+        c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+        c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+        c12 = f64x2.add(c12, f64x2.mul(a1, b2));
+        c13 = f64x2.add(c13, f64x2.mul(a1, b3));
+      }
+      let s00 = f64x2.extract_lane(c00, 0) + f64x2.extract_lane(c00, 1);
+      let s01 = f64x2.extract_lane(c01, 0) + f64x2.extract_lane(c01, 1);
+      let s02 = f64x2.extract_lane(c02, 0) + f64x2.extract_lane(c02, 1);
+      let s03 = f64x2.extract_lane(c03, 0) + f64x2.extract_lane(c03, 1);
+      let s10 = f64x2.extract_lane(c10, 0) + f64x2.extract_lane(c10, 1);
+      let s11 = f64x2.extract_lane(c11, 0) + f64x2.extract_lane(c11, 1);
+      let s12 = f64x2.extract_lane(c12, 0) + f64x2.extract_lane(c12, 1);
+      let s13 = f64x2.extract_lane(c13, 0) + f64x2.extract_lane(c13, 1);
+      if (k2 < k) {
+        const o = <usize>k2 << 3;
+        const a0 = ld(a0p + o);
+        const a1 = ld(a1p + o);
+        s00 += a0 * ld(b0p + o); s01 += a0 * ld(b1p + o); s02 += a0 * ld(b2p + o); s03 += a0 * ld(b3p + o);
+        s10 += a1 * ld(b0p + o); s11 += a1 * ld(b1p + o); s12 += a1 * ld(b2p + o); s13 += a1 * ld(b3p + o);
+      }
+      const c0 = C + <usize>i * sc + (<usize>j << 3);
+      const c1 = c0 + sc;
+      if (beta == 0) {
+        store<f64>(c0, alpha * s00); store<f64>(c0, alpha * s01, 8); store<f64>(c0, alpha * s02, 16); store<f64>(c0, alpha * s03, 24);
+        store<f64>(c1, alpha * s10); store<f64>(c1, alpha * s11, 8); store<f64>(c1, alpha * s12, 16); store<f64>(c1, alpha * s13, 24);
+      } else {
+        store<f64>(c0, alpha * s00 + beta * ld(c0)); store<f64>(c0, alpha * s01 + beta * ld(c0 + 8), 8);
+        store<f64>(c0, alpha * s02 + beta * ld(c0 + 16), 16); store<f64>(c0, alpha * s03 + beta * ld(c0 + 24), 24);
+        store<f64>(c1, alpha * s10 + beta * ld(c1)); store<f64>(c1, alpha * s11 + beta * ld(c1 + 8), 8);
+        store<f64>(c1, alpha * s12 + beta * ld(c1 + 16), 16); store<f64>(c1, alpha * s13 + beta * ld(c1 + 24), 24);
+      }
+    }
+  }
+  // leftovers: the last row (m odd) for the blocked columns, and the last n % 4 columns
+  for (let i = 0; i < m; i++) {
+    const jStart = i < m2 ? n4 : 0;
+    const ap = A + <usize>i * sa;
+    for (let j = jStart; j < n; j++) {
+      const bp = B + <usize>j * sb;
+      let v = f64x2.splat(0);
+      for (let p = 0; p < k2; p += 2) v = f64x2.add(v, f64x2.mul(v128.load(ap + (<usize>p << 3)), v128.load(bp + (<usize>p << 3))));
+      let s = f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+      if (k2 < k) s += ld(ap + (<usize>k2 << 3)) * ld(bp + (<usize>k2 << 3));
+      const cp = C + <usize>i * sc + (<usize>j << 3);
+      store<f64>(cp, alpha * s + (beta == 0 ? 0 : beta * ld(cp)));
+    }
+  }
+}

@@ -1,0 +1,886 @@
+/**
+ * Long short-term memory: forward pass on a preallocated tape, full backpropagation through time,
+ * and the per-step state Jacobian, in this one file.
+ *
+ * Two cells, with optional peepholes:
+ *
+ * - the 1997 LSTM (Hochreiter and Schmidhuber 1997), `forgetGate: false`: input gate i, output
+ *   gate o, no forget gate. The memory cell's self-connection has weight 1 and the identity as its
+ *   activation: the constant error carousel (CEC)
+ *
+ *       c_t = c_{t-1} + i_t * g_t
+ *
+ * - the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), `forgetGate: true`:
+ *
+ *       c_t = f_t * c_{t-1} + i_t * g_t
+ *
+ * with, for both,
+ *
+ *       i_t = sigma(Wx_i x_t + Wh_i h_{t-1} + p_i * c_{t-1} + b_i)
+ *       f_t = sigma(Wx_f x_t + Wh_f h_{t-1} + p_f * c_{t-1} + b_f)     (forget-gate cell only)
+ *       g_t = G(Wx_g x_t + Wh_g h_{t-1} + b_g)                         (cell input)
+ *       o_t = sigma(Wx_o x_t + Wh_o h_{t-1} + p_o * c_t + b_o)         (peephole sees the new c_t)
+ *       h_t = o_t * H(c_t)
+ *
+ * The peephole terms p * c (diagonal weights from the cell to its gates; Gers and Schmidhuber 2000)
+ * are present only with `peepholes: true`. A linear readout y_t = V h_t + c (V: p x n, c: p; c is
+ * the readout bias, not the cell state) is part of the model, so tasks and losses see y_t.
+ *
+ * Squashing of the cell input G and of the cell output H (`squash`):
+ * - 'tanh' (default): G = H = tanh, the modern choice (Graves 2013; PyTorch).
+ * - 'scaled-sigmoid': the 1997 paper's g(x) = 4 sigma(x) - 2 in [-2, 2] and h(x) = 2 sigma(x) - 1 in
+ *   [-1, 1], computed as 2 tanh(x/2) and tanh(x/2) (the same functions, without cancellation).
+ * Both have derivatives that are functions of their outputs: G' = (A/k)(1 - (G/A)^2), H' = (1/k)(1 - H^2)
+ * with (A, k) = (1, 1) for tanh and (2, 2) for the scaled sigmoids.
+ *
+ * Differences from the 1997 paper, on purpose: the gradient here is the full BPTT gradient (the
+ * paper truncated the error flow leaving the cell except through the CEC); there are no cell
+ * blocks of size > 1 (one cell per block); gate-bias initialisation is a parameter.
+ *
+ * Parameters: gates are stacked in blocks of n rows in the order [i, f, g, o] (forget-gate cell)
+ * or [i, g, o] (1997 cell), G = 4 or 3 blocks:
+ * - Wx: Gn x m, Wh: Gn x n, b: Gn (row-major), peepholes p_i, p_f, p_o: n each,
+ * - readout V: p x n, c: p.
+ * All live in one flat Float64Array `theta` (in that order) with named views, so optimisers,
+ * clipping and finite differences can iterate over `parameters(lstm, grads)` = [{name, value, grad}].
+ *
+ * Buffers (row-major, [t][b][i], as src/models/rnn.ts):
+ * - inputs x: T x B x m, x_t (t = 1..T) at offset (t-1) B m.
+ * - tape.h, tape.c: (T+1) x B x n, h_t and c_t at offset t B n (h_0, c_0 first).
+ * - tape.gates: T x B x Gn, the gate activations of step t at (t-1) B Gn, per row [i f g o].
+ * - tape.hc: T x B x n, H(c_t).
+ * What the forward pass keeps for the backward pass (tfjs-core habit): h_t, c_t, the activated
+ * gates and H(c_t); all derivatives are taken from these outputs (sigma' = y(1-y), tanh' = 1-y^2).
+ *
+ * @example
+ *   const lstm = createLstm({ n: 8, m: 2, p: 1, forgetGate: true, forgetBias: 1 }, new Rng(1));
+ *   const tape = createTape(lstm, B, T);
+ *   forward(lstm, x, tape);
+ *   const grads = createGradients(lstm, B, T);
+ *   const L = backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets }, grads);
+ *   // grads.Wx ... grads.c, grads.hNorms[t] = ||dL/dh_t||, grads.cNorms[t] = ||dL/dc_t||
+ */
+import type { Rng } from '../init/rng.ts';
+import { initWeights, type InitName } from '../init/weights.ts';
+import { dgemm, dnrm2 } from '../linalg/blas.ts';
+
+export type CellSquash = 'tanh' | 'scaled-sigmoid';
+
+/** Shape and variant of an LSTM layer with its readout. */
+export interface LstmConfig {
+  /** Hidden size (number of memory cells). */
+  readonly n: number;
+  /** Input size. */
+  readonly m: number;
+  /** Readout size (outputs y = V h + c). */
+  readonly p: number;
+  /** false: the 1997 cell (CEC with weight 1); true: the forget-gate cell of Gers et al. (2000). */
+  readonly forgetGate: boolean;
+  /** Diagonal peephole weights from the cell state to the gates (Gers and Schmidhuber 2000). */
+  readonly peepholes: boolean;
+  /** Cell input/output squashing: tanh, or the 1997 paper's scaled sigmoids. */
+  readonly squash: CellSquash;
+}
+
+export interface Readout {
+  readonly p: number;
+  /** p x n. */
+  readonly V: Float64Array;
+  /** p (readout bias). */
+  readonly c: Float64Array;
+}
+
+export interface Lstm extends LstmConfig {
+  /** Number of gate blocks: 4 with a forget gate, 3 without. */
+  readonly G: number;
+  /** Row offsets of the gate blocks inside a Gn-vector (f = -1 without a forget gate). */
+  readonly offsets: { readonly i: number; readonly f: number; readonly g: number; readonly o: number };
+  /** All parameters, in the order Wx, Wh, b, [p_i, p_f, p_o], V, c. */
+  readonly theta: Float64Array;
+  readonly Wx: Float64Array;
+  readonly Wh: Float64Array;
+  readonly b: Float64Array;
+  /** Peephole weights (length n; length 0 when absent; pf also absent without a forget gate). */
+  readonly pi: Float64Array;
+  readonly pf: Float64Array;
+  readonly po: Float64Array;
+  readonly readout: Readout;
+}
+
+/** Named views of a flat vector laid out like `theta`. */
+interface ParameterViews {
+  Wx: Float64Array;
+  Wh: Float64Array;
+  b: Float64Array;
+  pi: Float64Array;
+  pf: Float64Array;
+  po: Float64Array;
+  V: Float64Array;
+  c: Float64Array;
+}
+
+/** Parameter names in `theta` order, as listed by `parameters`. */
+export const PARAMETER_NAMES = ['Wx', 'Wh', 'b', 'pi', 'pf', 'po', 'readout.V', 'readout.c'] as const;
+export type ParameterName = (typeof PARAMETER_NAMES)[number];
+
+function viewSizes(cfg: LstmConfig): Record<keyof ParameterViews, number> {
+  const { n, m, p, forgetGate, peepholes } = cfg;
+  const Gn = (forgetGate ? 4 : 3) * n;
+  return {
+    Wx: Gn * m,
+    Wh: Gn * n,
+    b: Gn,
+    pi: peepholes ? n : 0,
+    pf: peepholes && forgetGate ? n : 0,
+    po: peepholes ? n : 0,
+    V: p * n,
+    c: p,
+  };
+}
+
+function views(cfg: LstmConfig, theta: Float64Array): ParameterViews {
+  const s = viewSizes(cfg);
+  let off = 0;
+  const take = (len: number): Float64Array => {
+    const v = theta.subarray(off, off + len);
+    off += len;
+    return v;
+  };
+  return { Wx: take(s.Wx), Wh: take(s.Wh), b: take(s.b), pi: take(s.pi), pf: take(s.pf), po: take(s.po), V: take(s.V), c: take(s.c) };
+}
+
+/**
+ * Number of parameters of an LSTM layer with n cells and m inputs:
+ *
+ *     G n (m + n + 1) + [peepholes] (G - 1) n + p (n + 1),   G = 4 (forget gate) or 3 (1997 cell),
+ *
+ * the last term being the readout (p = 0 leaves it out).
+ *
+ * @example lstmParameterCount(10, 2, { forgetGate: true }) // 4 * 10 * 13 = 520
+ */
+export function lstmParameterCount(
+  n: number,
+  m: number,
+  opts: { forgetGate?: boolean; peepholes?: boolean; p?: number } = {},
+): number {
+  const G = opts.forgetGate === false ? 3 : 4;
+  const p = opts.p ?? 0;
+  return G * n * (m + n + 1) + (opts.peepholes ? (G - 1) * n : 0) + p * (n + 1);
+}
+
+/**
+ * Number of parameters of a vanilla RNN h_t = f(W h_{t-1} + U x_t + b) with n units, m inputs and a
+ * readout of size p: n (n + m + 1) + p (n + 1).
+ *
+ * @example rnnParameterCount(10, 2) // 130
+ */
+export function rnnParameterCount(n: number, m: number, p = 0): number {
+  return n * (n + m + 1) + p * (n + 1);
+}
+
+/**
+ * The vanilla-RNN hidden size whose parameter count is closest to the LSTM's (ties go to the
+ * smaller network), for comparisons at a matched number of parameters. Solves
+ * n^2 + (m + 1 + p) n + p = count and rounds to the nearer of floor and ceil.
+ *
+ * @example matchedRnnHiddenSize(10, 2, { forgetGate: true }) // 21: an RNN with 504 parameters against the LSTM's 520 (22 would have 550)
+ */
+export function matchedRnnHiddenSize(
+  n: number,
+  m: number,
+  opts: { forgetGate?: boolean; peepholes?: boolean; p?: number } = {},
+): number {
+  const p = opts.p ?? 0;
+  const count = lstmParameterCount(n, m, opts);
+  const k = m + 1 + p;
+  const root = (-k + Math.sqrt(k * k + 4 * (count - p))) / 2;
+  const lo = Math.max(1, Math.floor(root));
+  const hi = lo + 1;
+  return Math.abs(rnnParameterCount(hi, m, p) - count) < Math.abs(rnnParameterCount(lo, m, p) - count) ? hi : lo;
+}
+
+/** Initialisation of a new LSTM (every draw from the Rng). */
+export interface LstmInit {
+  /** Input weights Wx, drawn per gate block (n x m, so fan-out is n). Default 'xavier-uniform'. */
+  readonly inputInit?: InitName;
+  /** Recurrent weights Wh, drawn per gate block (n x n). Default 'orthogonal'. */
+  readonly recurrentInit?: InitName;
+  /** Gain passed to both weight initialisations. Default 1. */
+  readonly gain?: number;
+  /**
+   * Forget-gate bias b_f. Default 1: a gate that starts open, so the cell remembers from the start
+   * (Gers et al. 2000; Jozefowicz, Zaremba and Sutskever 2015). Ignored without a forget gate.
+   */
+  readonly forgetBias?: number;
+  /** Input-gate bias b_i. Default 0. */
+  readonly inputBias?: number;
+  /**
+   * Output-gate bias b_o. Default 0. The 1997 paper used negative values (-1, -2, ...) so that
+   * cells are not used before they have learned something ("abuse problem").
+   */
+  readonly outputBias?: number;
+  /** Readout weights V. Default 'xavier-uniform'; c starts at 0. */
+  readonly readoutInit?: InitName;
+}
+
+/**
+ * A checked LSTM (the public edge) with freshly initialised parameters. Peephole weights start at 0
+ * (Gers, Schraudolph and Schmidhuber 2002 initialise them small).
+ *
+ * @throws Error naming the field whose value is wrong.
+ */
+export function createLstm(config: Partial<LstmConfig> & { n: number; m: number } & LstmInit, rng: Rng): Lstm {
+  const cfg: LstmConfig = {
+    n: config.n,
+    m: config.m,
+    p: config.p ?? 1,
+    forgetGate: config.forgetGate ?? true,
+    peepholes: config.peepholes ?? false,
+    squash: config.squash ?? 'tanh',
+  };
+  checkConfig(cfg);
+  for (const k of ['forgetBias', 'inputBias', 'outputBias', 'gain'] as const) {
+    const v = config[k];
+    if (v !== undefined && !Number.isFinite(v)) throw new Error(`lstm: ${k} must be a finite number, got ${v}`);
+  }
+  const lstm = allocateLstm(cfg);
+  const { n, m, p, G, offsets } = lstm;
+  const gain = config.gain ?? 1;
+  for (let k = 0; k < G; k++) {
+    if (m > 0) lstm.Wx.set(initWeights(config.inputInit ?? 'xavier-uniform', n, m, rng, gain), k * n * m);
+    lstm.Wh.set(initWeights(config.recurrentInit ?? 'orthogonal', n, n, rng, gain), k * n * n);
+  }
+  lstm.b.fill(config.inputBias ?? 0, offsets.i, offsets.i + n);
+  if (offsets.f >= 0) lstm.b.fill(config.forgetBias ?? 1, offsets.f, offsets.f + n);
+  lstm.b.fill(config.outputBias ?? 0, offsets.o, offsets.o + n);
+  lstm.readout.V.set(initWeights(config.readoutInit ?? 'xavier-uniform', p, n, rng));
+  return lstm;
+}
+
+/**
+ * An LSTM with all parameters zero, or set from a flat vector laid out as `theta` (copied).
+ *
+ * @throws Error when the configuration or the length of theta is wrong.
+ */
+export function lstmFromParameters(config: LstmConfig, theta?: Float64Array): Lstm {
+  checkConfig(config);
+  const lstm = allocateLstm(config);
+  if (theta) {
+    if (theta.length !== lstm.theta.length) {
+      throw new Error(`lstm: theta must have ${lstm.theta.length} entries for this configuration, got ${theta.length}`);
+    }
+    for (let i = 0; i < theta.length; i++) {
+      if (!Number.isFinite(theta[i]!)) throw new Error(`lstm: theta[${i}] is ${theta[i]}; expected finite numbers`);
+    }
+    lstm.theta.set(theta);
+  }
+  return lstm;
+}
+
+function checkConfig(cfg: LstmConfig): void {
+  const { n, m, p } = cfg;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`lstm: hidden size n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(m) || m < 0) throw new Error(`lstm: input size m must be a non-negative integer, got ${m}`);
+  if (!Number.isInteger(p) || p < 1) throw new Error(`lstm: readout size p must be a positive integer, got ${p}`);
+  if (cfg.squash !== 'tanh' && cfg.squash !== 'scaled-sigmoid') {
+    throw new Error(`lstm: squash must be 'tanh' or 'scaled-sigmoid', got ${String(cfg.squash)}`);
+  }
+}
+
+function allocateLstm(cfg: LstmConfig): Lstm {
+  const { n, forgetGate } = cfg;
+  const s = viewSizes(cfg);
+  const total = Object.values(s).reduce((a, v) => a + v, 0);
+  const theta = new Float64Array(total);
+  const v = views(cfg, theta);
+  const G = forgetGate ? 4 : 3;
+  const offsets = forgetGate ? { i: 0, f: n, g: 2 * n, o: 3 * n } : { i: 0, f: -1, g: n, o: 2 * n };
+  return {
+    n: cfg.n,
+    m: cfg.m,
+    p: cfg.p,
+    forgetGate: cfg.forgetGate,
+    peepholes: cfg.peepholes,
+    squash: cfg.squash,
+    G,
+    offsets,
+    theta,
+    Wx: v.Wx,
+    Wh: v.Wh,
+    b: v.b,
+    pi: v.pi,
+    pf: v.pf,
+    po: v.po,
+    readout: { p: cfg.p, V: v.V, c: v.c },
+  };
+}
+
+/** One trainable tensor: its name, its values and its gradient buffer (views into theta / grads.theta). */
+export interface LstmParameter {
+  readonly name: ParameterName;
+  readonly value: Float64Array;
+  readonly grad: Float64Array;
+  /** The same array as `value`, so the list can be handed to src/training/optimisers as is. */
+  readonly param: Float64Array;
+}
+
+/**
+ * The non-empty parameter tensors with their gradient buffers, in theta order: Wx, Wh, b, [pi, pf,
+ * po], readout.V, readout.c. Build it once per run; the arrays are views, so updates show in the model.
+ */
+export function parameters(lstm: Lstm, grads: LstmGradients): LstmParameter[] {
+  const vals: Record<ParameterName, Float64Array> = {
+    Wx: lstm.Wx, Wh: lstm.Wh, b: lstm.b, pi: lstm.pi, pf: lstm.pf, po: lstm.po, 'readout.V': lstm.readout.V, 'readout.c': lstm.readout.c,
+  };
+  const gs: Record<ParameterName, Float64Array> = {
+    Wx: grads.Wx, Wh: grads.Wh, b: grads.b, pi: grads.pi, pf: grads.pf, po: grads.po, 'readout.V': grads.V, 'readout.c': grads.c,
+  };
+  return PARAMETER_NAMES.filter((k) => vals[k].length > 0).map((name) => ({ name, value: vals[name], grad: gs[name], param: vals[name] }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tape
+// ---------------------------------------------------------------------------------------------
+
+/** The forward tape, sized once for batch B and at most T steps. */
+export interface LstmTape {
+  readonly B: number;
+  /** Capacity in steps. */
+  readonly T: number;
+  /** Steps run by the last forward pass (<= T). */
+  length: number;
+  /** h_0..h_T, (T+1) x B x n. */
+  readonly h: Float64Array;
+  /** c_0..c_T, (T+1) x B x n. */
+  readonly c: Float64Array;
+  /** Gate activations of steps 1..T, T x B x Gn, rows ordered [i f g o] ([i g o] for the 1997 cell). */
+  readonly gates: Float64Array;
+  /** H(c_t) for t = 1..T, T x B x n. */
+  readonly hc: Float64Array;
+}
+
+/** Allocate a tape for batch B and up to T steps (once per run). */
+export function createTape(lstm: Lstm, B: number, T: number): LstmTape {
+  const bn = B * lstm.n;
+  return {
+    B,
+    T,
+    length: 0,
+    h: new Float64Array((T + 1) * bn),
+    c: new Float64Array((T + 1) * bn),
+    gates: new Float64Array(T * B * lstm.G * lstm.n),
+    hc: new Float64Array(T * bn),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels (hot loops). Trusted arguments; no allocation.
+// ---------------------------------------------------------------------------------------------
+
+/** (A, 1/k) of the cell-input squashing G(a) = A tanh(a / k). */
+function squashIn(s: CellSquash): [number, number] {
+  return s === 'tanh' ? [1, 1] : [2, 0.5];
+}
+
+/** 1/k of the cell-output squashing H(c) = tanh(c / k). */
+function squashOutInv(s: CellSquash): number {
+  return s === 'tanh' ? 1 : 0.5;
+}
+
+function sigma(v: number): number {
+  // two branches so exp never overflows
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+/**
+ * Gate pre-activations for a batch: a_r = Wx x_r + Wh h_r + b (B x Gn at aOff).
+ * x: B x m at xOff, h: B x n at hOff.
+ */
+export function gatePreactivationKernel(
+  lstm: Lstm,
+  B: number,
+  x: Float64Array,
+  xOff: number,
+  h: Float64Array,
+  hOff: number,
+  a: Float64Array,
+  aOff: number,
+): void {
+  const { n, m, G, Wx, Wh, b } = lstm;
+  const Gn = G * n;
+  for (let r = 0; r < B; r++) a.set(b, aOff + r * Gn);
+  // Wx and Wh rows are contiguous, so the transB path reads both operands in order
+  if (m > 0) dgemm(false, true, B, Gn, m, 1, x, xOff, m, Wx, 0, m, 1, a, aOff, Gn);
+  dgemm(false, true, B, Gn, n, 1, h, hOff, n, Wh, 0, n, 1, a, aOff, Gn);
+}
+
+/**
+ * The elementwise cell update of one step, in place on the gate block (pre-activations in,
+ * activations out): peepholes from c_{t-1} into i and f, c_t, the peephole from c_t into o,
+ * H(c_t) and h_t = o_t H(c_t).
+ */
+export function cellKernel(
+  lstm: Lstm,
+  B: number,
+  gates: Float64Array,
+  gOff: number,
+  c: Float64Array,
+  cPrevOff: number,
+  cOff: number,
+  hc: Float64Array,
+  hcOff: number,
+  h: Float64Array,
+  hOff: number,
+): void {
+  const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
+  const Gn = G * n;
+  const [A, invK] = squashIn(squash);
+  const invKh = squashOutInv(squash);
+  for (let r = 0; r < B; r++) {
+    const gr = gOff + r * Gn;
+    const cp = cPrevOff + r * n;
+    const cr = cOff + r * n;
+    const hr = hOff + r * n;
+    const sr = hcOff + r * n;
+    for (let j = 0; j < n; j++) {
+      const cPrev = c[cp + j]!;
+      const ki = gr + offsets.i + j;
+      const kg = gr + offsets.g + j;
+      const ko = gr + offsets.o + j;
+      const i = sigma(peepholes ? gates[ki]! + pi[j]! * cPrev : gates[ki]!);
+      gates[ki] = i;
+      const g = A * Math.tanh(gates[kg]! * invK);
+      gates[kg] = g;
+      let ct: number;
+      if (forgetGate) {
+        const kf = gr + offsets.f + j;
+        const f = sigma(peepholes ? gates[kf]! + pf[j]! * cPrev : gates[kf]!);
+        gates[kf] = f;
+        ct = f * cPrev + i * g;
+      } else {
+        // the constant error carousel: self-connection of weight 1
+        ct = cPrev + i * g;
+      }
+      c[cr + j] = ct;
+      const o = sigma(peepholes ? gates[ko]! + po[j]! * ct : gates[ko]!);
+      gates[ko] = o;
+      const s = Math.tanh(ct * invKh);
+      hc[sr + j] = s;
+      h[hr + j] = o * s;
+    }
+  }
+}
+
+/**
+ * The elementwise part of one BPTT step. In: dh = dL/dh_t (B x n, total), dc = the part of dL/dc_t
+ * arriving from step t+1 (B x n). Out: dc <- dL/dc_{t-1} through the carousel and the peepholes,
+ * da = dL/d(gate pre-activations) (B x Gn), dcTotal = dL/dc_t (B x n at dcTotalOff) when given, and
+ * the peephole gradients accumulated.
+ *
+ *     do = dh H(c_t),                 da_o = do o (1 - o)
+ *     dc_t = dc + dh o H'(c_t) + da_o p_o
+ *     da_i = dc_t g i (1 - i),  da_g = dc_t i G'(g),  da_f = dc_t c_{t-1} f (1 - f)
+ *     dc_{t-1} = dc_t f (or dc_t) + da_i p_i + da_f p_f
+ */
+export function cellBackwardKernel(
+  lstm: Lstm,
+  B: number,
+  gates: Float64Array,
+  gOff: number,
+  c: Float64Array,
+  cPrevOff: number,
+  cOff: number,
+  hc: Float64Array,
+  hcOff: number,
+  dh: Float64Array,
+  dc: Float64Array,
+  da: Float64Array,
+  dcTotal: Float64Array | null,
+  dcTotalOff: number,
+  dpi: Float64Array,
+  dpf: Float64Array,
+  dpo: Float64Array,
+): void {
+  const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
+  const Gn = G * n;
+  const [A, invK] = squashIn(squash);
+  const dInScale = A * invK;
+  const invA = 1 / A;
+  const invKh = squashOutInv(squash);
+  for (let r = 0; r < B; r++) {
+    const gr = gOff + r * Gn;
+    const ar = r * Gn;
+    const cp = cPrevOff + r * n;
+    const cr = cOff + r * n;
+    const sr = hcOff + r * n;
+    const vr = r * n;
+    for (let j = 0; j < n; j++) {
+      const i = gates[gr + offsets.i + j]!;
+      const g = gates[gr + offsets.g + j]!;
+      const o = gates[gr + offsets.o + j]!;
+      const s = hc[sr + j]!;
+      const dhv = dh[vr + j]!;
+      const dao = dhv * s * o * (1 - o);
+      let dct = dc[vr + j]! + dhv * o * invKh * (1 - s * s);
+      if (peepholes) {
+        dct += dao * po[j]!;
+        dpo[j]! += dao * c[cr + j]!;
+      }
+      if (dcTotal) dcTotal[dcTotalOff + vr + j] = dct;
+      const gn = g * invA;
+      const dai = dct * g * i * (1 - i);
+      const dag = dct * i * dInScale * (1 - gn * gn);
+      da[ar + offsets.i + j] = dai;
+      da[ar + offsets.g + j] = dag;
+      da[ar + offsets.o + j] = dao;
+      const cPrev = c[cp + j]!;
+      let dcPrev: number;
+      if (forgetGate) {
+        const f = gates[gr + offsets.f + j]!;
+        const daf = dct * cPrev * f * (1 - f);
+        da[ar + offsets.f + j] = daf;
+        dcPrev = dct * f;
+        if (peepholes) {
+          dcPrev += daf * pf[j]!;
+          dpf[j]! += daf * cPrev;
+        }
+      } else {
+        // the carousel passes the error back unscaled
+        dcPrev = dct;
+      }
+      if (peepholes) {
+        dcPrev += dai * pi[j]!;
+        dpi[j]! += dai * cPrev;
+      }
+      dc[vr + j] = dcPrev;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward
+// ---------------------------------------------------------------------------------------------
+
+/** Options of a forward pass. */
+export interface ForwardOptions {
+  /** Steps to run (<= tape.T). Default: tape.T. */
+  readonly T?: number;
+  /** Initial hidden state h_0 (B x n). Default 0. */
+  readonly h0?: Float64Array;
+  /** Initial cell state c_0 (B x n). Default 0. */
+  readonly c0?: Float64Array;
+}
+
+/**
+ * Run the LSTM over T steps on inputs x (T x B x m), filling the tape. No allocation inside the
+ * time loop.
+ */
+export function forward(lstm: Lstm, x: Float64Array, tape: LstmTape, opts: ForwardOptions = {}): LstmTape {
+  const { n, m, G } = lstm;
+  const { B, h, c, gates, hc } = tape;
+  const T = opts.T ?? tape.T;
+  if (!Number.isInteger(T) || T < 0 || T > tape.T) throw new Error(`lstm: forward over T = ${T} steps needs 0 <= T <= tape.T = ${tape.T}`);
+  if (x.length < T * B * m) throw new Error(`lstm: inputs must have T x B x m = ${T * B * m} entries, got ${x.length}`);
+  const bn = B * n;
+  const bg = B * G * n;
+  if (opts.h0) h.set(opts.h0.subarray(0, bn), 0);
+  else h.fill(0, 0, bn);
+  if (opts.c0) c.set(opts.c0.subarray(0, bn), 0);
+  else c.fill(0, 0, bn);
+  for (let t = 1; t <= T; t++) {
+    const gOff = (t - 1) * bg;
+    gatePreactivationKernel(lstm, B, x, (t - 1) * B * m, h, (t - 1) * bn, gates, gOff);
+    cellKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, h, t * bn);
+  }
+  tape.length = T;
+  return tape;
+}
+
+/**
+ * Readout outputs y_t = V h_t + c of the filled tape at the loss steps: the last step only
+ * ('last', out: B x p) or every step ('all', out: T x B x p).
+ */
+export function readoutOutputs(lstm: Lstm, tape: LstmTape, steps: 'last' | 'all', out: Float64Array): Float64Array {
+  const { n, p } = lstm;
+  const { B, length: T } = tape;
+  const { V, c } = lstm.readout;
+  const t0 = steps === 'last' ? T : 1;
+  for (let t = t0; t <= T; t++) {
+    const oOff = (t - t0) * B * p;
+    for (let r = 0; r < B; r++) out.set(c, oOff + r * p);
+    dgemm(false, true, B, p, n, 1, tape.h, t * B * n, n, V, 0, n, 1, out, oOff, p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Losses and backward
+// ---------------------------------------------------------------------------------------------
+
+export type LossKind = 'squared-error' | 'cross-entropy';
+
+/**
+ * A loss on the readout outputs y_t = V h_t + c, summed over the steps it covers and averaged over
+ * the batch (as src/models/rnn.ts):
+ *
+ *     L = (1/B) sum_r sum_{t in S} l(y_t^r, target_t^r)   [ / |S| when meanOverSteps ],
+ *
+ * with S = {T} ('last') or {1..T} ('all');
+ * l = 1/2 ||y - target||^2 ('squared-error') or -log softmax(y)[label] ('cross-entropy').
+ */
+export interface LstmLoss {
+  readonly kind: LossKind;
+  readonly steps: 'last' | 'all';
+  /** squared-error: |S| x B x p targets. */
+  readonly targets?: Float64Array;
+  /** cross-entropy: |S| x B class labels in [0, p). */
+  readonly labels?: Int32Array;
+  /** Divide by the number of loss steps too (the per-step mean used by copy-memory). Default false. */
+  readonly meanOverSteps?: boolean;
+}
+
+/** Gradient buffers (views into one flat `theta`), per-step error signals and backward scratch. */
+export interface LstmGradients {
+  /** dL/dtheta, laid out as lstm.theta. */
+  readonly theta: Float64Array;
+  readonly Wx: Float64Array;
+  readonly Wh: Float64Array;
+  readonly b: Float64Array;
+  readonly pi: Float64Array;
+  readonly pf: Float64Array;
+  readonly po: Float64Array;
+  /** dL/dV and dL/dc of the readout. */
+  readonly V: Float64Array;
+  readonly c: Float64Array;
+  /**
+   * dL/dh_t, (T+1) x B x n, t = 0..T: the total derivative with respect to h_t as computed at step t
+   * (all later steps recomputed; c_t held, since h_t is computed from it).
+   */
+  readonly dh: Float64Array;
+  /**
+   * dL/dc_t, (T+1) x B x n, t = 0..T: the total derivative with respect to c_t as computed at step t
+   * (h_t, o_t and all later steps recomputed from it).
+   */
+  readonly dc: Float64Array;
+  /** ||dL/dh_t||_F over the batch (the B x n block), t = 0..T. */
+  readonly hNorms: Float64Array;
+  /** ||dL/dc_t||_F over the batch, t = 0..T. */
+  readonly cNorms: Float64Array;
+  /** Backward scratch, sized once. */
+  readonly work: { delta: Float64Array; carry: Float64Array; da: Float64Array; y: Float64Array; dy: Float64Array };
+}
+
+/** Allocate gradient buffers and backward scratch for batch B and up to T steps (once per run). */
+export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients {
+  const { n, p, G } = lstm;
+  const theta = new Float64Array(lstm.theta.length);
+  const v = views(lstm, theta);
+  return {
+    theta,
+    ...v,
+    dh: new Float64Array((T + 1) * B * n),
+    dc: new Float64Array((T + 1) * B * n),
+    hNorms: new Float64Array(T + 1),
+    cNorms: new Float64Array(T + 1),
+    work: {
+      delta: new Float64Array(B * n),
+      carry: new Float64Array(B * n),
+      da: new Float64Array(B * G * n),
+      y: new Float64Array(B * p),
+      dy: new Float64Array(B * p),
+    },
+  };
+}
+
+/**
+ * One step's loss over a batch, given the outputs y = V h + c (B x p, already in y), with
+ * dl/dy into dy (scaled). Returns the scaled loss.
+ * - squared-error: l = scale sum_r 1/2 ||y_r - target_r||^2, dl/dy = scale (y - target)
+ * - cross-entropy: l = -scale sum_r log softmax(y_r)[label_r], dl/dy = scale (softmax(y) - e_label)
+ */
+export function lossKernel(
+  kind: LossKind,
+  B: number,
+  p: number,
+  y: Float64Array,
+  targets: Float64Array | null,
+  tOff: number,
+  labels: Int32Array | null,
+  lOff: number,
+  scale: number,
+  dy: Float64Array,
+): number {
+  let loss = 0;
+  if (kind === 'squared-error') {
+    for (let i = 0; i < B * p; i++) {
+      const e = y[i]! - targets![tOff + i]!;
+      loss += 0.5 * e * e;
+      dy[i] = scale * e;
+    }
+  } else {
+    for (let r = 0; r < B; r++) {
+      const o = r * p;
+      // log-sum-exp shifted by the maximum so exp never overflows
+      let mx = -Infinity;
+      for (let k = 0; k < p; k++) mx = Math.max(mx, y[o + k]!);
+      let s = 0;
+      for (let k = 0; k < p; k++) s += Math.exp(y[o + k]! - mx);
+      const lse = mx + Math.log(s);
+      const label = labels![lOff + r]!;
+      loss -= y[o + label]! - lse;
+      for (let k = 0; k < p; k++) dy[o + k] = scale * Math.exp(y[o + k]! - lse);
+      dy[o + label]! -= scale;
+    }
+  }
+  return loss * scale;
+}
+
+function stepLoss(lstm: Lstm, tape: LstmTape, loss: LstmLoss, t: number, y: Float64Array, dy: Float64Array): number {
+  const { n, p } = lstm;
+  const { B, length: T } = tape;
+  const k = loss.steps === 'last' ? 0 : t - 1;
+  const nS = loss.steps === 'last' ? 1 : T;
+  const scale = loss.meanOverSteps ? 1 / (B * nS) : 1 / B;
+  const { V, c } = lstm.readout;
+  for (let r = 0; r < B; r++) y.set(c, r * p);
+  dgemm(false, true, B, p, n, 1, tape.h, t * B * n, n, V, 0, n, 1, y, 0, p);
+  return lossKernel(loss.kind, B, p, y, loss.targets ?? null, k * B * p, loss.labels ?? null, k * B, scale, dy);
+}
+
+/** The loss L of a filled tape (no gradients), e.g. for finite differences. */
+export function lossValue(lstm: Lstm, tape: LstmTape, loss: LstmLoss, work?: LstmGradients['work']): number {
+  const { B, length: T } = tape;
+  const y = work ? work.y : new Float64Array(B * lstm.p);
+  const dy = work ? work.dy : new Float64Array(B * lstm.p);
+  let L = 0;
+  for (let t = loss.steps === 'last' ? T : 1; t <= T; t++) L += stepLoss(lstm, tape, loss, t, y, dy);
+  return L;
+}
+
+/**
+ * Backpropagation through time over a filled tape: overwrites `grads` with dL/dtheta, the per-step
+ * dL/dh_t and dL/dc_t (t = 0..T) and their norms, and returns L.
+ *
+ *     dL/dh_t = dl_t/dh_t + Wh^T da_{t+1}
+ *     dL/dc_t = dL/dc_t|_{from t+1} + dL/dh_t o_t H'(c_t) + p_o da_o,t
+ *     dL/dc_{t-1}|_{from t} = f_t dL/dc_t (1 without a forget gate) + p_i da_i,t + p_f da_f,t
+ *     dL/dWx = sum_t da_t^T x_t,  dL/dWh = sum_t da_t^T h_{t-1},  dL/db = sum_t sum_r da_t
+ *
+ * with da_t = dL/d(gate pre-activations at t) from cellBackwardKernel.
+ */
+export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: LstmLoss, grads: LstmGradients): number {
+  const { n, m, p, G, Wh } = lstm;
+  const { B, length: T, h, c, gates, hc } = tape;
+  const Gn = G * n;
+  const bn = B * n;
+  const { delta, carry, da, y, dy } = grads.work;
+  const { V } = lstm.readout;
+  grads.theta.fill(0);
+  delta.fill(0);
+  carry.fill(0);
+  let L = 0;
+  for (let t = T; t >= 1; t--) {
+    if (loss.steps === 'all' || t === T) {
+      L += stepLoss(lstm, tape, loss, t, y, dy);
+      dgemm(false, false, B, n, p, 1, dy, 0, p, V, 0, n, 1, delta, 0, n);
+      dgemm(true, false, p, n, B, 1, dy, 0, p, h, t * bn, n, 1, grads.V, 0, n);
+      for (let r = 0; r < B; r++) for (let k = 0; k < p; k++) grads.c[k]! += dy[r * p + k]!;
+    }
+    grads.dh.set(delta, t * bn);
+    grads.hNorms[t] = dnrm2(bn, delta);
+    const gOff = (t - 1) * B * Gn;
+    cellBackwardKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, delta, carry, da,
+      grads.dc, t * bn, grads.pi, grads.pf, grads.po);
+    grads.cNorms[t] = dnrm2(bn, grads.dc, t * bn);
+    if (m > 0) dgemm(true, false, Gn, m, B, 1, da, 0, Gn, x, (t - 1) * B * m, m, 1, grads.Wx, 0, m);
+    dgemm(true, false, Gn, n, B, 1, da, 0, Gn, h, (t - 1) * bn, n, 1, grads.Wh, 0, n);
+    for (let r = 0; r < B; r++) {
+      const o = r * Gn;
+      for (let k = 0; k < Gn; k++) grads.b[k]! += da[o + k]!;
+    }
+    dgemm(false, false, B, n, Gn, 1, da, 0, Gn, Wh, 0, n, 0, delta, 0, n);
+  }
+  grads.dh.set(delta, 0);
+  grads.dc.set(carry, 0);
+  grads.hNorms[0] = dnrm2(bn, delta);
+  grads.cNorms[0] = dnrm2(bn, carry);
+  return L;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jacobians
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The Jacobian of one step's state s_t = (h_t, c_t) with respect to s_{t-1} = (h_{t-1}, c_{t-1}) for
+ * batch row r, into out (2n x 2n, row-major, blocks [[dh/dh', dh/dc'], [dc/dh', dc/dc']]):
+ *
+ *     dc/dh' = diag(c' f(1-f)) Wh_f + diag(g i(1-i)) Wh_i + diag(i G'(g)) Wh_g
+ *     dc/dc' = diag(f + c' f(1-f) p_f + g i(1-i) p_i)        (f -> 1 without a forget gate)
+ *     dh/dh' = diag(H o(1-o)) Wh_o + diag(H o(1-o) p_o + o H'(c)) dc/dh'
+ *     dh/dc' = diag(H o(1-o) p_o + o H'(c)) dc/dc'
+ *
+ * Without peepholes dc/dc' = diag(f_t) (the identity for the 1997 cell): the carousel.
+ */
+export function stepJacobian(lstm: Lstm, tape: LstmTape, t: number, r: number, out: Float64Array): Float64Array {
+  const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash, Wh } = lstm;
+  const { B, c, gates, hc } = tape;
+  const Gn = G * n;
+  const [A, invK] = squashIn(squash);
+  const invKh = squashOutInv(squash);
+  const gr = (t - 1) * B * Gn + r * Gn;
+  const cp = (t - 1) * B * n + r * n;
+  const sr = (t - 1) * B * n + r * n;
+  const N = 2 * n;
+  out.fill(0, 0, N * N);
+  for (let j = 0; j < n; j++) {
+    const i = gates[gr + offsets.i + j]!;
+    const g = gates[gr + offsets.g + j]!;
+    const o = gates[gr + offsets.o + j]!;
+    const f = forgetGate ? gates[gr + offsets.f + j]! : 1;
+    const cPrev = c[cp + j]!;
+    const s = hc[sr + j]!;
+    const gn = g / A;
+    const di = g * i * (1 - i);
+    const dg = i * A * invK * (1 - gn * gn);
+    const dfc = forgetGate ? cPrev * f * (1 - f) : 0;
+    const dOut = s * o * (1 - o);
+    const dhdc = (peepholes ? dOut * po[j]! : 0) + o * invKh * (1 - s * s);
+    // dc/dh' row j (lower-left block) and dh/dh' row j (upper-left block)
+    const cRow = (n + j) * N;
+    const hRow = j * N;
+    for (let k = 0; k < n; k++) {
+      let v = di * Wh[(offsets.i + j) * n + k]! + dg * Wh[(offsets.g + j) * n + k]!;
+      if (forgetGate) v += dfc * Wh[(offsets.f + j) * n + k]!;
+      out[cRow + k] = v;
+      out[hRow + k] = dOut * Wh[(offsets.o + j) * n + k]! + dhdc * v;
+    }
+    let cc = f;
+    if (peepholes) cc += di * pi[j]! + (forgetGate ? dfc * pf[j]! : 0);
+    out[cRow + n + j] = cc;
+    out[hRow + n + j] = dhdc * cc;
+  }
+  return out;
+}
+
+/**
+ * The carousel factor of batch row r from step t0 to t1 > t0: the diagonal of dc_{t1}/dc_{t0} along
+ * the cell's self-connection with the gates held fixed,
+ *
+ *     prod_{s = t0+1..t1} f_s    (forget-gate cell),    1    (1997 cell, the CEC),
+ *
+ * into out (n). The product is taken from s = t1 down to t0 + 1, the order in which BPTT applies it.
+ */
+export function carouselFactor(lstm: Lstm, tape: LstmTape, r: number, t0: number, t1: number, out: Float64Array): Float64Array {
+  const { n, G, forgetGate, offsets } = lstm;
+  const { B } = tape;
+  out.fill(1, 0, n);
+  if (!forgetGate) return out;
+  for (let s = t1; s > t0; s--) {
+    const gr = (s - 1) * B * G * n + r * G * n + offsets.f;
+    for (let j = 0; j < n; j++) out[j]! *= tape.gates[gr + j]!;
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+"""The rnn-dynamics benchmark workloads in PyTorch, for the side-by-side comparison.
+
+Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_workloads.py [--quick]
+Prints one JSON line per configuration, the same fields as `npm run bench`:
+{"impl","workload","n","B","T","usPerStep","gflops","check"}.
+
+- rnn-bptt: torch.nn.RNN (tanh, input size 1, float64), loss 0.5 * sum(h_T^2) / B, forward + backward.
+- jacobian-norms: P_k = P_{k-1} diag(f'(a)) W accumulated over T lags, ||P_k||_2 by
+  torch.linalg.matrix_norm(ord=2) (an SVD per lag, the straightforward way in PyTorch).
+- lyapunov: the full spectrum by QR re-orthonormalisation (torch.linalg.qr) along an autonomous
+  tanh trajectory.
+- matmul: numpy float64 n x n matmul (OpenBLAS), the machine's reference GFLOP/s.
+"""
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+DT = torch.float64
+QUICK = "--quick" in sys.argv
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def emit(workload, n, B, T, seconds, flops, check):
+    print(json.dumps({"impl": "pytorch", "workload": workload, "n": n, "B": B, "T": T,
+                      "usPerStep": seconds / T * 1e6, "gflops": flops / seconds / 1e9, "check": check}), flush=True)
+
+
+def rnn_bptt(n, B, T):
+    rnn = torch.nn.RNN(1, n, nonlinearity="tanh", dtype=DT)
+    with torch.no_grad():
+        rnn.weight_hh_l0.normal_(0, 1 / n ** 0.5)
+    x = torch.randn(T, B, 1, dtype=DT)
+    h0 = torch.zeros(1, B, n, dtype=DT)
+    out = {}
+
+    def run():
+        rnn.zero_grad()
+        _, hT = rnn(x, h0)
+        loss = 0.5 * (hT ** 2).sum() / B
+        loss.backward()
+        out["check"] = float(rnn.weight_hh_l0.grad.norm())
+
+    s = median_time(run, 3 if QUICK else 5)
+    emit("rnn-bptt", n, B, T, s, 6 * B * n * n * T, out["check"])
+
+
+def jacobian_norms(n, T):
+    W = torch.randn(n, n, dtype=DT) / n ** 0.5
+    D = 1 - torch.tanh(torch.randn(T, n, dtype=DT)) ** 2
+    out = {}
+
+    def run():
+        P = torch.eye(n, dtype=DT)
+        last = 0.0
+        for t in range(T):
+            P = (P * D[t]) @ W
+            P = P / P.abs().max()
+            last = float(torch.linalg.matrix_norm(P, ord=2))
+        out["check"] = last
+
+    s = median_time(run, 1 if QUICK else 3)
+    emit("jacobian-norms", n, 1, T, s, 2 * n ** 3 * T, out["check"])
+
+
+def lyapunov(n, T):
+    W = torch.randn(n, n, dtype=DT) / n ** 0.5 * 1.5
+    out = {}
+
+    def run():
+        h = torch.randn(n, dtype=DT) * 0.1
+        Q = torch.eye(n, dtype=DT)
+        acc = torch.zeros(n, dtype=DT)
+        for t in range(T):
+            h = torch.tanh(W @ h)
+            Q = ((1 - h ** 2)[:, None] * W) @ Q
+            Q, R = torch.linalg.qr(Q)
+            acc += torch.log(torch.abs(torch.diagonal(R)))
+        out["check"] = float(acc.max() / T)
+
+    s = median_time(run, 1 if QUICK else 3)
+    emit("lyapunov", n, 1, T, s, 4 * n ** 3 * T, out["check"])
+
+
+def matmul(n):
+    a = np.random.rand(n, n)
+    b = np.random.rand(n, n)
+    reps = max(1, int(2e9 / (2 * n ** 3)))
+    s = median_time(lambda: [a @ b for _ in range(reps)], 3)
+    print(json.dumps({"impl": "numpy", "workload": "matmul", "n": n, "B": n, "T": 1,
+                      "usPerStep": s / reps * 1e6, "gflops": 2 * n ** 3 * reps / s / 1e9}), flush=True)
+
+
+if __name__ == "__main__":
+    T = 200 if QUICK else 1000
+    for n in [8, 32, 128, 512]:
+        for B in [1, 32]:
+            rnn_bptt(n, B, T)
+    for n in [32, 128, 512]:
+        jacobian_norms(n, T if n < 512 else T // 5)
+    for n in [32, 128, 512]:
+        lyapunov(n, T if n < 512 else T // 5)
+    for n in [128, 512]:
+        matmul(n)

@@ -30,7 +30,7 @@ import { logit } from '../activations/index.ts';
 import { equilibria } from '../dynamics/equilibria.ts';
 import { biasAtEquilibrium } from '../dynamics/folds.ts';
 import { amplification, OneNeuronFlow } from '../models/one-neuron.ts';
-import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -288,8 +288,8 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
       // split at b* so the line does not join the two attractors' values
       const i = bs.indexOf(bStar);
       return [
-        { label: 'T -> infinity (attractor reached)', x: bs.slice(0, i), y: ys.slice(0, i), dashed: true, color: '#000000', lineWidth: 2 },
-        { label: 'T -> infinity (attractor reached)', x: bs.slice(i + 1), y: ys.slice(i + 1), dashed: true, color: '#000000', lineWidth: 2, hideInLegend: true },
+        { label: 'T -> infinity (attractor reached)', x: bs.slice(0, i), y: ys.slice(0, i), dashed: true, color: '#8a8a8a', lineWidth: 6 },
+        { label: 'T -> infinity (attractor reached)', x: bs.slice(i + 1), y: ys.slice(i + 1), dashed: true, color: '#8a8a8a', lineWidth: 6, hideInLegend: true },
       ];
     };
     const charts: ChartSpec[] = [
@@ -299,7 +299,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         caption: `The loss after horizon T as the bias crosses the basin boundary b* = ${bStar.toFixed(4)} (where the unstable equilibrium passes x(0)). The longer the horizon, the closer the loss comes to a step of height ${lossJumpTheory.toFixed(3)}: the limit T -> infinity (dashed) is discontinuous at b*.`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
         y: { title: 'loss L' },
-        series: [...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: lossCurves[j]! })), ...limitBreak(limitLoss)],
+        series: [...limitBreak(limitLoss), ...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: lossCurves[j]!, color: PALETTE[j % PALETTE.length] }))],
       }),
       lineChart({
         id: 'gradient-vs-b',
@@ -307,7 +307,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         caption: `|dL/db| from the discrete adjoint (log scale). At b* = ${bStar.toFixed(4)} it grows like e^{${lambdaU.toFixed(3)} T} (the unstable equilibrium's eigenvalue) in a spike of width ~ e^{-${lambdaU.toFixed(3)} T}; away from b* it settles to the T-independent sensitivity of the attractor to b (dashed).`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
         y: { title: '|dL/db|', log: true },
-        series: [...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: gradCurves[j]! })), ...limitBreak(limitGrad)],
+        series: [...limitBreak(limitGrad), ...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: gradCurves[j]!, color: PALETTE[j % PALETTE.length] }))],
       }),
       lineChart({
         id: 'initial-state-gradient-vs-b',

@@ -21,8 +21,8 @@ export type RegimeName = typeof VANISHING | typeof EXPLODING_POSSIBLE | typeof B
  */
 export function theoryBound(gamma: number, sigmaMax: number, K: number): Float64Array {
   const out = new Float64Array(K);
-  const lg = Math.log(gamma * sigmaMax);
-  for (let k = 1; k <= K; k++) out[k - 1] = Math.exp(k * lg);
+  const gs = gamma * sigmaMax;
+  for (let k = 1; k <= K; k++) out[k - 1] = Math.pow(gs, k);
   return out;
 }
 

@@ -50,7 +50,6 @@ interface RefRun {
 /** Gate order chosen here independently: [i, f, g, o] with a forget gate, [i, g, o] without. */
 function refForward(lstm: Lstm, x: Float64Array, B: number, T: number, h0: Float64Array, c0: Float64Array, inject?: Inject): RefRun {
   const { n, m, p, forgetGate, peepholes, squash } = lstm;
-  const G = forgetGate ? 4 : 3;
   const blk = forgetGate ? { i: 0, f: 1, g: 2, o: 3 } : { i: 0, f: -1, g: 1, o: 2 };
   const Gin = (a: number): number => (squash === 'tanh' ? Math.tanh(a) : 4 * sig(a) - 2);
   const Hout = (v: number): number => (squash === 'tanh' ? Math.tanh(v) : 2 * sig(v) - 1);
@@ -61,7 +60,6 @@ function refForward(lstm: Lstm, x: Float64Array, B: number, T: number, h0: Float
     for (let k = 0; k < n; k++) s += lstm.Wh[row * n + k]! * hp[k]!;
     return s;
   };
-  void G;
   const run: RefRun = { h: [], c: [], y: [] };
   const H0: number[][] = [];
   const C0: number[][] = [];

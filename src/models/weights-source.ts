@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Rng } from '../init/rng.ts';
+import { activation } from '../activations/index.ts';
 import { INITIALISATIONS, initWeights } from '../init/weights.ts';
 
 const finite = z.number({ error: 'weights must be finite numbers (no NaN or Infinity)' });
@@ -265,4 +266,34 @@ export function parseNpy(bytes: Uint8Array): LoadedMatrix {
     data[idx] = v;
   }
   return { shape, data };
+}
+
+/** W, U, b of an RNN of hidden size n and input size m from their specs (one rng fork each, in that order). */
+export function resolveRnnWeights(
+  specs: { W: WeightSpec; U: WeightSpec; b: WeightSpec },
+  n: number,
+  m: number,
+  opts: { rng: Rng; baseDir?: string; field?: string },
+): { W: Float64Array; U: Float64Array; b: Float64Array } {
+  const at = (name: string): string => (opts.field ? `${opts.field}.${name}` : name);
+  const W = resolveWeights(specs.W, { field: at('W'), rows: n, cols: n }, { rng: opts.rng.fork(), baseDir: opts.baseDir });
+  const U = resolveWeights(specs.U, { field: at('U'), rows: n, cols: m }, { rng: opts.rng.fork(), baseDir: opts.baseDir });
+  const b = resolveWeights(specs.b, { field: at('b'), rows: n, cols: 1, vector: true }, { rng: opts.rng.fork(), baseDir: opts.baseDir });
+  return { W, U, b };
+}
+
+/** A zod string that must name a built-in activation or parse as a mathjs expression in x. */
+export function activationName(defaultName: string) {
+  return z
+    .string()
+    .min(1)
+    .default(defaultName)
+    .superRefine((s, ctx) => {
+      try {
+        activation(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .describe('activation f: sigmoid, tanh, relu, identity, or an expression in x such as "x / (1 + abs(x))"');
 }

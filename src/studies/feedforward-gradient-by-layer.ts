@@ -206,21 +206,21 @@ export function weightVarianceScale(init: InitName, width: number, gain: number)
 /**
  * Mean-field per-layer factor chi = sigma_w^2 E[f'(z)^2] at the variance fixed point
  * q* = sigma_w^2 E[f(z)^2], z ~ N(0, q*) (Poole et al. 2016; Schoenholz et al. 2017); biases are 0.
- * Gaussian expectations by the trapezoid rule on [-12, 12] standard deviations (the integrands are
- * bounded and smooth or piecewise smooth, so 4001 points give ~1e-8).
+ * Gaussian expectations by the midpoint rule with 4000 cells on [-12, 12] standard deviations: a
+ * cell boundary sits at 0, so the kink of relu' costs nothing, and for smooth integrands the rule is
+ * spectrally accurate on the Gaussian (errors ~1e-12).
  *
- * @example meanFieldChi(SIGMOID, 1).chi // ~0.058 (Xavier weights: about (1/4)^2 per layer)
+ * @example meanFieldChi(SIGMOID, 1).chi // 0.0557 (Xavier weights: a little under (1/4)^2 per layer)
  */
 export function meanFieldChi(act: Activation, sigmaW2: number): { q: number; chi: number } {
-  const n = 4001;
+  const n = 4000;
   const gauss = (fn: (z: number) => number, q: number): number => {
     const sd = Math.sqrt(q);
-    const h = 24 / (n - 1);
+    const h = 24 / n;
     let s = 0;
     for (let i = 0; i < n; i++) {
-      const u = -12 + i * h;
-      const w = (i === 0 || i === n - 1 ? 0.5 : 1) * Math.exp(-0.5 * u * u);
-      s += w * fn(sd * u);
+      const u = -12 + (i + 0.5) * h;
+      s += Math.exp(-0.5 * u * u) * fn(sd * u);
     }
     return (s * h) / Math.sqrt(2 * Math.PI);
   };

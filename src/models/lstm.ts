@@ -377,9 +377,14 @@ export function createTape(lstm: Lstm, B: number, T: number): LstmTape {
 // Kernels (hot loops). Trusted arguments; no allocation.
 // ---------------------------------------------------------------------------------------------
 
-/** (A, 1/k) of the cell-input squashing G(a) = A tanh(a / k). */
-function squashIn(s: CellSquash): [number, number] {
-  return s === 'tanh' ? [1, 1] : [2, 0.5];
+/** A of the cell-input squashing G(a) = A tanh(a / k). */
+function squashAmplitude(s: CellSquash): number {
+  return s === 'tanh' ? 1 : 2;
+}
+
+/** 1/k of the cell-input squashing G(a) = A tanh(a / k). */
+function squashInInv(s: CellSquash): number {
+  return s === 'tanh' ? 1 : 0.5;
 }
 
 /** 1/k of the cell-output squashing H(c) = tanh(c / k). */
@@ -436,7 +441,8 @@ export function cellKernel(
 ): void {
   const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
   const Gn = G * n;
-  const [A, invK] = squashIn(squash);
+  const A = squashAmplitude(squash);
+  const invK = squashInInv(squash);
   const invKh = squashOutInv(squash);
   for (let r = 0; r < B; r++) {
     const gr = gOff + r * Gn;
@@ -505,7 +511,8 @@ export function cellBackwardKernel(
 ): void {
   const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
   const Gn = G * n;
-  const [A, invK] = squashIn(squash);
+  const A = squashAmplitude(squash);
+  const invK = squashInInv(squash);
   const dInScale = A * invK;
   const invA = 1 / A;
   const invKh = squashOutInv(squash);
@@ -828,7 +835,8 @@ export function stepJacobian(lstm: Lstm, tape: LstmTape, t: number, r: number, o
   const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash, Wh } = lstm;
   const { B, c, gates, hc } = tape;
   const Gn = G * n;
-  const [A, invK] = squashIn(squash);
+  const A = squashAmplitude(squash);
+  const invK = squashInInv(squash);
   const invKh = squashOutInv(squash);
   const gr = (t - 1) * B * Gn + r * Gn;
   const cp = (t - 1) * B * n + r * n;

@@ -243,7 +243,7 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
     if (sx) {
       theory.push({
         quantity: `sigmoid-xavier, ${p.referenceDepth} layers: first-layer weight change / last hidden layer's`,
-        theory: `of the order of the gradient ratio at initialisation, ${sx.gradientRatioFirstToLast.toExponential(1)} (SGD steps are proportional to the gradient)`,
+        theory: `far below 1: SGD steps are proportional to the gradient, whose first/last ratio at initialisation is ${sx.gradientRatioFirstToLast.toExponential(1)} (the ratio grows a little as the last layers learn)`,
         measured: Number((sx.firstLayerWeightChange / sx.lastLayerWeightChange).toExponential(2)),
         source: 'Glorot and Bengio 2010',
         agrees: sx.firstLayerWeightChange / sx.lastLayerWeightChange < 1e-2,
@@ -279,14 +279,19 @@ function discussionText(p: TrainingByDepthParams, results: Map<string, Map<numbe
     return r ? r.finalAccuracy.toFixed(2) : 'n/a';
   };
   const L = p.referenceDepth;
+  const Lmax = Math.max(...p.depths);
+  const remedies = ['relu-he', 'tanh-xavier', 'sigmoid-residual', 'sigmoid-batchnorm', 'sigmoid-yilmaz-poli'].filter((n) => results.has(n));
+  const sn = results.get('sigmoid-normal')?.get(L);
+  const snMax = results.get('sigmoid-normal')?.get(Lmax);
   const sx = results.get('sigmoid-xavier')?.get(L);
   const moved = sx
     ? ` In the ${L}-layer sigmoid-xavier network the first layer's weights changed by ${sx.firstLayerWeightChange.toExponential(1)} of their size, the last hidden layer's by ${sx.lastLayerWeightChange.toExponential(1)}.`
     : '';
   return [
     `Every configuration is trained by ${p.optimiser} with the same learning rate (${p.learningRate}), the same mini-batches and the same number of steps (${p.steps}) on a task a shallow network learns (accuracy ${acc('sigmoid-xavier', Math.min(...p.depths))} for sigmoid-xavier at ${Math.min(...p.depths)} hidden layers; chance is ${chance.toFixed(2)}). What changes across the accuracy chart is only how well the gradient reaches the early layers.`,
-    `With the logistic function and Xavier weights the gradient shrinks by about 4 per layer, so with plain gradient steps the early layers hardly move: the weight-change chart falls over many orders of magnitude from the output back to layer 1.${moved} The network then computes a fixed random function of the input in its early layers, and the later layers cannot recover the information the saturated or squeezed random features have lost, so accuracy falls towards chance (${acc('sigmoid-xavier', L)} at ${L} layers).`,
-    `The remedies restore learning at depth ${L}: ReLU with He initialisation (${acc('relu-he', L)}), tanh with Xavier (${acc('tanh-xavier', L)}), residual connections (${acc('sigmoid-residual', L)}), batch normalization (${acc('sigmoid-batchnorm', L)}) and the Yilmaz-Poli negative-mean initialisation of the logistic network (${acc('sigmoid-yilmaz-poli', L)}); standard-normal sigmoid weights reach ${acc('sigmoid-normal', L)}. At the largest depth even some remedies fail within this small budget of steps at a fixed learning rate: deep networks also need a learning rate matched to their depth, which this study keeps fixed on purpose.`,
-    'Adaptive optimisers (Adam, Rprop) divide each weight\'s step by the size of its own gradient, so a vanishing gradient no longer means a vanishing step; set `optimiser: adam` to see the early layers move again. They treat the symptom, not the cause: the direction of a gradient 1e-12 in size is still dominated by round-off and by noise from the mini-batch.',
+    `With the logistic function and Xavier weights the gradient shrinks by about 4 per layer, so with plain gradient steps the early layers hardly move: the weight-change chart falls over many orders of magnitude from the output back to layer 1.${moved} The early layers stay a fixed random map, and that map is a contraction: in the forward pass the differences between inputs shrink by the same factor of about 1/4 per layer as the gradient does backwards, so after ${L} layers all inputs land on nearly the same point and the trained last layers have almost nothing to separate. Accuracy falls towards chance (${acc('sigmoid-xavier', L)} at ${L} layers).`,
+    `The remedies restore learning at depth ${L}: ReLU with He initialisation (${acc('relu-he', L)}), tanh with Xavier (${acc('tanh-xavier', L)}), residual connections (${acc('sigmoid-residual', L)}), batch normalization (${acc('sigmoid-batchnorm', L)}) and the Yilmaz-Poli negative-mean initialisation of the logistic network (${acc('sigmoid-yilmaz-poli', L)}). At ${Lmax} layers they reach ${remedies.map((n) => `${acc(n, Lmax)} (${n})`).join(', ')}.`,
+    `Standard-normal sigmoid weights are a case apart: they reach ${acc('sigmoid-normal', L)} at ${L} layers but ${acc('sigmoid-normal', Lmax)} at ${Lmax}. Their units are saturated, but the weights are large too, and at width ${p.width} the two nearly balance: the gradient is multiplied by about ${sn ? (sn.gradientRatioFirstToLast ** (1 / (L - 1))).toFixed(2) : 'n/a'} per layer (compare the feedforward-gradient-by-layer study and its mean-field prediction) instead of about 1/4, which costs ${sn ? sn.gradientRatioFirstToLast.toExponential(0) : 'n/a'} over ${L} layers, still trainable, but ${snMax ? snMax.gradientRatioFirstToLast.toExponential(0) : 'n/a'} over ${Lmax}.`,
+    'Adaptive optimisers (Adam, Rprop) divide each weight\'s step by the size of its own gradient, so a vanishing gradient no longer means a vanishing step; set `optimiser: adam` to see the early layers move again (in a trial with learningRate 0.01 and 400 steps the 10-layer sigmoid-xavier network moved its first layer by twice its initial size and reached 0.90). Adam works around the small gradient rather than removing it, which is why this study uses momentum SGD: it shows the problem the way it was first met.',
   ].join('\n\n');
 }

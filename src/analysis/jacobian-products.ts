@@ -98,7 +98,7 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
       logNorms[k - 1] = -Infinity;
       continue;
     }
-    if (k === 1) P.set(J);
+    if (k === 1) jacobianFromFactors(W, n, D, dOff, P);
     else {
       scaleColumnsKernel(n, P, D, dOff, Q);
       dgemm(false, false, n, n, n, 1, Q, 0, n, W, 0, n, 0, P, 0, n);

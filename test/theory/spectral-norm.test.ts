@@ -88,3 +88,30 @@ test('productNorms keeps products of size 1e-250 and 1e+250 finite through the l
   t.true(Math.abs(large.logNorms[T - 1]! - T * Math.log(10)) <= TOL.roundoff * T);
   t.true(relativeError(small.norms[T - 1]!, 1e-250) < TOL.roundoff * T);
 });
+
+test('named regression: orthogonal W with tanh, where warm starts sit on non-leading singular vectors', (t) => {
+  // once broke: J_t = diag(D_t) W with W orthogonal has the coordinate axes as left singular
+  // vectors, so a warm start from the previous step's axis looked converged at once (step norms
+  // 90% low); and the product norms without step norms were all zero (k = 1 factor skipped)
+  const n = 24;
+  const m = 2;
+  const T = 30;
+  const rng = new Rng(5);
+  const W = initWeights('orthogonal', n, n, rng, 0.8);
+  const rnn = createRnn({ n, m, W, U: initWeights('gaussian', n, m, rng), b: new Float64Array(n), activation: activation('tanh') });
+  const tape = createTape(rnn, 1, T);
+  forward(rnn, rng.fillNormal(new Float64Array(T * m)), rng.fillNormal(new Float64Array(n), 0, 0.5), tape);
+  const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
+  const withSteps = productNorms(W, n, D, T);
+  const without = productNorms(W, n, D, T, { stepNorms: false });
+  const Wm = toMatrix(W, n, n);
+  let P = Matrix.eye(n);
+  for (let k = 1; k <= T; k++) {
+    const Jt = Matrix.diag(Array.from(D.subarray((T - k) * n, (T - k + 1) * n))).mmul(Wm);
+    P = P.mmul(Jt);
+    t.true(relativeError(withSteps.norms[k - 1]!, svdNorm(P), 0) < POWER_ITERATION, `k = ${k}`);
+    t.true(relativeError(withSteps.stepNorms[k - 1]!, svdNorm(Jt), 0) < POWER_ITERATION, `step ${k}`);
+    t.is(without.norms[k - 1], withSteps.norms[k - 1]);
+    t.true(Number.isNaN(without.stepNorms[k - 1]!));
+  }
+});

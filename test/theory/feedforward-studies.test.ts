@@ -86,3 +86,14 @@ test('feedforward-training-by-depth: reduced run of the scenario has every key i
   const sx = conf['sigmoid-xavier']!;
   t.true((sx.firstLayerWeightChange as number) < 1e-3 * (sx.lastLayerWeightChange as number));
 });
+
+test('feedforward-training-by-depth: the same seed gives the same summary bit for bit', async (t) => {
+  const sc = scenario('feedforward-training-by-depth');
+  const full = sc.params as Parameters<typeof feedforwardTrainingByDepth.run>[0];
+  const p = { ...full, depths: [3], referenceDepth: 3, steps: 30, evalEvery: 10, trainSize: 200, testSize: 100 };
+  const a = await feedforwardTrainingByDepth.run(p, { seed: 5, scenarioDir: sc.dir, ...quiet });
+  const b = await feedforwardTrainingByDepth.run(p, { seed: 5, scenarioDir: sc.dir, ...quiet });
+  t.is(JSON.stringify(a.summary), JSON.stringify(b.summary));
+  const c = await feedforwardTrainingByDepth.run(p, { seed: 6, scenarioDir: sc.dir, ...quiet });
+  t.not(JSON.stringify(a.summary), JSON.stringify(c.summary));
+});

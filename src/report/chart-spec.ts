@@ -130,11 +130,19 @@ export function lineChart(opts: {
   return { id, title, caption, config, csv: { header: ['series', x.title, y.title], rows } };
 }
 
+/** Tick labels of a log axis: only the powers of ten, written 1e-12 rather than 0.000000000001. */
+function logTick(value: number | string): string {
+  const v = Number(value);
+  const e = Math.round(Math.log10(v));
+  if (Math.abs(v / 10 ** e - 1) > 1e-9) return '';
+  return e >= -2 && e <= 3 ? String(10 ** e) : `1e${e}`;
+}
+
 function axis(a: AxisSpec): Record<string, unknown> {
   return {
     type: a.log ? 'logarithmic' : 'linear',
     title: { display: true, text: a.title, font: { size: 20 } },
-    ticks: { font: { size: 16 } },
+    ticks: a.log ? { font: { size: 16 }, callback: logTick, autoSkip: true } : { font: { size: 16 } },
     min: a.min,
     max: a.max,
     grid: { color: '#e5e5e5' },

@@ -2,7 +2,20 @@
  * The registry of studies: one per scenario `kind`, in the order `rnn-dynamics list` shows them.
  */
 import type { Study } from './study.ts';
+import { doyaBifurcationStudy } from './doya-bifurcation.ts';
+import { doyaGeometricLossStudy } from './doya-geometric-loss.ts';
+import { rnnJacobianNormsStudy } from './rnn-jacobian-norms.ts';
+import { rnnGradientFlowStudy } from './rnn-gradient-flow.ts';
+import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
+import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
 
-export const STUDIES: readonly Study[] = [];
+export const STUDIES: readonly Study[] = [
+  doyaBifurcationStudy,
+  doyaGeometricLossStudy,
+  rnnJacobianNormsStudy,
+  rnnGradientFlowStudy,
+  feedforwardGradientByLayer,
+  feedforwardTrainingByDepth,
+] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

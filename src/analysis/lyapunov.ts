@@ -131,15 +131,15 @@ export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array
 }
 
 /**
- * The first x where y crosses zero upwards (y[i] < 0 <= y[i+1]), by linear interpolation; NaN
- * when y never does.
+ * The first x where y crosses `level` upwards (y[i] < level <= y[i+1]), by linear interpolation;
+ * NaN when y never does.
  *
  * @example zeroCrossing([0.5, 1, 1.5], [-0.2, 0.1, 0.3]) // 0.5 + 0.5 * 0.2/0.3
  */
-export function zeroCrossing(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+export function zeroCrossing(xs: ArrayLike<number>, ys: ArrayLike<number>, level = 0): number {
   for (let i = 0; i + 1 < xs.length; i++) {
-    const y0 = ys[i]!;
-    const y1 = ys[i + 1]!;
+    const y0 = ys[i]! - level;
+    const y1 = ys[i + 1]! - level;
     if (y0 < 0 && y1 >= 0) return xs[i]! + ((xs[i + 1]! - xs[i]!) * -y0) / (y1 - y0);
   }
   return NaN;

@@ -6,6 +6,7 @@ import { doyaBifurcationStudy } from './doya-bifurcation.ts';
 import { doyaGeometricLossStudy } from './doya-geometric-loss.ts';
 import { rnnJacobianNormsStudy } from './rnn-jacobian-norms.ts';
 import { rnnGradientFlowStudy } from './rnn-gradient-flow.ts';
+import { rnnLyapunovVsGainStudy } from './rnn-lyapunov-vs-gain.ts';
 import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
 
@@ -14,6 +15,7 @@ export const STUDIES: readonly Study[] = [
   doyaGeometricLossStudy,
   rnnJacobianNormsStudy,
   rnnGradientFlowStudy,
+  rnnLyapunovVsGainStudy,
   feedforwardGradientByLayer,
   feedforwardTrainingByDepth,
 ] as Study[];

@@ -21,6 +21,7 @@
  * values separate geometrically with k (the Lyapunov gaps), so there power iteration is fast.
  */
 import { dgemm } from '../linalg/blas.ts';
+import { allocF64, freeF64 } from '../linalg/wasm.ts';
 import { Rng } from '../init/rng.ts';
 import { sigmaMax, spectralNorm } from './spectral-norm.ts';
 
@@ -69,9 +70,9 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   const logStepNormProducts = new Float64Array(K);
   const stepNormProducts = new Float64Array(K);
   // work, allocated once
-  const P = new Float64Array(n * n);
-  const Q = new Float64Array(n * n);
-  const J = new Float64Array(n * n);
+  const P = allocF64(n * n);
+  const Q = allocF64(n * n);
+  const J = allocF64(n * n);
   const u = new Float64Array(n);
   const w = new Float64Array(n);
   const jitter = new Rng(0x7a11).fillNormal(new Float64Array(n), 0, 1 / Math.sqrt(n));
@@ -123,6 +124,9 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
     logNorms[k - 1] = logScale + Math.log(r.sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
+  freeF64(P);
+  freeF64(Q);
+  freeF64(J);
   return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations };
 }
 

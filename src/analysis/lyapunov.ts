@@ -19,6 +19,7 @@
  */
 import { Rng } from '../init/rng.ts';
 import { dgemm } from '../linalg/blas.ts';
+import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
 import { activationKernel, derivativeKernel, preactivationKernel, type Rnn } from '../models/rnn.ts';
 
 export interface LyapunovOptions {
@@ -57,13 +58,14 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
   const { n, m, W, U, b, activation } = rnn;
   const { k, steps } = opts;
   const transient = opts.transient ?? 0;
-  const h = Float64Array.from(opts.h0);
-  const a = new Float64Array(n);
-  const d = new Float64Array(n);
+  const h = allocF64(n);
+  h.set(opts.h0);
+  const a = allocF64(n);
+  const d = allocF64(n);
   const x = new Float64Array(m);
-  let Q = new Float64Array(k * n);
-  let Z = new Float64Array(k * n);
-  const r = new Float64Array(k);
+  let Q = allocF64(k * n);
+  let Z = allocF64(k * n);
+  const r = allocF64(k);
   const sums = new Float64Array(k);
   if (opts.q0) Q.set(opts.q0);
   else (opts.rng ?? new Rng(0x1a9)).fillNormal(Q);
@@ -91,7 +93,9 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
   const raw = new Float64Array(k);
   for (let i = 0; i < k; i++) raw[i] = sums[i]! / steps;
   const exponents = Float64Array.from(raw).sort().reverse();
-  return { exponents, raw, steps, h };
+  const hEnd = Float64Array.from(h);
+  for (const buf of [h, a, d, Q, Z, r]) freeF64(buf);
+  return { exponents, raw, steps, h: hEnd };
 }
 
 /**
@@ -114,6 +118,10 @@ export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64A
  * A vector that becomes exactly zero gets r_i = 0 and stays zero.
  */
 export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array): void {
+  if (inWasm(V) && inWasm(r)) {
+    kernels.mgs(V.byteOffset, k, n, r.byteOffset);
+    return;
+  }
   for (let i = 0; i < k; i++) {
     const vi = i * n;
     for (let j = 0; j < i; j++) {

@@ -24,6 +24,7 @@
  */
 import type { Activation } from '../activations/index.ts';
 import { dgemm, dnrm2 } from '../linalg/blas.ts';
+import { allocF64, freeF64 } from '../linalg/wasm.ts';
 
 export interface Rnn {
   /** Hidden size. */
@@ -59,7 +60,28 @@ export function createRnn(p: {
   checkArray('W', p.W, n * n, `${n} x ${n}`);
   checkArray('U', p.U, n * m, `${n} x ${m}`);
   checkArray('b', p.b, n, `${n}`);
-  return { n, m, W: p.W, U: p.U, b: p.b, activation: p.activation };
+  // copies in the kernel heap, so every product in forward and backward runs the SIMD kernels
+  return { n, m, W: heapCopy(p.W), U: heapCopy(p.U), b: heapCopy(p.b), activation: p.activation };
+}
+
+/**
+ * Return a model's, tape's or gradients' buffers to the kernel heap (optional: long sweeps that
+ * build many models call these so the heap does not grow). The object must not be used afterwards.
+ */
+export function freeRnn(rnn: Rnn): void {
+  for (const v of [rnn.W, rnn.U, rnn.b]) freeF64(v);
+}
+export function freeTape(tape: RnnTape): void {
+  for (const v of [tape.h, tape.a, tape.aStep]) if (v) freeF64(v);
+}
+export function freeGradients(g: RnnGradients): void {
+  for (const v of [g.W, g.U, g.b, g.h0, g.V, g.c, g.hNorms, g.work.delta, g.work.d, g.work.y, g.work.dy]) if (v) freeF64(v);
+}
+
+function heapCopy(v: Float64Array): Float64Array {
+  const out = allocF64(v.length);
+  out.set(v);
+  return out;
 }
 
 function checkArray(field: string, v: Float64Array, len: number, shape: string): void {
@@ -92,9 +114,9 @@ export function createTape(rnn: Rnn, B: number, T: number): RnnTape {
   return {
     B,
     T,
-    h: new Float64Array((T + 1) * bn),
-    a: needsPreactivations(rnn.activation) ? new Float64Array(T * bn) : null,
-    aStep: new Float64Array(bn),
+    h: allocF64((T + 1) * bn),
+    a: needsPreactivations(rnn.activation) ? allocF64(T * bn) : null,
+    aStep: allocF64(bn),
   };
 }
 
@@ -383,18 +405,18 @@ export function createGradients(rnn: Rnn, B: number, T: number, readout?: Readou
   const { n, m } = rnn;
   const p = readout ? readout.p : n;
   return {
-    W: new Float64Array(n * n),
-    U: new Float64Array(n * m),
-    b: new Float64Array(n),
-    h0: new Float64Array(B * n),
-    V: readout ? new Float64Array(p * n) : null,
-    c: readout ? new Float64Array(p) : null,
-    hNorms: new Float64Array(T + 1),
+    W: allocF64(n * n),
+    U: allocF64(n * m),
+    b: allocF64(n),
+    h0: allocF64(B * n),
+    V: readout ? allocF64(p * n) : null,
+    c: readout ? allocF64(p) : null,
+    hNorms: allocF64(T + 1),
     work: {
-      delta: new Float64Array(B * n),
-      d: new Float64Array(B * n),
-      y: new Float64Array(B * p),
-      dy: new Float64Array(B * p),
+      delta: allocF64(B * n),
+      d: allocF64(B * n),
+      y: allocF64(B * p),
+      dy: allocF64(B * p),
     },
   };
 }

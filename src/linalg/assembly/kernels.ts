@@ -82,21 +82,23 @@ export function gemm_xn(
       v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c30)));
       v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c31)), 16);
     }
-    // leftover rows of this column block
-    for (let i = m4; i < m; i++) {
-      let c0 = f64x2.splat(0), c1 = f64x2.splat(0);
-      let ap = A + <usize>i * sa_i;
-      let bp = bj;
-      for (let p = 0; p < k; p++) {
-        const a = f64x2.splat(ld(ap));
-        c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp)));
-        c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
-        ap += sa_p;
-        bp += sb;
+  }
+  // leftover rows (m % 4, and all rows when m < 4, e.g. the batch-1 product x^T W): as axpys over
+  // whole rows of B, which streams B in memory order
+  for (let i = m4; i < m; i++) {
+    const cp = C + <usize>i * sc;
+    let ap = A + <usize>i * sa_i;
+    let bp = B;
+    for (let p = 0; p < k; p++) {
+      const a = alpha * ld(ap);
+      const va2 = f64x2.splat(a);
+      let j = 0;
+      for (; j + 2 <= n4; j += 2) {
+        const o = <usize>j << 3;
+        v128.store(cp + o, f64x2.add(v128.load(cp + o), f64x2.mul(va2, v128.load(bp + o))));
       }
-      const cp = C + <usize>i * sc + (<usize>j << 3);
-      v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c0)));
-      v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c1)), 16);
+      ap += sa_p;
+      bp += sb;
     }
   }
   // leftover columns
@@ -234,6 +236,42 @@ export function gemm_nt(
       if (k2 < k) s += ld(ap + (<usize>k2 << 3)) * ld(bp + (<usize>k2 << 3));
       const cp = C + <usize>i * sc + (<usize>j << 3);
       store<f64>(cp, alpha * s + (beta == 0 ? 0 : beta * ld(cp)));
+    }
+  }
+}
+
+// Modified Gram-Schmidt QR of the k rows of V (k x n, contiguous), in place: rows become
+// orthonormal, r[i] = R_ii >= 0 (Golub and Van Loan 2013, algorithm 5.2.6). A row that becomes
+// exactly zero gets r_i = 0 and stays zero.
+export function mgs(V: usize, k: i32, n: i32, r: usize): void {
+  const n2 = n & ~1;
+  const rs: usize = <usize>n << 3;
+  for (let i = 0; i < k; i++) {
+    const vi = V + <usize>i * rs;
+    for (let j = 0; j < i; j++) {
+      const vj = V + <usize>j * rs;
+      let acc = f64x2.splat(0);
+      for (let l = 0; l < n2; l += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(vi + (<usize>l << 3)), v128.load(vj + (<usize>l << 3))));
+      let dot = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+      if (n2 < n) dot += ld(vi + (<usize>n2 << 3)) * ld(vj + (<usize>n2 << 3));
+      const vd = f64x2.splat(dot);
+      for (let l = 0; l < n2; l += 2) {
+        const o = <usize>l << 3;
+        v128.store(vi + o, f64x2.sub(v128.load(vi + o), f64x2.mul(vd, v128.load(vj + o))));
+      }
+      if (n2 < n) store<f64>(vi + (<usize>n2 << 3), ld(vi + (<usize>n2 << 3)) - dot * ld(vj + (<usize>n2 << 3)));
+    }
+    let ss: f64 = 0;
+    for (let l = 0; l < n; l++) {
+      const v = ld(vi + (<usize>l << 3));
+      ss += v * v;
+    }
+    const nrm = Math.sqrt(ss);
+    store<f64>(r + (<usize>i << 3), nrm);
+    if (nrm > 0) {
+      const inv = f64x2.splat(1 / nrm);
+      for (let l = 0; l < n2; l += 2) v128.store(vi + (<usize>l << 3), f64x2.mul(v128.load(vi + (<usize>l << 3)), inv));
+      if (n2 < n) store<f64>(vi + (<usize>n2 << 3), ld(vi + (<usize>n2 << 3)) / nrm);
     }
   }
 }

@@ -63,6 +63,7 @@
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dnrm2 } from '../linalg/blas.ts';
+import { allocF64, freeF64 } from '../linalg/wasm.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -291,7 +292,8 @@ function allocateLstm(cfg: LstmConfig): Lstm {
   const { n, forgetGate } = cfg;
   const s = viewSizes(cfg);
   const total = Object.values(s).reduce((a, v) => a + v, 0);
-  const theta = new Float64Array(total);
+  // in the kernel heap, so every product in forward and backward runs the SIMD kernels
+  const theta = allocF64(total);
   const v = views(cfg, theta);
   const G = forgetGate ? 4 : 3;
   const offsets = forgetGate ? { i: 0, f: n, g: 2 * n, o: 3 * n } : { i: 0, f: -1, g: n, o: 2 * n };
@@ -366,11 +368,25 @@ export function createTape(lstm: Lstm, B: number, T: number): LstmTape {
     B,
     T,
     length: 0,
-    h: new Float64Array((T + 1) * bn),
-    c: new Float64Array((T + 1) * bn),
-    gates: new Float64Array(T * B * lstm.G * lstm.n),
-    hc: new Float64Array(T * bn),
+    h: allocF64((T + 1) * bn),
+    c: allocF64((T + 1) * bn),
+    gates: allocF64(T * B * lstm.G * lstm.n),
+    hc: allocF64(T * bn),
   };
+}
+
+/**
+ * Return a model's, tape's or gradients' buffers to the kernel heap (optional: sweeps that build
+ * many models call these so the heap does not grow). The object must not be used afterwards.
+ */
+export function freeLstm(lstm: Lstm): void {
+  freeF64(lstm.theta);
+}
+export function freeTape(tape: LstmTape): void {
+  for (const v of [tape.h, tape.c, tape.gates, tape.hc]) freeF64(v);
+}
+export function freeGradients(g: LstmGradients): void {
+  for (const v of [g.theta, g.dh, g.dc, g.hNorms, g.cNorms, g.work.delta, g.work.carry, g.work.da, g.work.y, g.work.dy]) freeF64(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -682,21 +698,21 @@ export interface LstmGradients {
 /** Allocate gradient buffers and backward scratch for batch B and up to T steps (once per run). */
 export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients {
   const { n, p, G } = lstm;
-  const theta = new Float64Array(lstm.theta.length);
+  const theta = allocF64(lstm.theta.length);
   const v = views(lstm, theta);
   return {
     theta,
     ...v,
-    dh: new Float64Array((T + 1) * B * n),
-    dc: new Float64Array((T + 1) * B * n),
-    hNorms: new Float64Array(T + 1),
-    cNorms: new Float64Array(T + 1),
+    dh: allocF64((T + 1) * B * n),
+    dc: allocF64((T + 1) * B * n),
+    hNorms: allocF64(T + 1),
+    cNorms: allocF64(T + 1),
     work: {
-      delta: new Float64Array(B * n),
-      carry: new Float64Array(B * n),
-      da: new Float64Array(B * G * n),
-      y: new Float64Array(B * p),
-      dy: new Float64Array(B * p),
+      delta: allocF64(B * n),
+      carry: allocF64(B * n),
+      da: allocF64(B * G * n),
+      y: allocF64(B * p),
+      dy: allocF64(B * p),
     },
   };
 }

@@ -7,7 +7,7 @@ import test from 'ava';
 import { sigmoid } from '../../src/activations/index.ts';
 import { equilibriumBranches } from '../../src/dynamics/continuation.ts';
 import { equilibria } from '../../src/dynamics/equilibria.ts';
-import { foldPoints } from '../../src/dynamics/folds.ts';
+import { foldPoints, type FoldPoint } from '../../src/dynamics/folds.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 test('w = 5 on [-3, -2]: stable, unstable, stable segments joined at the folds', (t) => {
@@ -16,7 +16,7 @@ test('w = 5 on [-3, -2]: stable, unstable, stable segments joined at the folds',
     segs.map((s) => s.stable),
     [true, false, true],
   );
-  const [lo, hi] = foldPoints(5) as [{ b: number; x: number }, { b: number; x: number }];
+  const [lo, hi] = foldPoints(5) as [FoldPoint, FoldPoint];
   const end = (a: Float64Array): number => a[a.length - 1]!;
   t.true(Math.abs(segs[0]!.b[0]! - -3) < TOL.rootSolve, 'lower branch starts at bMin');
   t.true(Math.abs(end(segs[0]!.x) - hi.x) < TOL.roundoff && Math.abs(end(segs[0]!.b) - hi.b) < TOL.roundoff);

@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { sigmoid } from '../../src/activations/index.ts';
 import { equilibria } from '../../src/dynamics/equilibria.ts';
-import { foldPoints } from '../../src/dynamics/folds.ts';
+import { foldPoints, type FoldPoint } from '../../src/dynamics/folds.ts';
 import { OneNeuronMap } from '../../src/models/one-neuron.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
@@ -73,7 +73,7 @@ test('property: for w <= 4 there is exactly one equilibrium, and it is stable', 
 test('property: inside the bistable range the outer equilibria are stable and the middle one unstable', (t) => {
   fc.assert(
     fc.property(fc.double({ min: 4.2, max: 30, noNaN: true }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), (w, frac) => {
-      const [lo, hi] = foldPoints(w) as [{ b: number }, { b: number }];
+      const [lo, hi] = foldPoints(w) as [FoldPoint, FoldPoint];
       const b = lo.b + frac * (hi.b - lo.b);
       const e = equilibria(w, b);
       return (
@@ -91,7 +91,7 @@ test('property: inside the bistable range the outer equilibria are stable and th
 
 test('counts on both sides of each fold for w = 5, 6 and 10', (t) => {
   for (const w of [5, 6, 10]) {
-    const [lo, hi] = foldPoints(w) as [{ b: number }, { b: number }];
+    const [lo, hi] = foldPoints(w) as [FoldPoint, FoldPoint];
     for (const d of [1e-2, 1e-4, 1e-6]) {
       t.is(equilibria(w, lo.b - d).length, 1, `w=${w} below lower fold by ${d}`);
       t.is(equilibria(w, lo.b + d).length, 3, `w=${w} above lower fold by ${d}`);

@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { sigmoid } from '../../src/activations/index.ts';
 import { equilibriumCount } from '../../src/dynamics/equilibria.ts';
-import { biasAtEquilibrium, cusp, foldCurves, foldPoints } from '../../src/dynamics/folds.ts';
+import { biasAtEquilibrium, cusp, foldCurves, foldPoints, type FoldPoint } from '../../src/dynamics/folds.ts';
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
 test('w = 5: folds at b = -2.65561 (x = 0.72361) then b = -2.34439 (x = 0.27639), sorted by b', (t) => {
@@ -55,7 +55,7 @@ test('property: at each fold the equilibrium is real, b(x) turns (db/dx = 0) and
 test('property: the number of equilibria changes from 1 to 3 exactly at the folds', (t) => {
   fc.assert(
     fc.property(fc.double({ min: 4.2, max: 30, noNaN: true }), fc.double({ min: 1e-3, max: 0.3, noNaN: true }), (w, frac) => {
-      const [lo, hi] = foldPoints(w) as [{ b: number }, { b: number }];
+      const [lo, hi] = foldPoints(w) as [FoldPoint, FoldPoint];
       const d = frac * (hi.b - lo.b);
       return (
         equilibriumCount(w, lo.b - d) === 1 &&
@@ -78,7 +78,7 @@ test('fold curves meet at the cusp and open like (w - 4)^{3/2} / 3', (t) => {
   const f = foldPoints(c.w[60]!);
   t.true(Math.abs(f[0]!.b - c.lowerB[60]!) < TOL.roundoff && Math.abs(f[1]!.b - c.upperB[60]!) < TOL.roundoff);
   const opening = (w: number): number => {
-    const [lo, hi] = foldPoints(w) as [{ b: number }, { b: number }];
+    const [lo, hi] = foldPoints(w) as [FoldPoint, FoldPoint];
     return (hi.b - lo.b) / (Math.pow(w - 4, 1.5) / 3);
   };
   // the next term is relative O(w - 4): the ratio approaches 1 as w -> 4

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { equilibria } from '../../src/dynamics/equilibria.ts';
-import { foldPoints } from '../../src/dynamics/folds.ts';
+import { foldPoints, type FoldPoint } from '../../src/dynamics/folds.ts';
 import { hysteresisLoop, predictedJumpLag } from '../../src/dynamics/hysteresis.ts';
 
 /**
@@ -15,7 +15,7 @@ import { hysteresisLoop, predictedJumpLag } from '../../src/dynamics/hysteresis.
  */
 const LAG_LAW_RELATIVE = 0.05;
 
-const [lower, upper] = foldPoints(5) as [{ b: number; x: number }, { b: number; x: number }];
+const [lower, upper] = foldPoints(5) as [FoldPoint, FoldPoint];
 const loops = new Map([1e-3, 1e-4].map((r) => [r, hysteresisLoop({ w: 5, bMin: -3, bMax: -2, rate: r, dt: 0.1 })]));
 
 for (const [rate, loop] of loops) {

@@ -304,7 +304,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
       lineChart({
         id: 'gradient-vs-b',
         title: '|dL/db| against b: exploding at the basin boundary',
-        caption: `|dL/db| from the discrete adjoint (log scale). At b* = ${bStar.toFixed(4)} it grows like e^{${lambdaU.toFixed(3)} T} (the unstable equilibrium's eigenvalue) in a spike of width ~ e^{-${lambdaU.toFixed(3)} T}; away from b* it settles to the T-independent sensitivity of the attractor to b (dashed).`,
+        caption: `|dL/db| from the discrete adjoint (log scale). At b* = ${bStar.toFixed(4)} it grows like e^{${lambdaU.toFixed(3)} T} (the unstable equilibrium's eigenvalue) in a spike of width ~ e^{-${lambdaU.toFixed(3)} T}; away from b* it settles to the T-independent sensitivity of the attractor to b (dashed). The sharp dips are where x(T) passes the target, so that L is minimal in b there.`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
         y: { title: '|dL/db|', log: true },
         series: [...limitBreak(limitGrad), ...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: gradCurves[j]!, color: PALETTE[j % PALETTE.length] }))],

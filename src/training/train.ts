@@ -1,0 +1,485 @@
+/**
+ * Mini-batch training of a recurrent model on a long-lag task: the experiment behind every
+ * "which network learns a lag of T steps" claim (Hochreiter and Schmidhuber 1997, section 5;
+ * Bengio, Simard and Frasconi 1994, section IV; Le, Jaitly and Hinton 2015).
+ *
+ * One step: draw a batch of B fresh sequences, run the forward pass and full backpropagation
+ * through time, record the global gradient norm ||g|| (before clipping), optionally clip it to a
+ * threshold (Pascanu, Mikolov and Bengio 2013, Alg. 1), and update with SGD, momentum, Adam or
+ * Rprop. Every `evalEvery` steps the task's own success criterion (the paper's) is evaluated on a
+ * fixed, seeded test set; training stops at the first success unless told otherwise. The budget is
+ * a number of steps or of training sequences (steps x B).
+ *
+ * Models, behind one small interface (`Model`) over src/models/rnn.ts and src/models/lstm.ts:
+ * - 'rnn-tanh', 'rnn-sigmoid': the vanilla RNN h_t = f(W h_{t-1} + U x_t + b), W orthogonal;
+ * - 'irnn': the ReLU RNN with W = I and b = 0 (Le, Jaitly and Hinton 2015);
+ * - 'lstm1997': the LSTM without forget gate, whose cell is the constant error carousel;
+ * - 'lstm-forget': the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), b_f = 1.
+ * All have a linear readout y_t = V h_t + c.
+ *
+ * Determinism: the initial weights, the training batches and the test set each come from their
+ * own fork of `new Rng(seed)`, so the same (task, model, options, seed) gives the same learning
+ * curve bit for bit, whichever thread runs it.
+ *
+ * @example
+ *   const r = train(addingProblemLe2015({ T: 20, testSize: 512 }), { kind: 'lstm-forget', n: 8 },
+ *     { optimiser: 'adam', lr: 0.01, batchSize: 32, steps: 2000, evalEvery: 100 }, 1);
+ *   r.solved; r.stepsToSuccess; r.loss; r.gradNorms
+ */
+import { z } from 'zod';
+import { RELU, SIGMOID, TANH } from '../activations/index.ts';
+import { Rng } from '../init/rng.ts';
+import { initWeights, INITIALISATIONS, type InitName } from '../init/weights.ts';
+import { dgemm } from '../linalg/blas.ts';
+import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import * as lstmModel from '../models/lstm.ts';
+import * as rnnModel from '../models/rnn.ts';
+import type { LongLagTask, SequenceBatch, TaskScore, TrainingLoss } from '../tasks/task.ts';
+import { trainingLoss } from '../tasks/task.ts';
+import { clipGlobalNorm, globalNorm } from './clipping.ts';
+import { makeOptimiser, type OptimiserName, type ParameterGradient } from './optimisers.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Models
+// ---------------------------------------------------------------------------------------------
+
+export const MODEL_KINDS = ['rnn-tanh', 'rnn-sigmoid', 'irnn', 'lstm1997', 'lstm-forget'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/** Model description as plain data (it crosses to worker threads). */
+export const ModelSpec = z
+  .object({
+    kind: z.enum(MODEL_KINDS).describe('rnn-tanh, rnn-sigmoid, irnn (ReLU, W = I), lstm1997 (no forget gate) or lstm-forget'),
+    n: z.number().int().min(1).max(512).describe('hidden size (number of units or memory cells)'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional()
+      .describe('name in the summary and the charts (default: the kind)'),
+    recurrentInit: z.enum(INITIALISATIONS).optional().describe('initialisation of the recurrent weights (default: orthogonal; identity for irnn)'),
+    gain: z.number().positive().optional().describe('gain of the recurrent initialisation (default 1)'),
+    inputInit: z.enum(INITIALISATIONS).optional().describe('initialisation of the input weights (default: xavier-uniform; gaussian with gain 0.001 x sqrt(m) for irnn)'),
+    inputGain: z.number().positive().optional().describe('gain of the input initialisation (default 1)'),
+    forgetBias: z.number().optional().describe('LSTM forget-gate bias (default 1)'),
+    outputBias: z.number().optional().describe('LSTM output-gate bias (default 0)'),
+  })
+  .strict();
+export type ModelSpec = z.infer<typeof ModelSpec>;
+
+/** The name a model goes by in summaries: its id, else its kind. */
+export function modelId(spec: ModelSpec): string {
+  return spec.id ?? spec.kind;
+}
+
+/** A trainable recurrent model with a readout, sized for one task. */
+export interface Model {
+  readonly spec: ModelSpec;
+  readonly n: number;
+  readonly m: number;
+  readonly p: number;
+  readonly parameterCount: number;
+  /** (parameter, gradient) pairs, for the optimisers and the clipping. */
+  readonly params: readonly ParameterGradient[];
+  /** The gradient buffers alone (for norms and clipping). */
+  readonly grads: readonly Float64Array[];
+  /**
+   * Forward pass and BPTT on a batch: leaves dL/dtheta in the gradient buffers and returns L,
+   * the training loss (1/2 squared error or cross-entropy, averaged over the batch, and over the
+   * loss steps when `loss.meanOverSteps`).
+   */
+  lossAndGradients(batch: SequenceBatch, loss: TrainingLoss): number;
+  /** Readout outputs at the task's loss steps (|S| x B x p; a reused buffer: read it before the next call). */
+  predict(batch: SequenceBatch, steps: 'last' | 'all'): Float64Array;
+  /** ||dL/dh_t|| for t = 0..T of the last lossAndGradients (a view). */
+  hNorms(): Float64Array;
+  /** ||dL/dc_t|| for t = 0..T of the last lossAndGradients (LSTMs), else null. */
+  cNorms(): Float64Array | null;
+  /** Return the buffers to the kernel heap. */
+  dispose(): void;
+}
+
+/**
+ * A freshly initialised model of the given kind for inputs of size m, readout size p and
+ * sequences of at most maxT steps. Every draw comes from rng.
+ */
+export function createModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
+  return spec.kind === 'lstm1997' || spec.kind === 'lstm-forget' ? createLstmModel(spec, m, p, maxT, rng) : createRnnModel(spec, m, p, maxT, rng);
+}
+
+/** The inputs copied into a kernel-heap buffer, so the input products run the SIMD kernels too. */
+function inHeap(buf: Float64Array, x: Float64Array): Float64Array {
+  buf.set(x);
+  return buf.subarray(0, x.length);
+}
+
+function heap(v: Float64Array): Float64Array {
+  const out = allocF64(v.length);
+  out.set(v);
+  return out;
+}
+
+/** y_t = V h_t + c at the loss steps of a (T+1) x B x n state buffer, into out (|S| x B x p). */
+function readoutKernel(n: number, p: number, B: number, T: number, h: Float64Array, V: Float64Array, c: Float64Array, steps: 'last' | 'all', out: Float64Array): void {
+  const t0 = steps === 'last' ? T : 1;
+  for (let t = t0; t <= T; t++) {
+    const oOff = (t - t0) * B * p;
+    for (let r = 0; r < B; r++) out.set(c, oOff + r * p);
+    dgemm(false, true, B, p, n, 1, h, t * B * n, n, V, 0, n, 1, out, oOff, p);
+  }
+}
+
+function createRnnModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
+  const { n, kind } = spec;
+  const irnn = kind === 'irnn';
+  const activation = kind === 'rnn-sigmoid' ? SIGMOID : irnn ? RELU : TANH;
+  const recurrentInit: InitName = spec.recurrentInit ?? (irnn ? 'identity' : 'orthogonal');
+  // Le et al. (2015): input weights N(0, 0.001^2); 'gaussian' is N(0, gain^2 / m)
+  const inputInit: InitName = spec.inputInit ?? (irnn ? 'gaussian' : 'xavier-uniform');
+  const inputGain = spec.inputGain ?? (irnn && !spec.inputInit ? 1e-3 * Math.sqrt(m) : 1);
+  const W = initWeights(recurrentInit, n, n, rng, spec.gain ?? 1);
+  const U = initWeights(inputInit, n, m, rng, inputGain);
+  const rnn = rnnModel.createRnn({ n, m, W, U, b: new Float64Array(n), activation });
+  const V = heap(initWeights('xavier-uniform', p, n, rng));
+  const c = allocF64(p);
+  const readout: rnnModel.Readout = { p, V, c };
+  const ws = new Map<number, { tape: rnnModel.RnnTape; grads: rnnModel.RnnGradients | null; h0: Float64Array; x: Float64Array; out: Float64Array }>();
+  const workspace = (B: number, withGrads: boolean) => {
+    let w = ws.get(B);
+    if (!w) {
+      w = { tape: rnnModel.createTape(rnn, B, maxT), grads: null, h0: allocF64(B * n), x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
+      ws.set(B, w);
+    }
+    if (withGrads && !w.grads) w.grads = rnnModel.createGradients(rnn, B, maxT, readout);
+    return w;
+  };
+  // the tape is sized for maxT; a shorter batch runs on a view that says its own length
+  const tapeFor = (tape: rnnModel.RnnTape, T: number): rnnModel.RnnTape => (T === tape.T ? tape : { B: tape.B, T, h: tape.h, a: tape.a, aStep: tape.aStep });
+  let last: { grads: rnnModel.RnnGradients; T: number } | null = null;
+  const gradsList = (g: rnnModel.RnnGradients): Float64Array[] => [g.W, g.U, g.b, g.V!, g.c!];
+  // parameters and gradients must be fixed buffers for the optimiser: the training batch size's
+  const paramsFor = (g: rnnModel.RnnGradients): ParameterGradient[] => [
+    { param: rnn.W, grad: g.W },
+    { param: rnn.U, grad: g.U },
+    { param: rnn.b, grad: g.b },
+    { param: V, grad: g.V! },
+    { param: c, grad: g.c! },
+  ];
+  let boundGrads: rnnModel.RnnGradients | null = null;
+  const model: Model & { bind(B: number): void } = {
+    spec,
+    n,
+    m,
+    p,
+    parameterCount: n * n + n * m + n + p * n + p,
+    get params() {
+      if (!boundGrads) throw new Error('model: call bind(B) before reading params');
+      return paramsFor(boundGrads);
+    },
+    get grads() {
+      if (!boundGrads) throw new Error('model: call bind(B) before reading grads');
+      return gradsList(boundGrads);
+    },
+    bind(B: number) {
+      boundGrads = workspace(B, true).grads!;
+    },
+    lossAndGradients(batch, loss) {
+      const w = workspace(batch.B, true);
+      const tape = tapeFor(w.tape, batch.T);
+      const x = inHeap(w.x, batch.inputs);
+      rnnModel.forward(rnn, x, w.h0, tape);
+      const g = w.grads!;
+      let L = rnnModel.backward(rnn, tape, x, { kind: loss.kind, steps: loss.steps, targets: loss.targets, labels: loss.labels, readout }, g);
+      if (loss.meanOverSteps && loss.steps === 'all') {
+        // rnn.ts sums over the loss steps; the task's loss is their mean (copy memory): scale by 1/T
+        const s = 1 / batch.T;
+        L *= s;
+        for (const v of gradsList(g)) for (let i = 0; i < v.length; i++) v[i]! *= s;
+        for (let t = 0; t <= batch.T; t++) g.hNorms[t]! *= s;
+      }
+      last = { grads: g, T: batch.T };
+      return L;
+    },
+    predict(batch, steps) {
+      const w = workspace(batch.B, false);
+      const tape = tapeFor(w.tape, batch.T);
+      rnnModel.forward(rnn, inHeap(w.x, batch.inputs), w.h0, tape);
+      readoutKernel(n, p, batch.B, batch.T, tape.h, V, c, steps, w.out);
+      return w.out.subarray(0, (steps === 'last' ? 1 : batch.T) * batch.B * p);
+    },
+    hNorms() {
+      if (!last) throw new Error('model: no backward pass yet');
+      return last.grads.hNorms.subarray(0, last.T + 1);
+    },
+    cNorms() {
+      return null;
+    },
+    dispose() {
+      for (const w of ws.values()) {
+        rnnModel.freeTape(w.tape);
+        if (w.grads) rnnModel.freeGradients(w.grads);
+        freeF64(w.h0);
+        freeF64(w.x);
+        freeF64(w.out);
+      }
+      ws.clear();
+      rnnModel.freeRnn(rnn);
+      freeF64(V);
+      freeF64(c);
+    },
+  };
+  return model;
+}
+
+function createLstmModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
+  const { n } = spec;
+  const forgetGate = spec.kind === 'lstm-forget';
+  const lstm = lstmModel.createLstm(
+    {
+      n,
+      m,
+      p,
+      forgetGate,
+      ...(spec.recurrentInit ? { recurrentInit: spec.recurrentInit } : {}),
+      ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
+      ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
+      ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
+      ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
+    },
+    rng,
+  );
+  const ws = new Map<number, { tape: lstmModel.LstmTape; grads: lstmModel.LstmGradients | null; x: Float64Array; out: Float64Array }>();
+  const workspace = (B: number, withGrads: boolean) => {
+    let w = ws.get(B);
+    if (!w) {
+      w = { tape: lstmModel.createTape(lstm, B, maxT), grads: null, x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
+      ws.set(B, w);
+    }
+    if (withGrads && !w.grads) w.grads = lstmModel.createGradients(lstm, B, maxT);
+    return w;
+  };
+  let last: { grads: lstmModel.LstmGradients; T: number } | null = null;
+  let bound: lstmModel.LstmParameter[] | null = null;
+  let boundGrads: lstmModel.LstmGradients | null = null;
+  const model: Model & { bind(B: number): void } = {
+    spec,
+    n,
+    m,
+    p,
+    parameterCount: lstm.theta.length,
+    get params() {
+      if (!bound) throw new Error('model: call bind(B) before reading params');
+      return bound;
+    },
+    get grads() {
+      if (!boundGrads) throw new Error('model: call bind(B) before reading grads');
+      // one flat buffer holds every gradient: clipping and norms need only that
+      return [boundGrads.theta];
+    },
+    bind(B: number) {
+      boundGrads = workspace(B, true).grads!;
+      bound = lstmModel.parameters(lstm, boundGrads);
+    },
+    lossAndGradients(batch, loss) {
+      const w = workspace(batch.B, true);
+      const x = inHeap(w.x, batch.inputs);
+      lstmModel.forward(lstm, x, w.tape, { T: batch.T });
+      const L = lstmModel.backward(lstm, w.tape, x, loss, w.grads!);
+      last = { grads: w.grads!, T: batch.T };
+      return L;
+    },
+    predict(batch, steps) {
+      const w = workspace(batch.B, false);
+      lstmModel.forward(lstm, inHeap(w.x, batch.inputs), w.tape, { T: batch.T });
+      readoutKernel(n, p, batch.B, batch.T, w.tape.h, lstm.readout.V, lstm.readout.c, steps, w.out);
+      return w.out.subarray(0, (steps === 'last' ? 1 : batch.T) * batch.B * p);
+    },
+    hNorms() {
+      if (!last) throw new Error('model: no backward pass yet');
+      return last.grads.hNorms.subarray(0, last.T + 1);
+    },
+    cNorms() {
+      if (!last) throw new Error('model: no backward pass yet');
+      return last.grads.cNorms.subarray(0, last.T + 1);
+    },
+    dispose() {
+      for (const w of ws.values()) {
+        lstmModel.freeTape(w.tape);
+        if (w.grads) lstmModel.freeGradients(w.grads);
+        freeF64(w.x);
+        freeF64(w.out);
+      }
+      ws.clear();
+      lstmModel.freeLstm(lstm);
+    },
+  };
+  return model;
+}
+
+/** Fix the batch size whose gradient buffers `params` and `grads` refer to. */
+export function bindBatch(model: Model, B: number): void {
+  (model as Model & { bind(B: number): void }).bind(B);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+export const OPTIMISERS = ['sgd', 'momentum', 'adam', 'rprop'] as const satisfies readonly OptimiserName[];
+
+/** Training options as plain data (they cross to worker threads). */
+export const TrainOptions = z
+  .object({
+    optimiser: z.enum(OPTIMISERS).default('adam').describe('sgd, momentum (0.9), adam (Kingma and Ba 2015) or rprop (Riedmiller and Braun 1993)'),
+    lr: z.number().positive().default(0.01).describe('learning rate (Rprop: initial step size)'),
+    batchSize: z.number().int().min(1).max(4096).default(32).describe('training sequences per step B'),
+    steps: z.number().int().min(1).max(10_000_000).default(2000).describe('budget: the most training steps (each of B sequences)'),
+    sequences: z.number().int().min(1).optional().describe('budget in training sequences instead (steps = ceil(sequences / B)); overrides steps'),
+    clip: z.number().positive().nullable().default(null).describe('clip the gradient to this global norm (Pascanu et al. 2013); null: no clipping'),
+    evalEvery: z.number().int().min(1).default(100).describe('evaluate the success criterion on the test set every this many steps'),
+    testSize: z.number().int().min(1).optional().describe('test sequences (default: the task testSize)'),
+    evalBatchSize: z.number().int().min(1).default(256).describe('test sequences per forward pass'),
+    stopAtSuccess: z.boolean().default(true).describe('stop at the first evaluation that meets the criterion'),
+  })
+  .strict();
+export type TrainOptions = z.infer<typeof TrainOptions>;
+export type TrainOptionsInput = z.input<typeof TrainOptions>;
+
+/** One evaluation of the test set. */
+export interface Evaluation {
+  /** Training steps done before it. */
+  step: number;
+  /** Mean task loss on the test set (MSE or mean cross-entropy). */
+  loss: number;
+  /** Test sequences the paper's rule counts as wrong. */
+  wrong: number;
+  success: boolean;
+}
+
+export interface TrainResult {
+  model: string;
+  parameterCount: number;
+  /** Steps done (<= budget). */
+  steps: number;
+  solved: boolean;
+  /** First step count at which the criterion held (a multiple of evalEvery), or null. */
+  stepsToSuccess: number | null;
+  /** stepsToSuccess x B, or null. */
+  sequencesToSuccess: number | null;
+  /** The loss became non-finite and training stopped. */
+  diverged: boolean;
+  /** Training loss of every step (the learning curve). */
+  loss: Float64Array;
+  /** Global gradient norm ||g|| of every step, before clipping. */
+  gradNorms: Float64Array;
+  /** Global gradient norm after clipping (measured; equals gradNorms without clipping). */
+  clippedNorms: Float64Array;
+  /** Steps at which clipping fired. */
+  clipped: number;
+  evaluations: Evaluation[];
+  /** Test loss at the end (the last evaluation). */
+  finalLoss: number;
+  finalWrong: number;
+}
+
+/** A fixed test set: batches drawn once from their own seed. */
+export function sampleTestSet(task: LongLagTask, sequences: number, batchSize: number, rng: Rng): SequenceBatch[] {
+  const out: SequenceBatch[] = [];
+  for (let done = 0; done < sequences; ) {
+    const b = task.sample(Math.min(batchSize, sequences - done), rng);
+    out.push(b);
+    done += b.B;
+  }
+  return out;
+}
+
+/** Score a model on a fixed test set with the task's rule; success needs at least task.testSize sequences. */
+export function evaluateModel(task: LongLagTask, model: Model, testSet: readonly SequenceBatch[]): TaskScore & { meanLoss: number; success: boolean } {
+  const sum: TaskScore = { sequences: 0, lossSum: 0, wrong: 0 };
+  for (const batch of testSet) {
+    const s = task.score(batch, model.predict(batch, task.steps));
+    sum.sequences += s.sequences;
+    sum.lossSum += s.lossSum;
+    sum.wrong += s.wrong;
+  }
+  return { ...sum, meanLoss: sum.lossSum / sum.sequences, success: task.success(sum) };
+}
+
+/**
+ * Train a model on a task from a seed. The task's testSize must equal the test set size for its
+ * success criterion to be reachable (build the task with the testSize you evaluate on).
+ */
+export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsInput, seed: number): TrainResult {
+  const o = TrainOptions.parse(options);
+  const root = new Rng(seed);
+  const initRng = root.fork();
+  const dataRng = root.fork();
+  const testRng = root.fork();
+  const B = o.batchSize;
+  const budget = o.sequences !== undefined ? Math.ceil(o.sequences / B) : o.steps;
+  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, initRng);
+  try {
+    bindBatch(model, B);
+    const opt = makeOptimiser(o.optimiser, model.params, o.lr);
+    const grads = model.grads;
+    const testSet = sampleTestSet(task, o.testSize ?? task.testSize, o.evalBatchSize, testRng);
+    const loss = new Float64Array(budget);
+    const gradNorms = new Float64Array(budget);
+    const clippedNorms = new Float64Array(budget);
+    const evaluations: Evaluation[] = [];
+    const evaluate = (step: number): Evaluation => {
+      const e = evaluateModel(task, model, testSet);
+      const ev = { step, loss: e.meanLoss, wrong: e.wrong, success: e.success };
+      evaluations.push(ev);
+      return ev;
+    };
+    let steps = 0;
+    let clipped = 0;
+    let diverged = false;
+    let stepsToSuccess: number | null = null;
+    while (steps < budget) {
+      const batch = task.sample(B, dataRng);
+      const L = model.lossAndGradients(batch, trainingLoss(task, batch));
+      const g = o.clip !== null ? clipGlobalNorm(grads, o.clip) : globalNorm(grads);
+      loss[steps] = L;
+      gradNorms[steps] = g;
+      if (!Number.isFinite(L) || !Number.isFinite(g)) {
+        diverged = true;
+        steps++;
+        break;
+      }
+      if (o.clip !== null && g > o.clip) {
+        clipped++;
+        clippedNorms[steps] = globalNorm(grads);
+      } else clippedNorms[steps] = g;
+      opt.step();
+      steps++;
+      if (steps % o.evalEvery === 0 || steps === budget) {
+        const ev = evaluate(steps);
+        if (ev.success && stepsToSuccess === null) {
+          stepsToSuccess = steps;
+          if (o.stopAtSuccess) break;
+        }
+      }
+    }
+    if (diverged || evaluations.length === 0 || evaluations[evaluations.length - 1]!.step !== steps) evaluate(steps);
+    const fin = evaluations[evaluations.length - 1]!;
+    return {
+      model: modelId(spec),
+      parameterCount: model.parameterCount,
+      steps,
+      solved: stepsToSuccess !== null,
+      stepsToSuccess,
+      sequencesToSuccess: stepsToSuccess === null ? null : stepsToSuccess * B,
+      diverged,
+      loss: loss.slice(0, steps),
+      gradNorms: gradNorms.slice(0, steps),
+      clippedNorms: clippedNorms.slice(0, steps),
+      clipped,
+      evaluations,
+      finalLoss: fin.loss,
+      finalWrong: fin.wrong,
+    };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,13 +1,16 @@
 /**
- * Progress on a terminal only: a bar per running scenario when stdout is a TTY and CI is not set;
- * nothing at all otherwise (piped output and CI logs stay clean).
+ * Progress on a terminal only: a bar for the running scenario when stdout is a TTY and CI is not
+ * set; nothing at all otherwise (piped output and CI logs stay clean).
+ *
+ * Studies compute synchronously, so the bar cannot rely on a timer: cli-progress' synchronous
+ * update redraws from inside `update()` when the last redraw is older than two frames.
  */
 import cliProgress from 'cli-progress';
 import type { ProgressSink } from '../scenario/run.ts';
 
 export interface Progress {
   sink: ProgressSink;
-  /** Print a line without tearing the bar. */
+  /** Print a line (ends the current bar first, so the line is not overdrawn). */
   log(line: string): void;
   stop(): void;
 }
@@ -20,31 +23,39 @@ export function createProgress(enabled = interactive()): Progress {
   if (!enabled) {
     return { sink: () => {}, log: (line) => process.stdout.write(line + '\n'), stop: () => {} };
   }
-  const multi = new cliProgress.MultiBar(
-    {
-      format: ' {bar} {percentage}% | {scenario} {label} | {eta_formatted} left',
-      barCompleteChar: '█',
-      barIncompleteChar: '░',
-      hideCursor: true,
-      clearOnComplete: true,
-      stopOnComplete: true,
-      etaBuffer: 20,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const bars = new Map<string, cliProgress.SingleBar>();
+  let bar: cliProgress.SingleBar | undefined;
+  let current: string | undefined;
+  const end = (): void => {
+    bar?.stop();
+    bar = undefined;
+    current = undefined;
+  };
   return {
     sink: (scenario, done, total, label) => {
-      let bar = bars.get(scenario);
-      if (!bar) {
-        bar = multi.create(total, 0, { scenario, label: label ?? '' });
-        bars.set(scenario, bar);
+      const payload = { scenario, label: label ?? '' };
+      if (!bar || current !== scenario) {
+        end();
+        bar = new cliProgress.SingleBar(
+          {
+            format: ' {bar} {percentage}% | {scenario} {label} | {eta_formatted} left',
+            hideCursor: true,
+            clearOnComplete: true,
+            synchronousUpdate: true,
+            etaBuffer: 20,
+            fps: 10,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0, payload);
+        current = scenario;
       }
       bar.setTotal(total);
-      bar.update(done, { scenario, label: label ?? '' });
+      bar.update(done, payload);
     },
-    log: (line) => multi.log(line + '\n'),
-    stop: () => multi.stop(),
+    log: (line) => {
+      end();
+      process.stdout.write(line + '\n');
+    },
+    stop: end,
   };
 }

@@ -14,6 +14,50 @@ export const TOL = {
   quoted5: 5e-6,
   /** Newton/bisection root solves run to 1e-12 in x; derived quantities keep ~1e-9. */
   rootSolve: 1e-9,
+  /**
+   * Distance to the minimiser accepted after the step budgets below: 1e-6 is far above round-off and
+   * far below the initial distance (~1), so only a converging optimiser passes.
+   */
+  optimiserConverged: 1e-6,
+  /**
+   * Statistical tolerance: 4 standard errors of the sample mean (estimated from the sample itself).
+   * With a fixed seed the test is deterministic; 4 sigma would be exceeded by chance with
+   * probability 6e-5 for a fresh seed.
+   */
+  statisticalSigmas: 4,
+  /**
+   * The lag law is a leading-order asymptotic: the next correction is O(r) in b, i.e. relative
+   * O(r^{1/3}) ~ 0.1 at r = 1e-3 (measured 3.7%) and ~0.05 at r = 1e-4 (measured 0.7%).
+   */
+  lagLawRelative: 0.05,
+  /** Derivatives smaller than this are compared absolutely: FD round-off (~2e-13) over this is < 1e-6. */
+  adjointAbsoluteFloor: 1e-6,
+  /**
+   * Entries whose gradient is below this fraction of the largest entry are compared absolutely at
+   * that scale: their finite-difference estimate is dominated by cancellation noise
+   * O(eps |L| / h) ~ 1e-11 |L|, so a relative comparison would measure noise, not the gradient.
+   */
+  bpttGradientFloor: 1e-4,
+  /**
+   * Per-entry relative error with an absolute floor: an entry below 1e-4 in size is compared with
+   * absolute accuracy TOL.finiteDifference * 1e-4 = 1e-10, the truncation level of the h = 1e-5
+   * central difference on O(1) functions (a purely relative test would ask more of a tiny entry than
+   * the difference quotient can deliver).
+   */
+  lstmAbsoluteFloor: 1e-4,
+  /**
+   * lambda_1 from S = 1500 steps of one random network differs from its n -> infinity mean-field
+   * value by O(1/sqrt(S)) sampling plus a finite-size bias (it lowers lambda_1: by 0.005 to 0.015
+   * at n = 200 over seeds 1..3, by 0.02 to 0.04 at n = 100, so the mean-field comparison uses
+   * n = 200); 0.03 keeps the sign tests meaningful (|lambda_1| >= 0.15 there).
+   */
+  lyapunovSampling: 0.03,
+  /**
+   * Power iteration stops when the estimate changes by at most 1e-13 relatively; its remaining
+   * error is that change divided by 1 - (sigma_2/sigma_1)^4, so 1e-9 holds unless the two leading
+   * singular values agree to within 1e-4 relatively, which the seeded draws here do not do.
+   */
+  powerIteration: 1e-9,
 } as const;
 
 /** |a - b| / max(|a|, |b|, floor): relative error with an absolute floor for values near 0. */

@@ -150,13 +150,6 @@ const p = 3;
 const B = 3;
 const T = 5;
 
-/**
- * Per-entry relative error with an absolute floor: an entry below 1e-4 in size is compared with
- * absolute accuracy TOL.finiteDifference * 1e-4 = 1e-10, the truncation level of the h = 1e-5
- * central difference on O(1) functions (a purely relative test would ask more of a tiny entry than
- * the difference quotient can deliver).
- */
-const FD_FLOOR = 1e-4;
 const FD_STEP = 1e-5;
 
 function randomLstm(cfg: Partial<LstmConfig>, seed: number): Lstm {
@@ -252,7 +245,7 @@ for (const [ci, { label, cfg }] of CELLS.entries()) {
       let worst = 0;
       let where = -1;
       for (let k = 0; k < fd.length; k++) {
-        const e = relativeError(grads.theta[k]!, fd[k]!, FD_FLOOR);
+        const e = relativeError(grads.theta[k]!, fd[k]!, TOL.lstmAbsoluteFloor);
         if (e > worst) [worst, where] = [e, k];
       }
       t.true(worst < TOL.finiteDifference, `parameter gradient: worst relative error ${worst} at theta[${where}]`);
@@ -268,7 +261,7 @@ for (const [ci, { label, cfg }] of CELLS.entries()) {
             for (let j = 0; j < n; j++) {
               const Lp = refLoss(lstm, refForward(lstm, x, B, T, h0, c0, { t: s, kind, r, j, eps: FD_STEP }), B, T, loss);
               const Lm = refLoss(lstm, refForward(lstm, x, B, T, h0, c0, { t: s, kind, r, j, eps: -FD_STEP }), B, T, loss);
-              const e = relativeError(analytic[(s * B + r) * n + j]!, (Lp - Lm) / (2 * FD_STEP), FD_FLOOR);
+              const e = relativeError(analytic[(s * B + r) * n + j]!, (Lp - Lm) / (2 * FD_STEP), TOL.lstmAbsoluteFloor);
               worstState = Math.max(worstState, e);
             }
           }
@@ -314,7 +307,7 @@ for (const [ci, { label, cfg }] of CELLS.entries()) {
           for (let i = 0; i < N; i++) {
             const vp = i < n ? plus.h[1]![0]![i]! : plus.c[1]![0]![i - n]!;
             const vm = i < n ? minus.h[1]![0]![i]! : minus.c[1]![0]![i - n]!;
-            worst = Math.max(worst, relativeError(J[i * N + k]!, (vp - vm) / (2 * FD_STEP), FD_FLOOR));
+            worst = Math.max(worst, relativeError(J[i * N + k]!, (vp - vm) / (2 * FD_STEP), TOL.lstmAbsoluteFloor));
           }
         }
         t.true(worst < TOL.finiteDifference, `t = ${step}, row ${r}: worst relative error ${worst}`);

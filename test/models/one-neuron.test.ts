@@ -24,8 +24,6 @@ function richardson(f: (v: number) => number, v: number, h = 1e-3): number {
   return (4 * central(f, v, h / 2) - central(f, v, h)) / 3;
 }
 
-/** Derivatives smaller than this are compared absolutely: FD round-off (~2e-13) over this is < 1e-6. */
-const FD_FLOOR = 1e-6;
 
 /**
  * Random (w, b, x0) with x0 at least 0.05 away from any unstable equilibrium (the basin boundary),
@@ -56,7 +54,7 @@ for (const method of ['rk4', 'euler'] as Integrator[]) {
       const g = flow.backward(1);
       const fd = [richardson((v) => xT(w, b, v), x0), richardson((v) => xT(v, b, x0), w), richardson((v) => xT(w, v, x0), b)];
       const adj = [g.dx0, g.dw, g.db];
-      for (let i = 0; i < 3; i++) worst = Math.max(worst, relativeError(adj[i]!, fd[i]!, FD_FLOOR));
+      for (let i = 0; i < 3; i++) worst = Math.max(worst, relativeError(adj[i]!, fd[i]!, TOL.adjointAbsoluteFloor));
     }
     t.true(worst < TOL.finiteDifference, `max relative error ${worst}`);
   });
@@ -164,8 +162,8 @@ test('discrete map: backpropagation through time matches central differences and
     t.true(relativeError(map.sensitivity(), g.dx0) < 1e-12 || Math.abs(g.dx0) < 1e-300);
     const fd = [richardson((v) => run(w, b, v), x0), richardson((v) => run(v, b, x0), w), richardson((v) => run(w, v, x0), b)];
     const adj = [g.dx0, g.dw, g.db];
-    // dx_N/dx_0 can vanish (|w s(1-s)| < 1 contracts 60 times): below FD_FLOOR compare absolutely
-    for (let i = 0; i < 3; i++) worst = Math.max(worst, relativeError(adj[i]!, fd[i]!, FD_FLOOR));
+    // dx_N/dx_0 can vanish (|w s(1-s)| < 1 contracts 60 times): below TOL.adjointAbsoluteFloor compare absolutely
+    for (let i = 0; i < 3; i++) worst = Math.max(worst, relativeError(adj[i]!, fd[i]!, TOL.adjointAbsoluteFloor));
   }
   t.true(worst < TOL.finiteDifference, `max relative error ${worst}`);
   // the middle fixed point of w = 5, b = -2.5 has multiplier w/4

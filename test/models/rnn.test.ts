@@ -30,12 +30,6 @@ const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'identity', 'x / (1 + abs(x))', 
  */
 const FD_STEP = 1e-4;
 
-/**
- * Entries whose gradient is below this fraction of the largest entry are compared absolutely at
- * that scale: their finite-difference estimate is dominated by cancellation noise
- * O(eps |L| / h) ~ 1e-11 |L|, so a relative comparison would measure noise, not the gradient.
- */
-const GRAD_FLOOR = 1e-4;
 
 interface Setup {
   rnn: Rnn;
@@ -92,7 +86,7 @@ function fdGradient(v: Float64Array, f: () => number): Float64Array {
 function gradError(analytic: Float64Array, fd: Float64Array): number {
   let scale = 0;
   for (let i = 0; i < analytic.length; i++) scale = Math.max(scale, Math.abs(analytic[i]!));
-  return maxRelativeError(analytic, fd, Math.max(GRAD_FLOOR * scale, 1e-12));
+  return maxRelativeError(analytic, fd, Math.max(TOL.bpttGradientFloor * scale, 1e-12));
 }
 
 test('forward matches a naive loop, and pre-activations are kept only for expression activations', (t) => {

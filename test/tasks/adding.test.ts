@@ -15,12 +15,6 @@ import {
 import { evaluateTask, type SequenceBatch } from '../../src/tasks/task.ts';
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
-/**
- * Statistical tolerance: 4 standard errors of the sample mean (estimated from the sample itself).
- * With a fixed seed the test is deterministic; 4 sigma would be exceeded by chance with
- * probability 6e-5 for a fresh seed.
- */
-const Z = 4;
 
 function meanAndStandardError(v: number[]): { mean: number; se: number } {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
@@ -100,8 +94,8 @@ test('adding 1997: the first step is marked with probability p1 and the mean pre
     }
     const mse = meanAndStandardError(sq);
     const p1 = meanAndStandardError(first);
-    t.true(Math.abs(p1.mean - firstStepMarkedProbability1997(T0)) < Z * p1.se, `T = ${T0}: p1 ${p1.mean} vs ${firstStepMarkedProbability1997(T0)}`);
-    t.true(Math.abs(mse.mean - adding1997BaselineMse(T0)) < Z * mse.se, `T = ${T0}: MSE ${mse.mean} +- ${mse.se} vs ${adding1997BaselineMse(T0)}`);
+    t.true(Math.abs(p1.mean - firstStepMarkedProbability1997(T0)) < TOL.statisticalSigmas * p1.se, `T = ${T0}: p1 ${p1.mean} vs ${firstStepMarkedProbability1997(T0)}`);
+    t.true(Math.abs(mse.mean - adding1997BaselineMse(T0)) < TOL.statisticalSigmas * mse.se, `T = ${T0}: MSE ${mse.mean} +- ${mse.se} vs ${adding1997BaselineMse(T0)}`);
     t.true(relativeError(task.baseline.loss, adding1997BaselineMse(T0)) < TOL.roundoff);
   }
   t.true(relativeError(adding1997BaselineMse(100), (2 - (0.1 + 0.9 / 49)) / 48) < TOL.roundoff);
@@ -159,8 +153,8 @@ test('adding (Le et al. 2015): predicting 1 has MSE 1/6 (not the quoted 0.1767),
     for (let r = 0; r < batch.B; r++) sq.push((y[r]! - batch.targets![r]!) ** 2);
   }
   const mse = meanAndStandardError(sq);
-  t.true(Math.abs(mse.mean - ADDING_LE2015_BASELINE_MSE) < Z * mse.se, `MSE ${mse.mean} +- ${mse.se}`);
-  t.true(Math.abs(mse.mean - 0.1767) > Z * mse.se, 'the sample tells 1/6 from 0.1767');
+  t.true(Math.abs(mse.mean - ADDING_LE2015_BASELINE_MSE) < TOL.statisticalSigmas * mse.se, `MSE ${mse.mean} +- ${mse.se}`);
+  t.true(Math.abs(mse.mean - 0.1767) > TOL.statisticalSigmas * mse.se, 'the sample tells 1/6 from 0.1767');
   const perfect = evaluateTask(task, (b) => b.targets!.slice(), new Rng(8));
   t.true(perfect.success);
   t.is(perfect.meanLoss, 0);

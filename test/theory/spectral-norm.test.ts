@@ -14,13 +14,6 @@ import { initWeights } from '../../src/init/weights.ts';
 import { createRnn, createTape, forward, jacobianFactors } from '../../src/models/rnn.ts';
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
-/**
- * Power iteration stops when the estimate changes by at most 1e-13 relatively; its remaining
- * error is that change divided by 1 - (sigma_2/sigma_1)^4, so 1e-9 holds unless the two leading
- * singular values agree to within 1e-4 relatively, which the seeded draws here do not do.
- * (Candidate for test/helpers/tolerance.ts.)
- */
-const POWER_ITERATION = 1e-9;
 
 function svdNorm(M: Matrix): number {
   return new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal[0]!;
@@ -31,7 +24,7 @@ test('power-iteration spectral norm matches the SVD for random matrices of any s
     fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1e6 }), (r, c, seed) => {
       const A = new Rng(seed).fillNormal(new Float64Array(r * c));
       const est = spectralNorm(A, r, c).sigma;
-      return relativeError(est, svdNorm(toMatrix(A, r, c))) < POWER_ITERATION && relativeError(est, sigmaMax(A, r, c)) < POWER_ITERATION;
+      return relativeError(est, svdNorm(toMatrix(A, r, c))) < TOL.powerIteration && relativeError(est, sigmaMax(A, r, c)) < TOL.powerIteration;
     }),
     { seed: 2013, numRuns: 200 },
   );
@@ -39,7 +32,7 @@ test('power-iteration spectral norm matches the SVD for random matrices of any s
 });
 
 test('spectral norm of diagonal, zero and scaled orthogonal matrices', (t) => {
-  t.true(relativeError(spectralNorm(new Float64Array([3, 0, 0, -5]), 2, 2).sigma, 5) < POWER_ITERATION);
+  t.true(relativeError(spectralNorm(new Float64Array([3, 0, 0, -5]), 2, 2).sigma, 5) < TOL.powerIteration);
   t.is(spectralNorm(new Float64Array(9), 3, 3).sigma, 0);
   const Q = initWeights('orthogonal', 7, 7, new Rng(3), 1.7);
   t.true(relativeError(spectralNorm(Q, 7, 7).sigma, 1.7) <= TOL.roundoff);
@@ -73,8 +66,8 @@ test('productNorms (accumulated, rescaled, warm-started) matches the SVD of the 
       worst = Math.max(worst, relativeError(pn.norms[k - 1]!, svdNorm(P), 0));
       worstStep = Math.max(worstStep, relativeError(pn.stepNorms[k - 1]!, svdNorm(Jt), 0));
     }
-    t.true(worst < POWER_ITERATION, `${act} g = ${gain}: products ${worst}`);
-    t.true(worstStep < POWER_ITERATION, `${act} g = ${gain}: steps ${worstStep}`);
+    t.true(worst < TOL.powerIteration, `${act} g = ${gain}: products ${worst}`);
+    t.true(worstStep < TOL.powerIteration, `${act} g = ${gain}: steps ${worstStep}`);
   }
 });
 
@@ -109,8 +102,8 @@ test('named regression: orthogonal W with tanh, where warm starts sit on non-lea
   for (let k = 1; k <= T; k++) {
     const Jt = Matrix.diag(Array.from(D.subarray((T - k) * n, (T - k + 1) * n))).mmul(Wm);
     P = P.mmul(Jt);
-    t.true(relativeError(withSteps.norms[k - 1]!, svdNorm(P), 0) < POWER_ITERATION, `k = ${k}`);
-    t.true(relativeError(withSteps.stepNorms[k - 1]!, svdNorm(Jt), 0) < POWER_ITERATION, `step ${k}`);
+    t.true(relativeError(withSteps.norms[k - 1]!, svdNorm(P), 0) < TOL.powerIteration, `k = ${k}`);
+    t.true(relativeError(withSteps.stepNorms[k - 1]!, svdNorm(Jt), 0) < TOL.powerIteration, `step ${k}`);
     t.is(without.norms[k - 1], withSteps.norms[k - 1]);
     t.true(Number.isNaN(without.stepNorms[k - 1]!));
   }

@@ -8,11 +8,6 @@ import { type Optimiser, type ParameterGradient, adam, makeOptimiser, momentum, 
 import { Rng } from '../../src/init/rng.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
-/**
- * Distance to the minimiser accepted after the step budgets below: 1e-6 is far above round-off and
- * far below the initial distance (~1), so only a converging optimiser passes.
- */
-const CONVERGED = 1e-6;
 
 interface Quadratic {
   blocks: ParameterGradient[];
@@ -71,7 +66,7 @@ for (const [name, make, steps] of cases) {
     for (const seed of [1, 2, 3]) {
       const q = quadratic(seed);
       const ratio = run(q, make(q.blocks), steps);
-      t.true(ratio < CONVERGED, `seed ${seed}: distance shrank only to ${ratio.toExponential(2)} of the start`);
+      t.true(ratio < TOL.optimiserConverged, `seed ${seed}: distance shrank only to ${ratio.toExponential(2)} of the start`);
     }
   });
 }

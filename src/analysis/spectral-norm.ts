@@ -93,13 +93,13 @@ export function spectralNorm(A: Float64Array, rows: number, cols: number, opts: 
 /** sigma_max(A) of a rows x cols row-major matrix by SVD (ml-matrix), the exact reference. */
 export function sigmaMax(A: Float64Array, rows: number, cols: number = rows): number {
   if (rows === 0 || cols === 0) return 0;
-  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false });
+  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
   return svd.diagonal[0] ?? 0;
 }
 
 /** All singular values, descending (ml-matrix SVD). */
 export function singularValues(A: Float64Array, rows: number, cols: number = rows): number[] {
-  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false });
+  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
   return [...svd.diagonal].sort((a, b) => b - a);
 }
 

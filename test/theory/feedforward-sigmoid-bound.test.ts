@@ -17,7 +17,7 @@ import { TOL } from '../helpers/tolerance.ts';
 function spectralNorm(W: Float64Array, rows: number, cols: number): number {
   const M = new Matrix(rows, cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) M.set(i, j, W[i * cols + j]!);
-  return new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).norm2;
+  return new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).norm2;
 }
 
 test('sigma\'(a) <= 1/4 on a dense sweep, with equality at a = 0', (t) => {

@@ -16,7 +16,7 @@ import { relativeError, TOL } from '../helpers/tolerance.ts';
 
 
 function svdNorm(M: Matrix): number {
-  return new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal[0]!;
+  return new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }).diagonal[0]!;
 }
 
 test('power-iteration spectral norm matches the SVD for random matrices of any shape', (t) => {

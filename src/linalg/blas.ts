@@ -4,14 +4,22 @@
  * their arguments: callers validate at the edge.
  *
  * When every operand is a view into the WebAssembly heap (allocF64 in wasm.ts) and the problem is
- * large enough to amortise the call, dgemm and dgemv run the SIMD kernels; otherwise the JavaScript
+ * large enough to amortise the call, dgemm and dgemv run the SIMD kernels (large products the
+ * cache-blocked one, on two threads when very large: parallel.ts); otherwise the JavaScript
  * loops below, ordered so the innermost index walks memory contiguously. Both give the same result
  * up to the order of summation.
  */
+import { gemmBlocked } from './parallel.ts';
 import { inWasm, kernels, scratchF64 } from './wasm.ts';
 
 /** Below this many multiply-adds the call into WebAssembly costs more than it saves. */
 const WASM_MIN_WORK = 256;
+/**
+ * From this many multiply-adds (and at least 4 rows and 4 columns) the cache-blocked kernel,
+ * whose packing only pays off once each packed entry is used many times, on two threads when
+ * large (parallel.ts).
+ */
+const BLOCKED_MIN_WORK = 1 << 14;
 
 /**
  * y = alpha * op(A) x + beta * y, where A is m x n row-major with leading dimension lda and
@@ -82,7 +90,8 @@ export function dgemm(
     const a = A.byteOffset + 8 * aOff;
     const b = B.byteOffset + 8 * bOff;
     const c = C.byteOffset + 8 * cOff;
-    if (!transB) kernels.gemm_xn(transA ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (m * n * k >= BLOCKED_MIN_WORK && m >= 4 && n >= 4) gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else if (!transB) kernels.gemm_xn(transA ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else if (!transA) kernels.gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else {
       const t = scratchF64(k * n);

@@ -16,6 +16,8 @@ interface Kernels {
   gemv_n(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
+  gemmWork(): number;
 }
 
 const PAGE = 65536;
@@ -24,6 +26,9 @@ const MAXIMUM_PAGES = 32768; // 2 GiB: the module is compiled with this maximum
 
 const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
 const module = new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+/** The kernels' shared linear memory and compiled module, for instantiating them again in a worker thread (parallel.ts). */
+export { memory as kernelMemory, module as kernelModule };
+
 /** The exported kernels; pointers are byte offsets into `memory`. */
 export const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as Kernels;
 

@@ -275,3 +275,207 @@ export function mgs(V: usize, k: i32, n: i32, r: usize): void {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cache-blocked GEMM (Goto and van de Geijn 2008, "Anatomy of high-performance matrix
+// multiplication"): C (m x n) = alpha op(A) op(B) + beta C for all four transpose cases.
+// op(B) is packed KC x NC into micro-panels of NR columns and op(A) MC x KC into micro-panels of MR
+// rows, zero-padded at the edges, so that the register micro-kernel always streams two contiguous
+// panels: the B micro-panel (KC x NR, 8 KiB) stays in L1 while the packed A block (MC x KC,
+// 256 KiB) stays in L2. Every entry of C is summed in the same order (p ascending inside a KC
+// block, blocks added to C in order) whatever the position of its tile, so splitting the rows or
+// columns of C between threads gives bit-identical results.
+// `work` holds GEMM_WORK doubles (packed A then packed B).
+// ---------------------------------------------------------------------------------------------
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 128;
+const NC = 512;
+/** Doubles of scratch `gemm` needs at `work`. */
+const GEMM_WORK: i32 = MC * KC + KC * NC;
+
+export function gemmWork(): i32 {
+  return GEMM_WORK;
+}
+
+// op(A)[i0 + r, p0 + p] for r < mc, p < kc into dst: panel q (rows q*MR..) at dst + q*kc*MR,
+// entry (r, p) at (p*MR + r).
+function packA(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let q = 0; q < mc; q += MR) {
+    const rows = min(MR, mc - q);
+    const panel = dst + ((<usize>q * kc) << 3);
+    if (transA) {
+      // A stored k x m: op(A)(i, p) = A[p*lda + i], MR rows contiguous per p
+      let src = A + ((<usize>p0 * lda + i0 + q) << 3);
+      const sp: usize = <usize>lda << 3;
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++) {
+          const d = panel + ((<usize>p * MR) << 3);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+          src += sp;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const d = panel + ((<usize>p * MR) << 3);
+          for (let r = 0; r < MR; r++) store<f64>(d + (<usize>r << 3), r < rows ? ld(src + (<usize>r << 3)) : 0);
+          src += sp;
+        }
+      }
+    } else {
+      // A stored m x k: rows are contiguous in p
+      for (let r = 0; r < MR; r++) {
+        const d = panel + (<usize>r << 3);
+        if (r < rows) {
+          const src = A + ((<usize>(i0 + q + r) * lda + p0) << 3);
+          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * MR) << 3), ld(src + (<usize>p << 3)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * MR) << 3), 0);
+        }
+      }
+    }
+  }
+}
+
+// op(B)[p0 + p, j0 + c] for p < kc, c < nc into dst: panel q (columns q*NR..) at dst + q*kc*NR,
+// entry (p, c) at (p*NR + c).
+function packB(transB: bool, B: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let q = 0; q < nc; q += NR) {
+    const cols = min(NR, nc - q);
+    const panel = dst + ((<usize>q * kc) << 3);
+    if (!transB) {
+      // B stored k x n: NR columns contiguous per p
+      let src = B + ((<usize>p0 * ldb + j0 + q) << 3);
+      const sp: usize = <usize>ldb << 3;
+      if (cols == NR) {
+        for (let p = 0; p < kc; p++) {
+          const d = panel + ((<usize>p * NR) << 3);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+          src += sp;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const d = panel + ((<usize>p * NR) << 3);
+          for (let c = 0; c < NR; c++) store<f64>(d + (<usize>c << 3), c < cols ? ld(src + (<usize>c << 3)) : 0);
+          src += sp;
+        }
+      }
+    } else {
+      // B stored n x k: op(B)(p, j) = B[j*ldb + p], each column contiguous in p
+      for (let c = 0; c < NR; c++) {
+        const d = panel + (<usize>c << 3);
+        if (c < cols) {
+          const src = B + ((<usize>(j0 + q + c) * ldb + p0) << 3);
+          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * NR) << 3), ld(src + (<usize>p << 3)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * NR) << 3), 0);
+        }
+      }
+    }
+  }
+}
+
+// C[0..mr, 0..nr] += alpha * (packed A panel)(packed B panel) over kc: a 4 x 4 block of C in eight
+// f64x2 registers, 8 multiplies and 8 adds per 6 loads.
+// @ts-ignore: decorator
+@inline function microKernel(kc: i32, a: usize, b: usize, alpha: f64, C: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(av, b0));
+    c01 = f64x2.add(c01, f64x2.mul(av, b1));
+    av = v128.load64_splat(a, 8);
+    c10 = f64x2.add(c10, f64x2.mul(av, b0));
+    c11 = f64x2.add(c11, f64x2.mul(av, b1));
+    av = v128.load64_splat(a, 16);
+    c20 = f64x2.add(c20, f64x2.mul(av, b0));
+    c21 = f64x2.add(c21, f64x2.mul(av, b1));
+    av = v128.load64_splat(a, 24);
+    c30 = f64x2.add(c30, f64x2.mul(av, b0));
+    c31 = f64x2.add(c31, f64x2.mul(av, b1));
+    a += 32;
+    b += 32;
+  }
+  const va = f64x2.splat(alpha);
+  const sc: usize = <usize>ldc << 3;
+  if (mr == MR && nr == NR) {
+    let cp = C;
+    v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c00)));
+    v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c01)), 16);
+    cp += sc;
+    v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c10)));
+    v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c11)), 16);
+    cp += sc;
+    v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c20)));
+    v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c21)), 16);
+    cp += sc;
+    v128.store(cp, f64x2.add(v128.load(cp), f64x2.mul(va, c30)));
+    v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.mul(va, c31)), 16);
+  } else {
+    // an edge tile: the same sums, written entry by entry
+    for (let r = 0; r < mr; r++) {
+      const lo = r == 0 ? c00 : r == 1 ? c10 : r == 2 ? c20 : c30;
+      const hi = r == 0 ? c01 : r == 1 ? c11 : r == 2 ? c21 : c31;
+      const cp = C + <usize>r * sc;
+      for (let c = 0; c < nr; c++) {
+        const v = c == 0 ? f64x2.extract_lane(lo, 0) : c == 1 ? f64x2.extract_lane(lo, 1) : c == 2 ? f64x2.extract_lane(hi, 0) : f64x2.extract_lane(hi, 1);
+        store<f64>(cp + (<usize>c << 3), ld(cp + (<usize>c << 3)) + alpha * v);
+      }
+    }
+  }
+}
+
+export function gemm(
+  transA: bool,
+  transB: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  if (beta != 1) {
+    for (let i = 0; i < m; i++) {
+      const row = C + ((<usize>i * ldc) << 3);
+      if (beta == 0) for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), 0);
+      else for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), beta * ld(row + (<usize>j << 3)));
+    }
+  }
+  if (k <= 0 || alpha == 0) return;
+  const pa = work;
+  const pb = work + ((<usize>MC * KC) << 3);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, B, ldb, pc, jc, kc, nc, pb);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(transA, A, lda, ic, pc, mc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bp = pb + ((<usize>jr * kc) << 3);
+          const nr = min(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const cp = C + ((<usize>(ic + ir) * ldc + jc + jr) << 3);
+            microKernel(kc, pa + ((<usize>ir * kc) << 3), bp, alpha, cp, ldc, min(MR, mc - ir), nr);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The second GEMM thread (see parallel.ts): instantiates kernels.wasm on the shared kernel memory
+// and runs the share of a product that the main thread posts in the control block. Plain
+// JavaScript so that the worker starts without a TypeScript loader.
+import { workerData } from 'node:worker_threads';
+
+const { memory, module, ctrl, spin } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+// control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 4.. arguments;
+// Float64 indices 8, 9: alpha, beta
+const I = new Int32Array(memory.buffer, ctrl, 32);
+const F = new Float64Array(memory.buffer, ctrl, 16);
+Atomics.store(I, 2, 1);
+Atomics.notify(I, 2);
+let seen = 0;
+for (;;) {
+  // spin first: in a time loop the next product comes within microseconds, and a futex wake-up
+  // costs more than the product; then sleep so an idle process leaves the core to others
+  let s = 0;
+  while (Atomics.load(I, 0) === seen) {
+    if (++s > spin) {
+      Atomics.wait(I, 0, seen);
+      s = 0;
+    }
+  }
+  seen = Atomics.load(I, 0);
+  if (seen < 0) break;
+  k.gemm(I[4], I[5], I[6], I[7], I[8], F[8], I[9], I[10], I[11], I[12], F[9], I[13], I[14], I[15]);
+  Atomics.store(I, 1, seen);
+  Atomics.notify(I, 1);
+}

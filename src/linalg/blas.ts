@@ -135,8 +135,23 @@ export function dgemm(
   return C;
 }
 
-/** Euclidean norm of n entries of x from offset, with stride (scaled to avoid overflow, as dnrm2). */
+/**
+ * Euclidean norm of n entries of x from offset, with stride. The plain sum of squares when it is
+ * safely inside the float64 range (no square overflowed, and none lost to underflow that could
+ * matter); otherwise the scaled recurrence of the reference dnrm2, which never overflows.
+ */
 export function dnrm2(n: number, x: Float64Array, off = 0, stride = 1): number {
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[off + i * stride]!;
+    ss += v * v;
+  }
+  if (ss < Infinity && ss > 1e-250) return Math.sqrt(ss);
+  if (ss === 0) {
+    let any = false;
+    for (let i = 0; i < n && !any; i++) any = x[off + i * stride] !== 0;
+    if (!any) return 0;
+  }
   let scale = 0;
   let ssq = 1;
   for (let i = 0; i < n; i++) {

@@ -61,6 +61,7 @@ export const ModelSpec = z
     inputInit: z.enum(INITIALISATIONS).optional().describe('initialisation of the input weights (default: xavier-uniform; gaussian with gain 0.001 x sqrt(m) for irnn)'),
     inputGain: z.number().positive().optional().describe('gain of the input initialisation (default 1)'),
     forgetBias: z.number().optional().describe('LSTM forget-gate bias (default 1)'),
+    inputBias: z.number().optional().describe('LSTM input-gate bias (default 0)'),
     outputBias: z.number().optional().describe('LSTM output-gate bias (default 0)'),
   })
   .strict();
@@ -243,6 +244,7 @@ function createLstmModel(spec: ModelSpec, m: number, p: number, maxT: number, rn
       ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
       ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
       ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
+      ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
       ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
     },
     rng,

@@ -5,7 +5,8 @@ import { workerData } from 'node:worker_threads';
 
 const { memory, module, ctrl, spin } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-// control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 4.. arguments;
+// control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 3 claim (the
+// job whose share has been taken, by this thread or by the main thread), 4.. arguments;
 // Float64 indices 8, 9: alpha, beta
 const I = new Int32Array(memory.buffer, ctrl, 32);
 const F = new Float64Array(memory.buffer, ctrl, 16);
@@ -24,6 +25,9 @@ for (;;) {
   }
   seen = Atomics.load(I, 0);
   if (seen < 0) break;
+  // the main thread takes the share itself when this thread comes late (a busy machine)
+  const c = Atomics.load(I, 3);
+  if (c === seen || Atomics.compareExchange(I, 3, c, seen) !== c) continue;
   k.gemm(I[4], I[5], I[6], I[7], I[8], F[8], I[9], I[10], I[11], I[12], F[9], I[13], I[14], I[15]);
   Atomics.store(I, 1, seen);
   Atomics.notify(I, 1);

@@ -3,23 +3,32 @@
  * threads. Large products split the rows (or, when C is wide, the columns) of C between the main
  * thread and one worker thread (gemm-worker.mjs) that runs the same kernels.wasm on the same
  * shared memory; they meet through a control block in that memory with Atomics (a short spin,
- * then a futex wait). The blocked kernel sums every entry of C in the same order wherever its
- * tile falls, so the result is bit-identical with one thread or two; small products stay on the
- * main thread, where a hand-off would cost more than it saves.
+ * then a futex wait). Whichever thread claims the second share first computes it, so a worker
+ * that is descheduled on a busy machine does not hold the main thread up for long.
+ *
+ * The blocked kernel sums every entry of C in the same order wherever its tile falls, so the
+ * result is bit-identical with one thread or two. Small products stay on the main thread, where a
+ * hand-off would cost more than it saves; large ones use two threads only while that is measured
+ * to be faster (it is not on a machine busy with other jobs).
  *
  * RNN_DYNAMICS_THREADS=1 in the environment (or setGemmThreads(1)) keeps everything on the main
- * thread. The worker is unref'd, so it never keeps the process alive.
+ * thread; setGemmThreads(2) forces the split of every large product (for tests). The worker is
+ * unref'd, so it never keeps the process alive.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { allocF64, kernelMemory, kernelModule, kernels } from './wasm.ts';
 
-/** Multiply-adds below which a product stays on one thread (a hand-off costs a few microseconds). */
-const THREAD_MIN_WORK = 1 << 17;
+/**
+ * Multiply-adds below which a product stays on one thread: a hand-off costs microseconds on an idle
+ * machine but can cost a time slice on a busy one (the n = 128, B = 32 per-step products, 0.5M, lose).
+ */
+const THREAD_MIN_WORK = 1 << 20;
 /** Spin iterations of the waiting side before it sleeps on the futex (~0.1-0.3 ms). */
 const SPIN = 200_000;
 
-let threads = process.env['RNN_DYNAMICS_THREADS'] === '1' ? 1 : Math.min(2, availableParallelism());
+type ThreadMode = 1 | 2 | 'auto';
+let threads: ThreadMode = process.env['RNN_DYNAMICS_THREADS'] === '1' || availableParallelism() < 2 ? 1 : 'auto';
 let worker: Worker | undefined;
 let failed = false;
 let ctl: Int32Array;
@@ -27,15 +36,25 @@ let ctlF: Float64Array;
 let seq = 0;
 let mainWork = 0;
 let workerWork = 0;
+// Measured cost (ns per multiply-add, exponentially weighted) of large products on one and on two
+// threads. On a machine shared with other jobs a second thread can lose (it waits for a core), so
+// each large product takes the faster mode, and every PROBE-th one the other, to keep both fresh.
+const PROBE = 8;
+let nsPerMac1 = 0;
+let nsPerMac2 = 0;
+let largeCalls = 0;
 
-/** Use 1 or 2 threads for large products (the results do not depend on it). */
-export function setGemmThreads(t: 1 | 2): void {
+/**
+ * Large products on 1 thread, on 2, or 'auto' (the default: whichever is measured faster). The
+ * results do not depend on it.
+ */
+export function setGemmThreads(t: ThreadMode): void {
   threads = t;
 }
 
-/** The number of threads large products currently use (2 only once the worker is running). */
+/** 2 when large products may use the worker thread (it is running and threads are not set to 1). */
 export function gemmThreads(): number {
-  return threads > 1 && workerReady() ? 2 : 1;
+  return threads !== 1 && workerReady() ? 2 : 1;
 }
 
 function workPointer(): number {
@@ -83,10 +102,40 @@ export function gemmBlocked(
 ): void {
   const tA = transA ? 1 : 0;
   const tB = transB ? 1 : 0;
-  if (threads < 2 || m * n * k < THREAD_MIN_WORK || Math.max(m, n) < 16 || !workerReady()) {
+  const macs = m * n * k;
+  if (threads === 1 || macs < THREAD_MIN_WORK || Math.max(m, n) < 16 || !workerReady()) {
     kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
     return;
   }
+  if (threads === 2) {
+    gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const probe = ++largeCalls % PROBE === 0;
+  const two = nsPerMac2 === 0 || nsPerMac1 === 0 ? nsPerMac2 === 0 : (nsPerMac2 <= nsPerMac1) !== probe;
+  const t0 = performance.now();
+  if (two) gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
+  const cost = ((performance.now() - t0) * 1e6) / macs;
+  if (two) nsPerMac2 = nsPerMac2 === 0 ? cost : 0.75 * nsPerMac2 + 0.25 * cost;
+  else nsPerMac1 = nsPerMac1 === 0 ? cost : 0.75 * nsPerMac1 + 0.25 * cost;
+}
+
+function gemmTwoThreads(
+  tA: number,
+  tB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+): void {
   // the worker takes the second half of the rows (or columns) of C, cut at a micro-tile boundary
   let m0 = m;
   let n0 = n;
@@ -98,12 +147,12 @@ export function gemmBlocked(
   if (m >= n) {
     m0 = (m >> 3) << 2;
     m1 = m - m0;
-    a1 = a + 8 * (transA ? m0 : m0 * lda);
+    a1 = a + 8 * (tA ? m0 : m0 * lda);
     c1 = c + 8 * m0 * ldc;
   } else {
     n0 = (n >> 3) << 2;
     n1 = n - n0;
-    b1 = b + 8 * (transB ? n0 * ldb : n0);
+    b1 = b + 8 * (tB ? n0 * ldb : n0);
     c1 = c + 8 * n0;
   }
   ctl[4] = tA;
@@ -124,6 +173,13 @@ export function gemmBlocked(
   Atomics.store(ctl, 0, seq);
   Atomics.notify(ctl, 0);
   kernels.gemm(tA, tB, m0, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
+  // if the worker has not taken its share yet (descheduled on a loaded machine), do it here:
+  // the same kernel on the same tiles, so the same bits
+  const c0 = Atomics.load(ctl, 3);
+  if (c0 !== seq && Atomics.compareExchange(ctl, 3, c0, seq) === c0) {
+    kernels.gemm(tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc, workPointer());
+    return;
+  }
   let s = 0;
   while (Atomics.load(ctl, 1) !== seq) {
     if (++s > SPIN) {

@@ -18,6 +18,7 @@ interface Kernels {
   mgs(V: number, k: number, n: number, r: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   gemmWork(): number;
+  tanh_kernel(len: number, a: number, y: number): void;
 }
 
 const PAGE = 65536;

@@ -95,6 +95,8 @@ export function lineChart(opts: {
       pointStyle: s.pointStyle ?? 'circle',
       fill: s.fill ?? false,
       spanGaps: false,
+      // markers on the axis limits (a success rate of exactly 1) are drawn whole, not cut in half
+      clip: s.pointsOnly || (s.pointRadius ?? 0) > 0 ? false : undefined,
       tension: 0,
       hideInLegend: s.hideInLegend ?? false,
     };
@@ -138,9 +140,21 @@ function logTick(value: number | string): string {
   return e >= -2 && e <= 3 ? String(10 ** e) : `1e${e}`;
 }
 
+/** Log axes get ticks at powers of ten only, evenly stepped so that at most about 12 show. */
+function powersOfTen(scale: { min: number; max: number; ticks: { value: number }[] }): void {
+  const lo = Math.ceil(Math.log10(scale.min) - 1e-9);
+  const hi = Math.floor(Math.log10(scale.max) + 1e-9);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return;
+  const step = Math.max(1, Math.ceil((hi - lo) / 12));
+  const ticks: { value: number }[] = [];
+  for (let e = lo; e <= hi; e += step) ticks.push({ value: 10 ** e });
+  scale.ticks = ticks;
+}
+
 function axis(a: AxisSpec): Record<string, unknown> {
   return {
     type: a.log ? 'logarithmic' : 'linear',
+    ...(a.log ? { afterBuildTicks: powersOfTen } : {}),
     title: { display: true, text: a.title, font: { size: 20 } },
     ticks: a.log ? { font: { size: 16 }, callback: logTick, autoSkip: true } : { font: { size: 16 } },
     min: a.min,

@@ -179,7 +179,11 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       label: `${id} (n = ${sweep.byModel[id]!.n}, ${sweep.byModel[id]!.parameterCount} parameters)`,
       x: lags,
       y: lags.map((T) => sweep.byModel[id]!.byT[String(T)]!.successRate),
-      pointRadius: 5,
+      // models that all succeed draw on top of each other: distinct markers, shrinking sizes and
+      // alternate dashes keep every series visible
+      pointRadius: 5 + 2.5 * (i % 3), // Chart.js draws dataset 0 on top: later series get larger markers
+      pointStyle: ['circle', 'rectRot', 'triangle', 'crossRot'][i % 4]!,
+      dashed: i % 2 === 1,
       color: PALETTE[i % PALETTE.length]!,
     }));
     const curveT = p.learningCurveT !== null && lags.includes(p.learningCurveT) ? p.learningCurveT : lags[lags.length - 1]!;
@@ -201,7 +205,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
         id: 'success-rate',
         title: `Success rate on the adding problem against the lag T (${p.repetitions} seeds, ${budget.steps} steps of ${B} sequences)`,
         caption: `Fraction of the ${p.repetitions} trainings per model and T that met the criterion (${makeTask({ ...p.task, T: lags[0]! } as TaskSpec).criterion}) within the budget.`,
-        x: { title: 'sequence length T (log scale)', log: true },
+        x: { title: 'sequence length T' },
         y: { title: 'success rate', min: 0, max: 1 },
         series: rateSeries,
       }),

@@ -7,6 +7,9 @@ import { doyaGeometricLossStudy } from './doya-geometric-loss.ts';
 import { rnnJacobianNormsStudy } from './rnn-jacobian-norms.ts';
 import { rnnGradientFlowStudy } from './rnn-gradient-flow.ts';
 import { rnnLyapunovVsGainStudy } from './rnn-lyapunov-vs-gain.ts';
+import { lstmVsRnnGradientFlowStudy } from './lstm-vs-rnn-gradient-flow.ts';
+import { addingProblemSweepStudy } from './adding-problem-sweep.ts';
+import { latchSweepStudy } from './latch-sweep.ts';
 import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
 
@@ -16,6 +19,9 @@ export const STUDIES: readonly Study[] = [
   rnnJacobianNormsStudy,
   rnnGradientFlowStudy,
   rnnLyapunovVsGainStudy,
+  lstmVsRnnGradientFlowStudy,
+  addingProblemSweepStudy,
+  latchSweepStudy,
   feedforwardGradientByLayer,
   feedforwardTrainingByDepth,
 ] as Study[];

@@ -7,7 +7,15 @@
  * the stored states. Expression activations (`x / (1 + abs(x))`) are parsed and differentiated
  * symbolically by mathjs once, and their derivative is evaluated at the pre-activation.
  */
-import { compile, derivative, parse } from 'mathjs';
+import { createRequire } from 'node:module';
+
+type MathJs = typeof import('mathjs');
+let mathjs: MathJs | undefined;
+/** mathjs takes about a second to load: only expression activations need it, so load it on first use. */
+function math(): MathJs {
+  mathjs ??= createRequire(import.meta.url)('mathjs') as MathJs;
+  return mathjs;
+}
 
 export type ActivationKind = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'expression';
 
@@ -95,6 +103,7 @@ export const BUILTIN_ACTIVATIONS: Record<Exclude<ActivationKind, 'expression'>, 
  *   not finite at 0.
  */
 export function expressionActivation(expr: string, range = 20): Activation {
+  const { compile, derivative, parse } = math();
   let node;
   try {
     node = parse(expr);

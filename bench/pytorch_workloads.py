@@ -5,6 +5,8 @@ Prints one JSON line per configuration, the same fields as `npm run bench`:
 {"impl","workload","n","B","T","usPerStep","gflops","check"}.
 
 - rnn-bptt: torch.nn.RNN (tanh, input size 1, float64), loss 0.5 * sum(h_T^2) / B, forward + backward.
+- lstm-bptt: torch.nn.LSTM (forget gate, input size 1, float64) with a Linear(n, 1) readout, loss
+  0.5 * sum(y_T^2) / B, forward + backward.
 - jacobian-norms: P_k = P_{k-1} diag(f'(a)) W accumulated over T lags, ||P_k||_2 by
   torch.linalg.matrix_norm(ord=2) (an SVD per lag, the straightforward way in PyTorch).
 - lyapunov: the full spectrum by QR re-orthonormalisation (torch.linalg.qr) along an autonomous
@@ -19,7 +21,8 @@ import time
 import numpy as np
 import torch
 
-torch.set_num_threads(2)
+import os
+torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
 torch.manual_seed(0)
 DT = torch.float64
 QUICK = "--quick" in sys.argv
@@ -57,6 +60,24 @@ def rnn_bptt(n, B, T):
 
     s = median_time(run, 3 if QUICK else 5)
     emit("rnn-bptt", n, B, T, s, 6 * B * n * n * T, out["check"])
+
+
+def lstm_bptt(n, B, T):
+    lstm = torch.nn.LSTM(1, n, dtype=DT)
+    readout = torch.nn.Linear(n, 1, dtype=DT)
+    x = torch.randn(T, B, 1, dtype=DT)
+    out = {}
+
+    def run():
+        lstm.zero_grad()
+        readout.zero_grad()
+        _, (hT, _) = lstm(x)
+        loss = 0.5 * (readout(hT[0]) ** 2).sum() / B
+        loss.backward()
+        out["check"] = float(lstm.weight_hh_l0.grad.norm())
+
+    s = median_time(run, 3 if QUICK else 5)
+    emit("lstm-bptt", n, B, T, s, 24 * B * n * n * T, out["check"])
 
 
 def jacobian_norms(n, T):
@@ -110,6 +131,9 @@ if __name__ == "__main__":
     for n in [8, 32, 128, 512]:
         for B in [1, 32]:
             rnn_bptt(n, B, T)
+    for n in [8, 32, 128, 512]:
+        for B in [1, 32]:
+            lstm_bptt(n, B, T)
     for n in [32, 128, 512]:
         jacobian_norms(n, T if n < 512 else T // 5)
     for n in [32, 128, 512]:

@@ -1,0 +1,24 @@
+/**
+ * jacobian-norms: the spectral norm of every Jacobian product P_k = J_T ... J_{T-k+1}, k = 1..T, of a
+ * tanh RNN (issue 3), by the warm-started power iteration of src/analysis/jacobian-products.ts.
+ * FLOPs per lag: 2 n^3 (one product update).
+ */
+import { Rng } from '../src/init/rng.ts';
+import { initWeights } from '../src/init/weights.ts';
+import { TANH } from '../src/activations/index.ts';
+import { createRnn, createTape, forward, jacobianFactors } from '../src/models/rnn.ts';
+import { productNorms } from '../src/analysis/jacobian-products.ts';
+import { emit, medianSeconds, QUICK } from './common.ts';
+
+export function jacobianNorms(n: number, steps: number): void {
+  const rng = new Rng(2);
+  const rnn = createRnn({ n, m: 1, W: initWeights('gaussian', n, n, rng, 1), U: initWeights('gaussian', n, 1, rng, 1), b: new Float64Array(n), activation: TANH });
+  const tape = createTape(rnn, 1, steps);
+  forward(rnn, rng.fillNormal(new Float64Array(steps)), new Float64Array(n), tape);
+  const D = jacobianFactors(rnn, tape, 0, new Float64Array(steps * n));
+  let check = 0;
+  const s = medianSeconds(() => {
+    check = productNorms(rnn.W, n, D, steps, { stepNorms: false }).logNorms[steps - 1]!;
+  }, QUICK ? 1 : 3);
+  emit({ impl: 'rnn-dynamics', workload: 'jacobian-norms', n, B: 1, T: steps, usPerStep: (s / steps) * 1e6, gflops: (2 * n ** 3 * steps) / s / 1e9, check });
+}

@@ -1,0 +1,31 @@
+/**
+ * rnn-bptt: tanh RNN, input size 1, forward over T steps plus full BPTT for a squared-error loss on
+ * h_T (issue 3). FLOPs per step: 2 B n^2 forward, 4 B n^2 backward (dh and the weight gradient).
+ */
+import { Rng } from '../src/init/rng.ts';
+import { initWeights } from '../src/init/weights.ts';
+import { TANH } from '../src/activations/index.ts';
+import { createRnn, createTape, createGradients, forward, backward, freeRnn, freeTape, freeGradients } from '../src/models/rnn.ts';
+import { allocF64, freeF64 } from '../src/linalg/wasm.ts';
+import { emit, medianSeconds, QUICK, T } from './common.ts';
+
+export function rnnBptt(n: number, B: number): void {
+  const rng = new Rng(1);
+  const rnn = createRnn({ n, m: 1, W: initWeights('gaussian', n, n, rng, 1), U: initWeights('gaussian', n, 1, rng, 1), b: new Float64Array(n), activation: TANH });
+  const tape = createTape(rnn, B, T);
+  const grads = createGradients(rnn, B, T);
+  const x = rng.fillNormal(allocF64(T * B));
+  const h0 = allocF64(B * n);
+  const targets = allocF64(B * n);
+  const loss = { kind: 'squared-error' as const, steps: 'last' as const, targets };
+  let check = 0;
+  const s = medianSeconds(() => {
+    forward(rnn, x, h0, tape);
+    check = backward(rnn, tape, x, loss, grads) + grads.W[0]!;
+  }, QUICK ? 3 : 5);
+  emit({ impl: 'rnn-dynamics', workload: 'rnn-bptt', n, B, T, usPerStep: (s / T) * 1e6, gflops: (6 * B * n * n * T) / s / 1e9, check });
+  for (const v of [x, h0, targets]) freeF64(v);
+  freeGradients(grads);
+  freeTape(tape);
+  freeRnn(rnn);
+}

@@ -1,0 +1,29 @@
+/**
+ * sweep: the parallel speed-up of a training sweep (issue 4): the same small adding-problem sweep
+ * (2 models x 2 lags x 4 repetitions, 2000 training steps each; 300 with --quick) on one thread and on a pool of `threads`
+ * workers, with a check that both give the same result. Wall times include the pool's start-up.
+ * The line's usPerStep is the parallel wall time per training step (jobs x steps of batch 16);
+ * jobs, threads, oneThreadMs, parallelMs and speedup are extra fields.
+ */
+import { sweepSpeedup, type SweepSpec } from '../src/training/sweep.ts';
+import { emit, QUICK } from './common.ts';
+
+const STEPS = QUICK ? 300 : 2000;
+
+export async function sweep(threads: number): Promise<void> {
+  const spec: SweepSpec = {
+    task: { name: 'adding-le2015', testSize: 256 },
+    lags: [20, 40],
+    models: [{ kind: 'rnn-tanh', n: 8 }, { kind: 'lstm-forget', n: 8 }],
+    repetitions: 4,
+    training: { batchSize: 16, steps: STEPS, evalEvery: 100, testSize: 256, stopAtSuccess: false },
+    seed: 1,
+  };
+  const r = await sweepSpeedup(spec, threads);
+  if (!r.identical) throw new Error('sweep: the parallel sweep differs from the one-thread sweep');
+  emit({
+    impl: 'rnn-dynamics', workload: 'sweep', n: 8, B: 16, T: STEPS,
+    usPerStep: (r.parallelMs * 1e3) / (r.jobs * STEPS), gflops: 0, check: r.speedup,
+    jobs: r.jobs, threads: r.threads, oneThreadMs: r.oneThreadMs, parallelMs: r.parallelMs, speedup: r.speedup,
+  });
+}

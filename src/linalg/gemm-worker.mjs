@@ -6,10 +6,11 @@ import { workerData } from 'node:worker_threads';
 const { memory, module, ctrl, spin } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 // control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 3 claim (the
-// job whose share has been taken, by this thread or by the main thread), 4.. arguments;
-// Float64 indices 8, 9: alpha, beta
-const I = new Int32Array(memory.buffer, ctrl, 32);
-const F = new Float64Array(memory.buffer, ctrl, 16);
+// job whose share has been taken, by this thread or by the main thread), 4..15 GEMM arguments
+// (15: this thread's GEMM work pointer), 20 job kind (0 GEMM, 1 rnn_forward, 2 rnn_backward),
+// 24.. integer arguments of the other kinds; Float64 indices 8, 9: alpha, beta
+const I = new Int32Array(memory.buffer, ctrl, 64);
+const F = new Float64Array(memory.buffer, ctrl, 32);
 Atomics.store(I, 2, 1);
 Atomics.notify(I, 2);
 let seen = 0;
@@ -28,7 +29,10 @@ for (;;) {
   // the main thread takes the share itself when this thread comes late (a busy machine)
   const c = Atomics.load(I, 3);
   if (c === seen || Atomics.compareExchange(I, 3, c, seen) !== c) continue;
-  k.gemm(I[4], I[5], I[6], I[7], I[8], F[8], I[9], I[10], I[11], I[12], F[9], I[13], I[14], I[15]);
+  const kind = I[20];
+  if (kind === 0) k.gemm(I[4], I[5], I[6], I[7], I[8], F[8], I[9], I[10], I[11], I[12], F[9], I[13], I[14], I[15]);
+  else if (kind === 1) k.rnn_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[15]);
+  else k.rnn_backward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[15]);
   Atomics.store(I, 1, seen);
   Atomics.notify(I, 1);
 }

@@ -65,9 +65,9 @@ function workPointer(): number {
 function workerReady(): boolean {
   if (failed) return false;
   if (!worker) {
-    const block = allocF64(16); // 32 Int32 slots and the two Float64 arguments
-    ctl = new Int32Array(block.buffer, block.byteOffset, 32);
-    ctlF = new Float64Array(block.buffer, block.byteOffset, 16);
+    const block = allocF64(32); // 64 Int32 slots, the two Float64 arguments at Float64 slots 8 and 9
+    ctl = new Int32Array(block.buffer, block.byteOffset, 64);
+    ctlF = new Float64Array(block.buffer, block.byteOffset, 32);
     workerWork = allocF64(kernels.gemmWork()).byteOffset;
     worker = new Worker(new URL('./gemm-worker.mjs', import.meta.url), {
       workerData: { memory: kernelMemory, module: kernelModule, ctrl: block.byteOffset, spin: SPIN },
@@ -167,19 +167,33 @@ function gemmTwoThreads(
   ctl[13] = c1;
   ctl[14] = ldc;
   ctl[15] = workerWork;
+  ctl[20] = JOB_GEMM;
   ctlF[8] = alpha;
   ctlF[9] = beta;
-  seq = seq >= 0x3fffffff ? 1 : seq + 1;
-  Atomics.store(ctl, 0, seq);
-  Atomics.notify(ctl, 0);
+  post();
   kernels.gemm(tA, tB, m0, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
   // if the worker has not taken its share yet (descheduled on a loaded machine), do it here:
   // the same kernel on the same tiles, so the same bits
-  const c0 = Atomics.load(ctl, 3);
-  if (c0 !== seq && Atomics.compareExchange(ctl, 3, c0, seq) === c0) {
+  if (claim()) {
     kernels.gemm(tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc, workPointer());
     return;
   }
+  waitForWorker();
+}
+
+function post(): void {
+  seq = seq >= 0x3fffffff ? 1 : seq + 1;
+  Atomics.store(ctl, 0, seq);
+  Atomics.notify(ctl, 0);
+}
+
+/** True when this thread took the posted share (the worker had not started it). */
+function claim(): boolean {
+  const c0 = Atomics.load(ctl, 3);
+  return c0 !== seq && Atomics.compareExchange(ctl, 3, c0, seq) === c0;
+}
+
+function waitForWorker(): void {
   let s = 0;
   while (Atomics.load(ctl, 1) !== seq) {
     if (++s > SPIN) {
@@ -187,4 +201,41 @@ function gemmTwoThreads(
       s = 0;
     }
   }
+}
+
+/** Job kinds of the worker (gemm-worker.mjs): the control block's slot 20. */
+const JOB_GEMM = 0;
+export const JOB_RNN_FORWARD = 1;
+export const JOB_RNN_BACKWARD = 2;
+type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD;
+
+function runShare(kind: ShareJob, args: readonly number[], work: number): void {
+  const a = args;
+  if (kind === JOB_RNN_FORWARD) kernels.rnn_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, work);
+  else kernels.rnn_backward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, work);
+}
+
+/**
+ * Two independent shares of a kernel's work (e.g. two halves of a batch): `first` (integer
+ * arguments, the GEMM work pointer appended) on this thread and `second` on the worker thread, when
+ * `parallel` and the worker is running; otherwise both here, one after the other. Each share is
+ * computed by the same kernel with the same arguments wherever it runs, so the results do not
+ * depend on the thread count.
+ */
+export function twoShares(kind: ShareJob, first: readonly number[], second: readonly number[], parallel: boolean): void {
+  if (!parallel || threads === 1 || !workerReady()) {
+    runShare(kind, first, workPointer());
+    runShare(kind, second, workPointer());
+    return;
+  }
+  for (let i = 0; i < second.length; i++) ctl[24 + i] = second[i]!;
+  ctl[15] = workerWork;
+  ctl[20] = kind;
+  post();
+  runShare(kind, first, workPointer());
+  if (claim()) {
+    runShare(kind, second, workPointer());
+    return;
+  }
+  waitForWorker();
 }

@@ -19,6 +19,8 @@ interface Kernels {
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   gemmWork(): number;
   tanh_kernel(len: number, a: number, y: number): void;
+  rnn_forward(act: number, n: number, m: number, B: number, r0: number, r1: number, T: number, W: number, U: number, b: number, x: number, h: number, a: number, aStride: number, work: number): void;
+  rnn_backward(act: number, n: number, B: number, r0: number, r1: number, tHi: number, tLo: number, tBase: number, W: number, h: number, delta: number, dA: number, norms: number, work: number): void;
 }
 
 const PAGE = 65536;

@@ -17,6 +17,11 @@
  * What the forward pass keeps for the backward pass (tfjs-core habit): all h_t, and a_t only when
  * `activation.dfFromOutput` is undefined.
  *
+ * Batches of SHARE_MIN_B rows or more with a built-in activation run in two shares of rows, each a
+ * whole-run WebAssembly kernel (kernels.ts `rnn_forward`, `rnn_backward`; rows never interact
+ * except in the weight gradients), on two threads when the work is large enough; the result does
+ * not depend on the thread count. Other cases run the TypeScript loop below.
+ *
  * The hot loops are the kernels `preactivationKernel`, `activationKernel`, `derivativeKernel`,
  * `readoutLossKernel`, `backwardStepKernel` and `weightGradientKernel`: plain loops (or calls to the BLAS kernels) on
  * Float64Array with offsets, no allocation, no validation. `forward` and `backward` only sequence
@@ -25,6 +30,7 @@
 import type { Activation } from '../activations/index.ts';
 import { dgemm, dnrm2 } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { JOB_RNN_BACKWARD, JOB_RNN_FORWARD, twoShares } from '../linalg/parallel.ts';
 
 export interface Rnn {
   /** Hidden size. */
@@ -75,7 +81,7 @@ export function freeTape(tape: RnnTape): void {
   for (const v of [tape.h, tape.a, tape.aStep]) if (v) freeF64(v);
 }
 export function freeGradients(g: RnnGradients): void {
-  for (const v of [g.W, g.U, g.b, g.h0, g.V, g.c, g.hNorms, g.work.delta, g.work.d, g.work.y, g.work.dy, g.work.dA]) if (v) freeF64(v);
+  for (const v of [g.W, g.U, g.b, g.h0, g.V, g.c, g.hNorms, g.work.delta, g.work.d, g.work.y, g.work.dy, g.work.dA, g.work.norms]) if (v) freeF64(v);
 }
 
 function heapCopy(v: Float64Array): Float64Array {
@@ -349,6 +355,21 @@ export function weightGradientKernel(
 // Forward
 // ---------------------------------------------------------------------------------------------
 
+/** Batches of at least this many rows run as two shares of rows (kernels.ts rnn_forward, rnn_backward). */
+const SHARE_MIN_B = 8;
+/** Multiply-adds of a share job below which both shares stay on this thread (a hand-off costs ~1 us). */
+const SHARE_PARALLEL_MIN_WORK = 1 << 17;
+const SHARE_ACTIVATIONS: Partial<Record<Activation['kind'], number>> = { identity: 0, tanh: 1, sigmoid: 2, relu: 3 };
+
+/** The kernels' activation code when this batch runs in two shares, otherwise -1. */
+function shareActivation(rnn: Rnn, tape: RnnTape, x: Float64Array): number {
+  const code = SHARE_ACTIVATIONS[rnn.activation.kind];
+  if (code === undefined || tape.B < SHARE_MIN_B) return -1;
+  if (!inWasm(rnn.W) || !inWasm(rnn.b) || !inWasm(tape.h) || !inWasm(tape.aStep) || (tape.a && !inWasm(tape.a))) return -1;
+  if (rnn.m > 0 && (!inWasm(rnn.U) || !inWasm(x))) return -1;
+  return code;
+}
+
 /**
  * Run the network over T steps from h0 (B x n) on inputs x (T x B x m), filling the tape.
  * No allocation inside the time loop.
@@ -358,6 +379,14 @@ export function forward(rnn: Rnn, x: Float64Array, h0: Float64Array, tape: RnnTa
   const { B, T, h, a, aStep } = tape;
   const bn = B * n;
   for (let i = 0; i < bn; i++) h[i] = h0[i]!;
+  const code = shareActivation(rnn, tape, x);
+  if (code >= 0) {
+    const aBuf = a ?? aStep;
+    const tail = [T, W.byteOffset, U.byteOffset, b.byteOffset, m > 0 ? x.byteOffset : 0, h.byteOffset, aBuf.byteOffset, a ? bn : 0];
+    const half = B >> 1;
+    twoShares(JOB_RNN_FORWARD, [code, n, m, B, 0, half, ...tail], [code, n, m, B, half, B, ...tail], T * B * n * (n + m) >= SHARE_PARALLEL_MIN_WORK);
+    return tape;
+  }
   for (let t = 1; t <= T; t++) {
     const aBuf = a ?? aStep;
     const aOff = a ? (t - 1) * bn : 0;
@@ -416,9 +445,10 @@ export interface RnnGradients {
   readonly hNorms: Float64Array;
   /**
    * Backward scratch (B x n, B x n, B x p, B x p), sized once, and dA: da_t for a run of
-   * consecutive steps (a whole number of B x n blocks), whose weight gradient is one product.
+   * consecutive steps (a whole number of B x n blocks), whose weight gradient is one product;
+   * norms: per step and share, (scale, ssq) with ||dL/dh_t||^2 over the share = scale^2 ssq.
    */
-  readonly work: { delta: Float64Array; d: Float64Array; y: Float64Array; dy: Float64Array; dA: Float64Array };
+  readonly work: { delta: Float64Array; d: Float64Array; y: Float64Array; dy: Float64Array; dA: Float64Array; norms: Float64Array };
 }
 
 /**
@@ -445,6 +475,7 @@ export function createGradients(rnn: Rnn, B: number, T: number, readout?: Readou
       y: allocF64(B * p),
       dy: allocF64(B * p),
       dA: allocF64(Math.max(1, Math.min(T, Math.ceil(DEFERRED_ROWS / B))) * B * n),
+      norms: allocF64(4 * (T + 1)),
     },
   };
 }
@@ -495,6 +526,43 @@ export function backward(rnn: Rnn, tape: RnnTape, x: Float64Array, loss: RnnLoss
   const run = Math.floor(dA.length / bn); // steps per deferred weight-gradient product
   let L = 0;
   let tHi = T; // the current run covers steps tLo..tHi; da_t sits at row block t - tLo of dA
+  const code = shareActivation(rnn, tape, x);
+  if (code >= 0) {
+    const { norms } = grads.work;
+    const half = B >> 1;
+    const np = norms.byteOffset;
+    const sp = np + 16 * (T + 1); // the second share's (scale, ssq) pairs
+    const ptrs = [W.byteOffset, h.byteOffset, delta.byteOffset, dA.byteOffset];
+    for (let t = T; t >= 1; ) {
+      const off = lossOffsets(loss, t, T, B, p);
+      if (off) {
+        L += readoutLossKernel(loss.kind, B, n, p, h, t * bn, ro?.V ?? null, ro?.c ?? null, loss.targets ?? null, off.tOff,
+          loss.labels ?? null, off.lOff, 1 / B, y, dy, delta, grads.V, grads.c);
+      }
+      const tLo = Math.max(1, tHi - run + 1);
+      // steps t down to tEnd in one job: no loss term in between
+      const tEnd = loss.steps === 'all' ? t : tLo;
+      twoShares(JOB_RNN_BACKWARD, [code, n, B, 0, half, t, tEnd, tLo, ...ptrs, np], [code, n, B, half, B, t, tEnd, tLo, ...ptrs, sp],
+        (t - tEnd + 1) * B * n * n >= SHARE_PARALLEL_MIN_WORK);
+      for (let s = tEnd; s <= t; s++) {
+        const o = 2 * s;
+        grads.hNorms[s] = Math.hypot(norms[o]! * Math.sqrt(norms[o + 1]!), norms[2 * (T + 1) + o]! * Math.sqrt(norms[2 * (T + 1) + o + 1]!));
+      }
+      if (tEnd === tLo) {
+        const rows = (tHi - tLo + 1) * B;
+        weightGradientKernel(n, m, rows, dA, h, (tLo - 1) * bn, x, (tLo - 1) * B * m, grads.W, grads.U);
+        for (let r = 0; r < rows; r++) {
+          const o = r * n;
+          for (let i = 0; i < n; i++) grads.b[i]! += dA[o + i]!;
+        }
+        tHi = tLo - 1;
+      }
+      t = tEnd - 1;
+    }
+    grads.hNorms[0] = dnrm2(bn, delta);
+    grads.h0.set(delta);
+    return L;
+  }
   for (let t = T; t >= 1; t--) {
     const off = lossOffsets(loss, t, T, B, p);
     if (off) {

@@ -539,3 +539,116 @@ export function tanh_kernel(len: i32, a: usize, y: usize): void {
   for (; i + 2 <= len; i += 2) v128.store(y + (<usize>i << 3), tanh2(v128.load(a + (<usize>i << 3))));
   if (i < len) store<f64>(y + (<usize>i << 3), f64x2.extract_lane(tanh2(f64x2.splat(ld(a + (<usize>i << 3)))), 0));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Vanilla RNN over a share of the batch (src/models/rnn.ts runs two shares, one per thread).
+// Batch rows never interact in h_t = f(W h_{t-1} + U x_t + b), nor in the recursion
+// dL/dh_{t-1} = (dL/dh_t * f'(a_t)) W, so rows [r0, r1) run every step without meeting the others.
+// Activation codes: 0 identity, 1 tanh, 2 sigmoid (0.5 + 0.5 tanh(x/2)), 3 ReLU.
+// ---------------------------------------------------------------------------------------------
+
+// C (m x n) += A B^T (A: m x k, lda; B: n x k, ldb), the kernel blas.ts picks for this shape.
+// @ts-ignore: decorator
+@inline function addABt(m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, work: usize): void {
+  if (m * n * k >= 16384 && m >= 4 && n >= 4) gemm(false, true, m, n, k, 1, A, lda, B, ldb, 1, C, ldc, work);
+  else gemm_nt(m, n, k, 1, A, lda, B, ldb, 1, C, ldc);
+}
+
+// y = f(a) over len entries.
+function activate(act: i32, len: i32, a: usize, y: usize): void {
+  const half = f64x2.splat(0.5);
+  const zero = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= len; i += 2) {
+    const p = <usize>i << 3;
+    const v = v128.load(a + p);
+    let r = v;
+    if (act == 1) r = tanh2(v);
+    else if (act == 2) r = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, v))));
+    else if (act == 3) r = v128.and(v, f64x2.gt(v, zero));
+    v128.store(y + p, r);
+  }
+  if (i < len) {
+    const p = <usize>i << 3;
+    const v = f64x2.splat(ld(a + p));
+    let r = v;
+    if (act == 1) r = tanh2(v);
+    else if (act == 2) r = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, v))));
+    else if (act == 3) r = v128.and(v, f64x2.gt(v, zero));
+    store<f64>(y + p, f64x2.extract_lane(r, 0));
+  }
+}
+
+// f'(a) from the output y = f(a), times delta, into da (len entries).
+function derivativeTimes(act: i32, len: i32, y: usize, delta: usize, da: usize): void {
+  for (let i = 0; i < len; i++) {
+    const p = <usize>i << 3;
+    const v = ld(y + p);
+    let d: f64 = 1;
+    if (act == 1) d = 1 - v * v;
+    else if (act == 2) d = v * (1 - v);
+    else if (act == 3) d = v > 0 ? 1 : 0;
+    store<f64>(da + p, ld(delta + p) * d);
+  }
+}
+
+// Forward over steps 1..T for batch rows [r0, r1): a_t = b + h_{t-1} W^T + x_t U^T, h_t = f(a_t).
+// h: (T+1) x B x n (h_0 filled), x: T x B x m, a: B x n scratch (aStride 0) or T x B x n
+// (aStride = B n) when the pre-activations are kept.
+export function rnn_forward(
+  act: i32, n: i32, m: i32, B: i32, r0: i32, r1: i32, T: i32,
+  W: usize, U: usize, b: usize, x: usize, h: usize, a: usize, aStride: i32, work: usize,
+): void {
+  const rows = r1 - r0;
+  const bn = B * n;
+  for (let t = 1; t <= T; t++) {
+    const at = a + ((<usize>(t - 1) * aStride + <usize>r0 * n) << 3);
+    for (let r = 0; r < rows; r++) memory.copy(at + ((<usize>r * n) << 3), b, <usize>n << 3);
+    addABt(rows, n, n, h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3), n, W, n, at, n, work);
+    if (m > 0) addABt(rows, n, m, x + ((<usize>(t - 1) * B * m + <usize>r0 * m) << 3), m, U, m, at, n, work);
+    activate(act, rows * n, at, h + ((<usize>t * bn + <usize>r0 * n) << 3));
+  }
+}
+
+// Backward over steps tHi down to tLo for batch rows [r0, r1), with no loss term inside
+// (tLo, tHi]: delta (B x n) enters as dL/dh_tHi and leaves as dL/dh_{tLo-1}. For every step,
+// ||delta_t||^2 over the rows goes to norms[2t + 1] with norms[2t] = 1, or, when the plain sum of
+// squares would overflow or underflow, ssq and scale with ||.||^2 = scale^2 ssq (as dnrm2);
+// da_t = delta_t * f'(a_t) goes to dA at row block t - tBase (for the deferred weight gradient).
+export function rnn_backward(
+  act: i32, n: i32, B: i32, r0: i32, r1: i32, tHi: i32, tLo: i32, tBase: i32,
+  W: usize, h: usize, delta: usize, dA: usize, norms: usize, work: usize,
+): void {
+  const len = (r1 - r0) * n;
+  const bn = B * n;
+  const d0 = delta + ((<usize>r0 * n) << 3);
+  for (let t = tHi; t >= tLo; t--) {
+    let ss: f64 = 0;
+    for (let i = 0; i < len; i++) {
+      const v = ld(d0 + (<usize>i << 3));
+      ss += v * v;
+    }
+    let scale: f64 = 1;
+    if (!(ss < Infinity && ss > 1e-250)) {
+      // out of range (or NaN, or 0 from underflow): scale by the largest magnitude; an infinite or
+      // NaN entry keeps ss, an all-zero share keeps 0
+      let mx: f64 = 0;
+      for (let i = 0; i < len; i++) mx = max(mx, abs(ld(d0 + (<usize>i << 3))));
+      if (mx > 0 && mx < Infinity) {
+        ss = 0;
+        for (let i = 0; i < len; i++) {
+          const v = ld(d0 + (<usize>i << 3)) / mx;
+          ss += v * v;
+        }
+        scale = mx;
+      }
+    }
+    store<f64>(norms + ((<usize>t * 2) << 3), scale);
+    store<f64>(norms + ((<usize>t * 2 + 1) << 3), ss);
+    const da = dA + ((<usize>(t - tBase) * bn + <usize>r0 * n) << 3);
+    derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
+    // delta <- da W (rows x n)
+    if ((r1 - r0) * n * n >= 16384 && r1 - r0 >= 4 && n >= 4) gemm(false, false, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n, work);
+    else gemm_xn(0, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n);
+  }
+}

@@ -63,7 +63,7 @@
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dnrm2 } from '../linalg/blas.ts';
-import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -386,7 +386,7 @@ export function freeTape(tape: LstmTape): void {
   for (const v of [tape.h, tape.c, tape.gates, tape.hc]) freeF64(v);
 }
 export function freeGradients(g: LstmGradients): void {
-  for (const v of [g.theta, g.dh, g.dc, g.hNorms, g.cNorms, g.work.delta, g.work.carry, g.work.da, g.work.y, g.work.dy]) freeF64(v);
+  for (const v of [g.theta, g.dh, g.dc, g.hNorms, g.cNorms, g.work.delta, g.work.carry, g.work.dA, g.work.y, g.work.dy]) freeF64(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,8 +441,126 @@ export function gatePreactivationKernel(
  * The elementwise cell update of one step, in place on the gate block (pre-activations in,
  * activations out): peepholes from c_{t-1} into i and f, c_t, the peephole from c_t into o,
  * H(c_t) and h_t = o_t H(c_t).
+ *
+ * With the gate block, c and H(c) in the kernel heap every nonlinearity goes through the SIMD tanh
+ * kernel (within 4 ulp of Math.tanh), the sigmoid gates as sigma(a) = 1/2 + 1/2 tanh(a/2):
+ * one call over the whole B x Gn block (without peepholes; with them, the peephole from c_t makes
+ * o a second, per-row pass) and one over the B x n cell outputs. Otherwise the scalar loop below.
  */
 export function cellKernel(
+  lstm: Lstm,
+  B: number,
+  gates: Float64Array,
+  gOff: number,
+  c: Float64Array,
+  cPrevOff: number,
+  cOff: number,
+  hc: Float64Array,
+  hcOff: number,
+  h: Float64Array,
+  hOff: number,
+): void {
+  if (inWasm(gates) && inWasm(c) && inWasm(hc)) cellKernelVector(lstm, B, gates, gOff, c, cPrevOff, cOff, hc, hcOff, h, hOff);
+  else cellKernelScalar(lstm, B, gates, gOff, c, cPrevOff, cOff, hc, hcOff, h, hOff);
+}
+
+/** y = tanh(a) over len entries (in place when a === y and the offsets agree); SIMD for heap arrays. */
+function tanhKernel(len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): void {
+  if (len >= 8 && inWasm(a) && inWasm(y)) kernels.tanh_kernel(len, a.byteOffset + 8 * aOff, y.byteOffset + 8 * yOff);
+  else for (let k = 0; k < len; k++) y[yOff + k] = Math.tanh(a[aOff + k]!);
+}
+
+/** cellKernel through the SIMD tanh: gates, c and hc in the kernel heap. */
+function cellKernelVector(
+  lstm: Lstm,
+  B: number,
+  gates: Float64Array,
+  gOff: number,
+  c: Float64Array,
+  cPrevOff: number,
+  cOff: number,
+  hc: Float64Array,
+  hcOff: number,
+  h: Float64Array,
+  hOff: number,
+): void {
+  const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
+  const Gn = G * n;
+  const A = squashAmplitude(squash);
+  const invK = squashInInv(squash);
+  const invKh = squashOutInv(squash);
+  const oi = offsets.i;
+  const of = offsets.f;
+  const og = offsets.g;
+  const oo = offsets.o;
+  // arguments of the tanh: a/2 for the sigmoid gates (with the peepholes from c_{t-1}), a/k for g
+  for (let r = 0; r < B; r++) {
+    const gr = gOff + r * Gn;
+    const cp = cPrevOff + r * n;
+    if (peepholes) {
+      for (let j = 0; j < n; j++) gates[gr + oi + j] = 0.5 * (gates[gr + oi + j]! + pi[j]! * c[cp + j]!);
+      if (forgetGate) for (let j = 0; j < n; j++) gates[gr + of + j] = 0.5 * (gates[gr + of + j]! + pf[j]! * c[cp + j]!);
+    } else {
+      for (let j = 0; j < n; j++) gates[gr + oi + j]! *= 0.5;
+      if (forgetGate) for (let j = 0; j < n; j++) gates[gr + of + j]! *= 0.5;
+      for (let j = 0; j < n; j++) gates[gr + oo + j]! *= 0.5;
+    }
+    if (invK !== 1) for (let j = 0; j < n; j++) gates[gr + og + j]! *= invK;
+  }
+  if (peepholes) {
+    // o waits for c_t: only the blocks before it ([i f g] or [i g]) now
+    for (let r = 0; r < B; r++) tanhKernel(oo, gates, gOff + r * Gn, gates, gOff + r * Gn);
+  } else {
+    tanhKernel(B * Gn, gates, gOff, gates, gOff);
+  }
+  for (let r = 0; r < B; r++) {
+    const gr = gOff + r * Gn;
+    const cp = cPrevOff + r * n;
+    const cr = cOff + r * n;
+    for (let j = 0; j < n; j++) {
+      const i = 0.5 + 0.5 * gates[gr + oi + j]!;
+      gates[gr + oi + j] = i;
+      const g = A * gates[gr + og + j]!;
+      gates[gr + og + j] = g;
+      let ct: number;
+      if (forgetGate) {
+        const f = 0.5 + 0.5 * gates[gr + of + j]!;
+        gates[gr + of + j] = f;
+        ct = f * c[cp + j]! + i * g;
+      } else {
+        // the constant error carousel: self-connection of weight 1
+        ct = c[cp + j]! + i * g;
+      }
+      c[cr + j] = ct;
+    }
+    if (!peepholes) for (let j = 0; j < n; j++) gates[gr + oo + j] = 0.5 + 0.5 * gates[gr + oo + j]!;
+  }
+  if (peepholes) {
+    for (let r = 0; r < B; r++) {
+      const ko = gOff + r * Gn + oo;
+      const cr = cOff + r * n;
+      for (let j = 0; j < n; j++) gates[ko + j] = 0.5 * (gates[ko + j]! + po[j]! * c[cr + j]!);
+      tanhKernel(n, gates, ko, gates, ko);
+      for (let j = 0; j < n; j++) gates[ko + j] = 0.5 + 0.5 * gates[ko + j]!;
+    }
+  }
+  const bn = B * n;
+  if (invKh === 1) {
+    tanhKernel(bn, c, cOff, hc, hcOff);
+  } else {
+    for (let k = 0; k < bn; k++) hc[hcOff + k] = c[cOff + k]! * invKh;
+    tanhKernel(bn, hc, hcOff, hc, hcOff);
+  }
+  for (let r = 0; r < B; r++) {
+    const ko = gOff + r * Gn + oo;
+    const sr = hcOff + r * n;
+    const hr = hOff + r * n;
+    for (let j = 0; j < n; j++) h[hr + j] = gates[ko + j]! * hc[sr + j]!;
+  }
+}
+
+/** cellKernel one element at a time (Math.exp, Math.tanh), for arrays outside the kernel heap. */
+function cellKernelScalar(
   lstm: Lstm,
   B: number,
   gates: Float64Array,
@@ -498,7 +616,7 @@ export function cellKernel(
 /**
  * The elementwise part of one BPTT step. In: dh = dL/dh_t (B x n, total), dc = the part of dL/dc_t
  * arriving from step t+1 (B x n). Out: dc <- dL/dc_{t-1} through the carousel and the peepholes,
- * da = dL/d(gate pre-activations) (B x Gn), dcTotal = dL/dc_t (B x n at dcTotalOff) when given, and
+ * da = dL/d(gate pre-activations) (B x Gn at daOff), dcTotal = dL/dc_t (B x n at dcTotalOff) when given, and
  * the peephole gradients accumulated.
  *
  *     do = dh H(c_t),                 da_o = do o (1 - o)
@@ -519,6 +637,7 @@ export function cellBackwardKernel(
   dh: Float64Array,
   dc: Float64Array,
   da: Float64Array,
+  daOff: number,
   dcTotal: Float64Array | null,
   dcTotalOff: number,
   dpi: Float64Array,
@@ -534,7 +653,7 @@ export function cellBackwardKernel(
   const invKh = squashOutInv(squash);
   for (let r = 0; r < B; r++) {
     const gr = gOff + r * Gn;
-    const ar = r * Gn;
+    const ar = daOff + r * Gn;
     const cp = cPrevOff + r * n;
     const cr = cOff + r * n;
     const sr = hcOff + r * n;
@@ -579,6 +698,37 @@ export function cellBackwardKernel(
       }
       dc[vr + j] = dcPrev;
     }
+  }
+}
+
+/**
+ * The weight gradients of a run of consecutive steps t0..t1 (rows = (t1 - t0 + 1) B), as one
+ * product each:
+ *
+ *     dWh += sum_t da_t^T h_{t-1} = dA^T H,   dWx += dA^T X,   db += 1^T dA,
+ *
+ * where dA (rows x Gn) stacks da_t and H (at hOff), X (at xOff) are the matching rows h_{t-1}, x_t.
+ * dWh is read and written once per run, not once per step, and the product runs the blocked (and
+ * threaded) GEMM, as in src/models/rnn.ts.
+ */
+export function weightGradientKernel(
+  lstm: Lstm,
+  rows: number,
+  dA: Float64Array,
+  h: Float64Array,
+  hOff: number,
+  x: Float64Array,
+  xOff: number,
+  grads: LstmGradients,
+): void {
+  const { n, m, G } = lstm;
+  const Gn = G * n;
+  dgemm(true, false, Gn, n, rows, 1, dA, 0, Gn, h, hOff, n, 1, grads.Wh, 0, n);
+  if (m > 0) dgemm(true, false, Gn, m, rows, 1, dA, 0, Gn, x, xOff, m, 1, grads.Wx, 0, m);
+  const db = grads.b;
+  for (let r = 0; r < rows; r++) {
+    const o = r * Gn;
+    for (let k = 0; k < Gn; k++) db[k]! += dA[o + k]!;
   }
 }
 
@@ -691,9 +841,18 @@ export interface LstmGradients {
   readonly hNorms: Float64Array;
   /** ||dL/dc_t||_F over the batch, t = 0..T. */
   readonly cNorms: Float64Array;
-  /** Backward scratch, sized once. */
-  readonly work: { delta: Float64Array; carry: Float64Array; da: Float64Array; y: Float64Array; dy: Float64Array };
+  /**
+   * Backward scratch, sized once: delta, carry (B x n), y, dy (B x p), and dA: da_t for a run of
+   * consecutive steps (a whole number of B x Gn blocks), whose weight gradient is one product.
+   */
+  readonly work: { delta: Float64Array; carry: Float64Array; dA: Float64Array; y: Float64Array; dy: Float64Array };
 }
+
+/**
+ * Rows (steps x batch) of da_t kept before their weight gradient is formed as one product (as
+ * src/models/rnn.ts): enough for the blocked GEMM to run near its peak.
+ */
+const DEFERRED_ROWS = 1024;
 
 /** Allocate gradient buffers and backward scratch for batch B and up to T steps (once per run). */
 export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients {
@@ -710,7 +869,7 @@ export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients
     work: {
       delta: allocF64(B * n),
       carry: allocF64(B * n),
-      da: allocF64(B * G * n),
+      dA: allocF64(Math.max(1, Math.min(T, Math.ceil(DEFERRED_ROWS / B))) * B * G * n),
       y: allocF64(B * p),
       dy: allocF64(B * p),
     },
@@ -791,18 +950,25 @@ export function lossValue(lstm: Lstm, tape: LstmTape, loss: LstmLoss, work?: Lst
  *     dL/dc_{t-1}|_{from t} = f_t dL/dc_t (1 without a forget gate) + p_i da_i,t + p_f da_f,t
  *     dL/dWx = sum_t da_t^T x_t,  dL/dWh = sum_t da_t^T h_{t-1},  dL/db = sum_t sum_r da_t
  *
- * with da_t = dL/d(gate pre-activations at t) from cellBackwardKernel.
+ * with da_t = dL/d(gate pre-activations at t) from cellBackwardKernel. The weight gradients are
+ * deferred: da_t of a run of consecutive steps t0..t1 is stacked in work.dA, and at the end of the
+ * run dWh += dA^T H, dWx += dA^T X (H, X: the rows h_{t-1}, x_t, contiguous on the tape) are one
+ * product each and db gets the column sums of dA, instead of a rank-B update of the whole 4n x n
+ * dWh every step.
  */
 export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: LstmLoss, grads: LstmGradients): number {
   const { n, m, p, G, Wh } = lstm;
   const { B, length: T, h, c, gates, hc } = tape;
   const Gn = G * n;
   const bn = B * n;
-  const { delta, carry, da, y, dy } = grads.work;
+  const { delta, carry, dA, y, dy } = grads.work;
   const { V } = lstm.readout;
+  const bg = B * Gn;
   grads.theta.fill(0);
   delta.fill(0);
   carry.fill(0);
+  const run = Math.floor(dA.length / bg); // steps per deferred weight-gradient product
+  let tHi = T; // the current run covers steps tLo..tHi; da_t sits at row block t - tLo of dA
   let L = 0;
   for (let t = T; t >= 1; t--) {
     if (loss.steps === 'all' || t === T) {
@@ -813,17 +979,17 @@ export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: Lstm
     }
     grads.dh.set(delta, t * bn);
     grads.hNorms[t] = dnrm2(bn, delta);
-    const gOff = (t - 1) * B * Gn;
-    cellBackwardKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, delta, carry, da,
+    const gOff = (t - 1) * bg;
+    const tLo = Math.max(1, tHi - run + 1);
+    const daOff = (t - tLo) * bg;
+    cellBackwardKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, delta, carry, dA, daOff,
       grads.dc, t * bn, grads.pi, grads.pf, grads.po);
     grads.cNorms[t] = dnrm2(bn, grads.dc, t * bn);
-    if (m > 0) dgemm(true, false, Gn, m, B, 1, da, 0, Gn, x, (t - 1) * B * m, m, 1, grads.Wx, 0, m);
-    dgemm(true, false, Gn, n, B, 1, da, 0, Gn, h, (t - 1) * bn, n, 1, grads.Wh, 0, n);
-    for (let r = 0; r < B; r++) {
-      const o = r * Gn;
-      for (let k = 0; k < Gn; k++) grads.b[k]! += da[o + k]!;
+    dgemm(false, false, B, n, Gn, 1, dA, daOff, Gn, Wh, 0, n, 0, delta, 0, n);
+    if (t === tLo) {
+      weightGradientKernel(lstm, (tHi - tLo + 1) * B, dA, h, (tLo - 1) * bn, x, (tLo - 1) * B * m, grads);
+      tHi = tLo - 1;
     }
-    dgemm(false, false, B, n, Gn, 1, da, 0, Gn, Wh, 0, n, 0, delta, 0, n);
   }
   grads.dh.set(delta, 0);
   grads.dc.set(carry, 0);

@@ -20,6 +20,7 @@
 import { Rng } from '../init/rng.ts';
 import { dgemm } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { mgsQr } from '../linalg/parallel.ts';
 import { activationKernel, derivativeKernel, preactivationKernel, type Rnn } from '../models/rnn.ts';
 
 export interface LyapunovOptions {
@@ -105,6 +106,10 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
 export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64Array, Q: Float64Array, Z: Float64Array): void {
   // rows of W are contiguous, so Q W^T is the dot-product (transB) path
   dgemm(false, true, k, n, n, 1, Q, 0, n, W, 0, n, 0, Z, 0, n);
+  if (inWasm(Z) && inWasm(d)) {
+    kernels.scale_cols(k, n, Z.byteOffset, d.byteOffset);
+    return;
+  }
   for (let i = 0; i < k; i++) {
     const row = i * n;
     for (let j = 0; j < n; j++) Z[row + j]! *= d[j]!;
@@ -119,7 +124,7 @@ export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64A
  */
 export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array): void {
   if (inWasm(V) && inWasm(r)) {
-    kernels.mgs(V.byteOffset, k, n, r.byteOffset);
+    mgsQr(V.byteOffset, k, n, r.byteOffset);
     return;
   }
   for (let i = 0; i < k; i++) {

@@ -207,6 +207,75 @@ function waitForWorker(): void {
 const JOB_GEMM = 0;
 export const JOB_RNN_FORWARD = 1;
 export const JOB_RNN_BACKWARD = 2;
+const JOB_MGS = 3;
+/** Control-block slot of the Gram-Schmidt progress counter (rows final). */
+const MGS_PROGRESS = 48;
+/** k^2 n below which Gram-Schmidt stays on this thread (n = k = 64 and up go to two). */
+const MGS_MIN_WORK = 1 << 18;
+/** Spin iterations this thread waits for the worker to take a Gram-Schmidt job before doing it alone. */
+const CLAIM_SPIN = 100_000;
+
+/**
+ * QR of the k rows of V (k x n) by modified Gram-Schmidt, r[i] = R_ii (kernels.ts `mgs`), on two
+ * threads when the worker is running and the work is large (`mgs_share`: blocks of four rows
+ * alternate between the threads). Byte pointers into the kernel heap. The same bits either way.
+ */
+export function mgsQr(V: number, k: number, n: number, r: number): void {
+  if (threads === 1 || k < 8 || k * k * n < MGS_MIN_WORK || !workerReady()) {
+    kernels.mgs(V, k, n, r);
+    return;
+  }
+  if (threads === 2) {
+    mgsTwoThreads(V, k, n, r);
+    return;
+  }
+  // 'auto': the two threads' blocks wait on each other ~k/4 times per factorisation, which costs
+  // whole time slices when the machine has more busy threads than cores; so each mode's cost is
+  // measured, the faster one used, and the other tried again after a number of calls that doubles
+  // each time it loses (up to MGS_PROBE_MAX)
+  let probe = false;
+  if (mgsNs1 !== 0 && mgsNs2 !== 0 && ++mgsCalls >= mgsProbeEvery) {
+    probe = true;
+    mgsCalls = 0;
+  }
+  const two = mgsNs2 === 0 ? true : mgsNs1 === 0 ? false : (mgsNs2 <= mgsNs1) !== probe;
+  const t0 = performance.now();
+  if (two) mgsTwoThreads(V, k, n, r);
+  else kernels.mgs(V, k, n, r);
+  const cost = ((performance.now() - t0) * 1e6) / (k * k * n);
+  if (two) mgsNs2 = mgsNs2 === 0 ? cost : 0.75 * mgsNs2 + 0.25 * cost;
+  else mgsNs1 = mgsNs1 === 0 ? cost : 0.75 * mgsNs1 + 0.25 * cost;
+  if (probe) mgsProbeEvery = (mgsNs2 <= mgsNs1) === two ? MGS_PROBE_MIN : Math.min(2 * mgsProbeEvery, MGS_PROBE_MAX);
+}
+
+const MGS_PROBE_MIN = 8;
+const MGS_PROBE_MAX = 1024;
+let mgsNs1 = 0;
+let mgsNs2 = 0;
+let mgsCalls = 0;
+let mgsProbeEvery = MGS_PROBE_MIN;
+
+function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
+  Atomics.store(ctl, MGS_PROGRESS, 0);
+  ctl[24] = V;
+  ctl[25] = k;
+  ctl[26] = n;
+  ctl[27] = r;
+  ctl[28] = ctl.byteOffset + 4 * MGS_PROGRESS;
+  ctl[20] = JOB_MGS;
+  post();
+  // the two threads' blocks wait on each other, so this thread starts only once the worker has
+  // taken the job; a worker that does not come (a busy machine) leaves it to this thread alone
+  let s = 0;
+  while (Atomics.load(ctl, 3) !== seq) {
+    if (++s > CLAIM_SPIN && claim()) {
+      kernels.mgs(V, k, n, r);
+      return;
+    }
+  }
+  kernels.mgs_share(V, k, n, r, 0, ctl.byteOffset + 4 * MGS_PROGRESS);
+  waitForWorker();
+}
 type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD;
 
 function runShare(kind: ShareJob, args: readonly number[], work: number): void {

@@ -243,36 +243,159 @@ export function gemm_nt(
 // Modified Gram-Schmidt QR of the k rows of V (k x n, contiguous), in place: rows become
 // orthonormal, r[i] = R_ii >= 0 (Golub and Van Loan 2013, algorithm 5.2.6). A row that becomes
 // exactly zero gets r_i = 0 and stays zero.
+// Rows go four at a time: each of q_0..q_{i0-1} is loaded once for the four rows i0..i0+3 (whose
+// updates by earlier rows are independent), then the four are orthogonalised among themselves.
+// Every row sees the same sequence of projections as in the one-row-at-a-time algorithm.
 export function mgs(V: usize, k: i32, n: i32, r: usize): void {
-  const n2 = n & ~1;
   const rs: usize = <usize>n << 3;
-  for (let i = 0; i < k; i++) {
-    const vi = V + <usize>i * rs;
-    for (let j = 0; j < i; j++) {
-      const vj = V + <usize>j * rs;
-      let acc = f64x2.splat(0);
-      for (let l = 0; l < n2; l += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(vi + (<usize>l << 3)), v128.load(vj + (<usize>l << 3))));
-      let dot = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-      if (n2 < n) dot += ld(vi + (<usize>n2 << 3)) * ld(vj + (<usize>n2 << 3));
-      const vd = f64x2.splat(dot);
-      for (let l = 0; l < n2; l += 2) {
-        const o = <usize>l << 3;
-        v128.store(vi + o, f64x2.sub(v128.load(vi + o), f64x2.mul(vd, v128.load(vj + o))));
+  let i0 = 0;
+  for (; i0 + 4 <= k; i0 += 4) {
+    const v0 = V + <usize>i0 * rs;
+    const v1 = v0 + rs;
+    const v2 = v1 + rs;
+    const v3 = v2 + rs;
+    for (let j = 0; j < i0; j++) project4(V + <usize>j * rs, v0, v1, v2, v3, n);
+    for (let i = i0; i < i0 + 4; i++) {
+      const vi = V + <usize>i * rs;
+      for (let j = i0; j < i; j++) project1(V + <usize>j * rs, vi, n);
+      normalise(vi, n, r + (<usize>i << 3));
+    }
+  }
+  for (; i0 < k; i0++) {
+    const vi = V + <usize>i0 * rs;
+    for (let j = 0; j < i0; j++) project1(V + <usize>j * rs, vi, n);
+    normalise(vi, n, r + (<usize>i0 << 3));
+  }
+}
+
+// The same factorisation on two threads: blocks of four rows alternate between the threads
+// (block b belongs to the thread with parity b % 2; the last, partial block to the next parity),
+// and each row is projected on q_j as soon as row j is final. `progress` (an i32 in shared
+// memory, 0 at the start) counts the final rows; blocks finish in order, so it only grows. Every
+// row sees the same projections in the same order as in mgs: the same bits. A thread that waits
+// spins briefly, then sleeps on the counter, so that on a machine with more busy threads than
+// cores it leaves its core to the thread it waits for.
+export function mgs_share(V: usize, k: i32, n: i32, r: usize, parity: i32, progress: usize): void {
+  const rs: usize = <usize>n << 3;
+  for (let i0 = parity * 4; i0 < k; i0 += 8) {
+    const rows = min(4, k - i0);
+    if (rows == 4) {
+      const v0 = V + <usize>i0 * rs;
+      for (let j = 0; j < i0; j++) {
+        awaitRows(progress, j);
+        project4(V + <usize>j * rs, v0, v0 + rs, v0 + 2 * rs, v0 + 3 * rs, n);
       }
-      if (n2 < n) store<f64>(vi + (<usize>n2 << 3), ld(vi + (<usize>n2 << 3)) - dot * ld(vj + (<usize>n2 << 3)));
+    } else {
+      for (let i = i0; i < i0 + rows; i++) {
+        for (let j = 0; j < i0; j++) {
+          awaitRows(progress, j);
+          project1(V + <usize>j * rs, V + <usize>i * rs, n);
+        }
+      }
     }
-    let ss: f64 = 0;
-    for (let l = 0; l < n; l++) {
-      const v = ld(vi + (<usize>l << 3));
-      ss += v * v;
+    for (let i = i0; i < i0 + rows; i++) {
+      const vi = V + <usize>i * rs;
+      for (let j = i0; j < i; j++) project1(V + <usize>j * rs, vi, n);
+      normalise(vi, n, r + (<usize>i << 3));
     }
-    const nrm = Math.sqrt(ss);
-    store<f64>(r + (<usize>i << 3), nrm);
-    if (nrm > 0) {
-      const inv = f64x2.splat(1 / nrm);
-      for (let l = 0; l < n2; l += 2) v128.store(vi + (<usize>l << 3), f64x2.mul(v128.load(vi + (<usize>l << 3)), inv));
-      if (n2 < n) store<f64>(vi + (<usize>n2 << 3), ld(vi + (<usize>n2 << 3)) / nrm);
-    }
+    atomic.store<i32>(progress, i0 + rows);
+    atomic.notify(progress, 1);
+  }
+}
+
+// Wait until more than j rows are final.
+// @ts-ignore: decorator
+@inline function awaitRows(progress: usize, j: i32): void {
+  let spins = 0;
+  for (;;) {
+    const p = atomic.load<i32>(progress);
+    if (p > j) return;
+    if (++spins > 4000) memory.atomic.wait32(progress, p, 100_000);
+  }
+}
+
+// v <- v - (v . q) q for one row.
+function project1(q: usize, v: usize, n: i32): void {
+  const n2 = n & ~1;
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let l = 0;
+  for (; l + 4 <= n2; l += 4) {
+    const o = <usize>l << 3;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(v + o), v128.load(q + o)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(v + o + 16), v128.load(q + o + 16)));
+  }
+  if (l < n2) acc0 = f64x2.add(acc0, f64x2.mul(v128.load(v + (<usize>l << 3)), v128.load(q + (<usize>l << 3))));
+  acc0 = f64x2.add(acc0, acc1);
+  let dot = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
+  if (n2 < n) dot += ld(v + (<usize>n2 << 3)) * ld(q + (<usize>n2 << 3));
+  const d = f64x2.splat(dot);
+  for (let m = 0; m < n2; m += 2) {
+    const o = <usize>m << 3;
+    v128.store(v + o, f64x2.sub(v128.load(v + o), f64x2.mul(d, v128.load(q + o))));
+  }
+  if (n2 < n) store<f64>(v + (<usize>n2 << 3), ld(v + (<usize>n2 << 3)) - dot * ld(q + (<usize>n2 << 3)));
+}
+
+// v_s <- v_s - (v_s . q) q for four rows, q read once per pass.
+function project4(q: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: i32): void {
+  const n2 = n & ~1;
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
+  for (let l = 0; l < n2; l += 2) {
+    const o = <usize>l << 3;
+    const qv = v128.load(q + o);
+    a0 = f64x2.add(a0, f64x2.mul(v128.load(v0 + o), qv));
+    a1 = f64x2.add(a1, f64x2.mul(v128.load(v1 + o), qv));
+    a2 = f64x2.add(a2, f64x2.mul(v128.load(v2 + o), qv));
+    a3 = f64x2.add(a3, f64x2.mul(v128.load(v3 + o), qv));
+  }
+  let d0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+  let d1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+  let d2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
+  let d3 = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+  if (n2 < n) {
+    const o = <usize>n2 << 3;
+    const qs = ld(q + o);
+    d0 += ld(v0 + o) * qs;
+    d1 += ld(v1 + o) * qs;
+    d2 += ld(v2 + o) * qs;
+    d3 += ld(v3 + o) * qs;
+    store<f64>(v0 + o, ld(v0 + o) - d0 * qs);
+    store<f64>(v1 + o, ld(v1 + o) - d1 * qs);
+    store<f64>(v2 + o, ld(v2 + o) - d2 * qs);
+    store<f64>(v3 + o, ld(v3 + o) - d3 * qs);
+  }
+  const s0 = f64x2.splat(d0);
+  const s1 = f64x2.splat(d1);
+  const s2 = f64x2.splat(d2);
+  const s3 = f64x2.splat(d3);
+  for (let l = 0; l < n2; l += 2) {
+    const o = <usize>l << 3;
+    const qv = v128.load(q + o);
+    v128.store(v0 + o, f64x2.sub(v128.load(v0 + o), f64x2.mul(s0, qv)));
+    v128.store(v1 + o, f64x2.sub(v128.load(v1 + o), f64x2.mul(s1, qv)));
+    v128.store(v2 + o, f64x2.sub(v128.load(v2 + o), f64x2.mul(s2, qv)));
+    v128.store(v3 + o, f64x2.sub(v128.load(v3 + o), f64x2.mul(s3, qv)));
+  }
+}
+
+// v <- v / ||v||, r <- ||v|| (a zero row stays zero with r = 0).
+function normalise(v: usize, n: i32, r: usize): void {
+  const n2 = n & ~1;
+  let ss: f64 = 0;
+  for (let l = 0; l < n; l++) {
+    const x = ld(v + (<usize>l << 3));
+    ss += x * x;
+  }
+  const nrm = Math.sqrt(ss);
+  store<f64>(r, nrm);
+  if (nrm > 0) {
+    const inv = f64x2.splat(1 / nrm);
+    for (let l = 0; l < n2; l += 2) v128.store(v + (<usize>l << 3), f64x2.mul(v128.load(v + (<usize>l << 3)), inv));
+    if (n2 < n) store<f64>(v + (<usize>n2 << 3), ld(v + (<usize>n2 << 3)) / nrm);
   }
 }
 
@@ -650,5 +773,15 @@ export function rnn_backward(
     // delta <- da W (rows x n)
     if ((r1 - r0) * n * n >= 16384 && r1 - r0 >= 4 && n >= 4) gemm(false, false, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n, work);
     else gemm_xn(0, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n);
+  }
+}
+
+// Z (rows x n) <- Z diag(d): column j scaled by d_j.
+export function scale_cols(rows: i32, n: i32, Z: usize, d: usize): void {
+  const n2 = n & ~1;
+  for (let i = 0; i < rows; i++) {
+    const z = Z + ((<usize>i * n) << 3);
+    for (let j = 0; j < n2; j += 2) v128.store(z + (<usize>j << 3), f64x2.mul(v128.load(z + (<usize>j << 3)), v128.load(d + (<usize>j << 3))));
+    if (n2 < n) store<f64>(z + (<usize>n2 << 3), ld(z + (<usize>n2 << 3)) * ld(d + (<usize>n2 << 3)));
   }
 }

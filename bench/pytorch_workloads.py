@@ -1,6 +1,8 @@
 """The rnn-dynamics benchmark workloads in PyTorch, for the side-by-side comparison.
 
-Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_workloads.py [--quick]
+Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_workloads.py [--quick] [--only NAME]
+(with libopenblas0-pthread installed; TORCH_THREADS sets torch's intra-op threads, default 2;
+bench/compare.ts runs it in two thread layouts).
 Prints one JSON line per configuration, the same fields as `npm run bench`:
 {"impl","workload","n","B","T","usPerStep","gflops","check"}.
 
@@ -128,15 +130,25 @@ def matmul(n):
 
 if __name__ == "__main__":
     T = 200 if QUICK else 1000
-    for n in [8, 32, 128, 512]:
-        for B in [1, 32]:
-            rnn_bptt(n, B, T)
-    for n in [8, 32, 128, 512]:
-        for B in [1, 32]:
-            lstm_bptt(n, B, T)
-    for n in [32, 128, 512]:
-        jacobian_norms(n, T if n < 512 else T // 5)
-    for n in [32, 128, 512]:
-        lyapunov(n, T if n < 512 else T // 5)
-    for n in [128, 512]:
-        matmul(n)
+    ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+
+    def want(w):
+        return ONLY is None or ONLY == w
+
+    if want("rnn-bptt"):
+        for n in [8, 32, 128, 512]:
+            for B in [1, 32]:
+                rnn_bptt(n, B, T)
+    if want("lstm-bptt"):
+        for n in [8, 32, 128, 512]:
+            for B in [1, 32]:
+                lstm_bptt(n, B, T)
+    if want("jacobian-norms"):
+        for n in [32, 128, 512]:
+            jacobian_norms(n, T if n < 512 else T // 5)
+    if want("lyapunov"):
+        for n in [32, 128, 512]:
+            lyapunov(n, T if n < 512 else T // 5)
+    if want("matmul"):
+        for n in [128, 512]:
+            matmul(n)

@@ -1,7 +1,8 @@
 /**
  * LSTM BPTT forms the weight gradients dWh = sum_t da_t^T h_{t-1}, dWx = sum_t da_t^T x_t and db as
  * one product per run of steps rather than per step (as src/models/rnn.ts). Here B = 100 gives runs
- * of 11 steps over T = 37 (11 + 11 + 11 + 4), on a tape and gradients sized for 40 steps, and the
+ * of 6 steps over T = 37 (six of 6 and a last one of 1; the test checks that the split is uneven,
+ * whatever the run length), on a tape and gradients sized for 40 steps, and the
  * result must match the per-step accumulation written out directly from the tape and the per-step
  * derivatives dL/dh_t, dL/dc_t that backward returns (those are checked against finite differences
  * in lstm.test.ts).

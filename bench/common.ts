@@ -22,12 +22,20 @@ const args = process.argv.slice(2);
 export const QUICK = args.includes('--quick');
 /** --only NAME: run one workload. */
 export const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const WARM_UP_MS = QUICK ? 100 : 500;
+
 /** Sequence length of the per-step workloads. */
 export const T = QUICK ? 200 : 1000;
 
-/** Median wall time in seconds of `repeats` calls after one warm-up call. */
+/**
+ * Median wall time in seconds of `repeats` calls, after warm-up calls for at least WARM_UP_MS (so
+ * that V8 has moved the hot WebAssembly and JavaScript functions from its baseline compilers to
+ * the optimising ones: a single warm-up call left the first, short workloads 3x slow).
+ */
 export function medianSeconds(fn: () => void, repeats: number): number {
-  fn();
+  const start = performance.now();
+  do fn();
+  while (performance.now() - start < WARM_UP_MS);
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = process.hrtime.bigint();

@@ -32,8 +32,8 @@ for (;;) {
   if (c === seen || Atomics.compareExchange(I, 3, c, seen) !== c) continue;
   const kind = I[20];
   if (kind === 0) k.gemm(I[4], I[5], I[6], I[7], I[8], F[8], I[9], I[10], I[11], I[12], F[9], I[13], I[14], I[15]);
-  else if (kind === 1) k.rnn_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[15]);
-  else if (kind === 2) k.rnn_backward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[15]);
+  else if (kind === 1) k.rnn_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[38], I[15]);
+  else if (kind === 2) k.rnn_backward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[15]);
   else k.mgs_share(I[24], I[25], I[26], I[27], 1, I[28]);
   Atomics.store(I, 1, seen);
   Atomics.notify(I, 1);

@@ -280,8 +280,8 @@ type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD;
 
 function runShare(kind: ShareJob, args: readonly number[], work: number): void {
   const a = args;
-  if (kind === JOB_RNN_FORWARD) kernels.rnn_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, work);
-  else kernels.rnn_backward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, work);
+  if (kind === JOB_RNN_FORWARD) kernels.rnn_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, work);
+  else kernels.rnn_backward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, work);
 }
 
 /**

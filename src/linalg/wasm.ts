@@ -20,9 +20,12 @@ interface Kernels {
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   gemmWork(): number;
+  packed_size(k: number, n: number): number;
+  pack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
+  gemm_packed(transA: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, Bp: number, beta: number, C: number, ldc: number, work: number): void;
   tanh_kernel(len: number, a: number, y: number): void;
-  rnn_forward(act: number, n: number, m: number, B: number, r0: number, r1: number, T: number, W: number, U: number, b: number, x: number, h: number, a: number, aStride: number, work: number): void;
-  rnn_backward(act: number, n: number, B: number, r0: number, r1: number, tHi: number, tLo: number, tBase: number, W: number, h: number, delta: number, dA: number, norms: number, work: number): void;
+  rnn_forward(act: number, n: number, m: number, B: number, r0: number, r1: number, T: number, W: number, U: number, b: number, x: number, h: number, a: number, aStride: number, Wp: number, work: number): void;
+  rnn_backward(act: number, n: number, B: number, r0: number, r1: number, tHi: number, tLo: number, tBase: number, W: number, h: number, delta: number, dA: number, norms: number, Wp: number, work: number): void;
 }
 
 const PAGE = 65536;

@@ -361,6 +361,22 @@ const SHARE_MIN_B = 8;
 const SHARE_PARALLEL_MIN_WORK = 1 << 17;
 const SHARE_ACTIVATIONS: Partial<Record<Activation['kind'], number>> = { identity: 0, tanh: 1, sigmoid: 2, relu: 3 };
 
+let packBuffer: Float64Array | undefined;
+/**
+ * W packed once per pass for the share kernels' GEMM (kernels.ts pack_b): as op(B) = W^T for the
+ * forward product h W^T, as W for the backward product da W. Packed at every call, since training
+ * updates W in place. Returns its byte pointer.
+ */
+function packedW(W: Float64Array, n: number, transposed: boolean): number {
+  const size = kernels.packed_size(n, n);
+  if (!packBuffer || packBuffer.length < size) {
+    if (packBuffer) freeF64(packBuffer);
+    packBuffer = allocF64(size);
+  }
+  kernels.pack_b(transposed ? 1 : 0, n, n, W.byteOffset, n, packBuffer.byteOffset);
+  return packBuffer.byteOffset;
+}
+
 /** The kernels' activation code when this batch runs in two shares, otherwise -1. */
 function shareActivation(rnn: Rnn, tape: RnnTape, x: Float64Array): number {
   const code = SHARE_ACTIVATIONS[rnn.activation.kind];
@@ -382,7 +398,7 @@ export function forward(rnn: Rnn, x: Float64Array, h0: Float64Array, tape: RnnTa
   const code = shareActivation(rnn, tape, x);
   if (code >= 0) {
     const aBuf = a ?? aStep;
-    const tail = [T, W.byteOffset, U.byteOffset, b.byteOffset, m > 0 ? x.byteOffset : 0, h.byteOffset, aBuf.byteOffset, a ? bn : 0];
+    const tail = [T, W.byteOffset, U.byteOffset, b.byteOffset, m > 0 ? x.byteOffset : 0, h.byteOffset, aBuf.byteOffset, a ? bn : 0, packedW(W, n, true)];
     const half = B >> 1;
     twoShares(JOB_RNN_FORWARD, [code, n, m, B, 0, half, ...tail], [code, n, m, B, half, B, ...tail], T * B * n * (n + m) >= SHARE_PARALLEL_MIN_WORK);
     return tape;
@@ -533,6 +549,7 @@ export function backward(rnn: Rnn, tape: RnnTape, x: Float64Array, loss: RnnLoss
     const np = norms.byteOffset;
     const sp = np + 16 * (T + 1); // the second share's (scale, ssq) pairs
     const ptrs = [W.byteOffset, h.byteOffset, delta.byteOffset, dA.byteOffset];
+    const Wp = packedW(W, n, false);
     for (let t = T; t >= 1; ) {
       const off = lossOffsets(loss, t, T, B, p);
       if (off) {
@@ -542,7 +559,7 @@ export function backward(rnn: Rnn, tape: RnnTape, x: Float64Array, loss: RnnLoss
       const tLo = Math.max(1, tHi - run + 1);
       // steps t down to tEnd in one job: no loss term in between
       const tEnd = loss.steps === 'all' ? t : tLo;
-      twoShares(JOB_RNN_BACKWARD, [code, n, B, 0, half, t, tEnd, tLo, ...ptrs, np], [code, n, B, half, B, t, tEnd, tLo, ...ptrs, sp],
+      twoShares(JOB_RNN_BACKWARD, [code, n, B, 0, half, t, tEnd, tLo, ...ptrs, np, Wp], [code, n, B, half, B, t, tEnd, tLo, ...ptrs, sp, Wp],
         (t - tEnd + 1) * B * n * n >= SHARE_PARALLEL_MIN_WORK);
       for (let s = tEnd; s <= t; s++) {
         const o = 2 * s;

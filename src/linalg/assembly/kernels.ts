@@ -572,6 +572,66 @@ export function gemm(
   ldc: i32,
   work: usize,
 ): void {
+  gemmCore(transA, transB, m, n, k, alpha, A, lda, B, ldb, 0, beta, C, ldc, work);
+}
+
+// Doubles of op(B) (k x n) packed by pack_b: every (jc, pc) block as packB lays it out,
+// kc x (nc rounded up to NR).
+export function packed_size(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) & ~(NR - 1));
+}
+
+// op(B) (k x n) packed once for gemm_packed (e.g. a weight matrix used at every time step): the
+// blocks in the order gemm visits them, one after another.
+export function pack_b(transB: bool, k: i32, n: i32, B: usize, ldb: i32, dst: usize): void {
+  let off: usize = 0;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const ncp = (nc + NR - 1) & ~(NR - 1);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, B, ldb, pc, jc, kc, nc, dst + off);
+      off += (<usize>kc * ncp) << 3;
+    }
+  }
+}
+
+// gemm with op(B) already packed by pack_b: the same loops and micro-kernel, so the same bits.
+// work needs only the packed-A part (MC x KC doubles).
+export function gemm_packed(
+  transA: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  Bp: usize,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  gemmCore(transA, false, m, n, k, alpha, A, lda, 0, 0, Bp, beta, C, ldc, work);
+}
+
+function gemmCore(
+  transA: bool,
+  transB: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  Bp: usize,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+  work: usize,
+): void {
   if (beta != 1) {
     for (let i = 0; i < m; i++) {
       const row = C + ((<usize>i * ldc) << 3);
@@ -581,12 +641,16 @@ export function gemm(
   }
   if (k <= 0 || alpha == 0) return;
   const pa = work;
-  const pb = work + ((<usize>MC * KC) << 3);
+  let pb = work + ((<usize>MC * KC) << 3);
+  let off: usize = 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
+    const ncp = (nc + NR - 1) & ~(NR - 1);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(transB, B, ldb, pc, jc, kc, nc, pb);
+      if (Bp) pb = Bp + off;
+      else packB(transB, B, ldb, pc, jc, kc, nc, pb);
+      off += (<usize>kc * ncp) << 3;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(transA, A, lda, ic, pc, mc, kc, pa);
@@ -667,10 +731,17 @@ export function tanh_kernel(len: i32, a: usize, y: usize): void {
 // Activation codes: 0 identity, 1 tanh, 2 sigmoid (0.5 + 0.5 tanh(x/2)), 3 ReLU.
 // ---------------------------------------------------------------------------------------------
 
+// True when blas.ts runs an m x n x k product through the blocked GEMM (otherwise the small
+// kernels): the same choice here keeps the same bits on every route.
+// @ts-ignore: decorator
+@inline function usePacked(m: i32, n: i32, k: i32): bool {
+  return m * n * k >= 16384 && m >= 4 && n >= 4;
+}
+
 // C (m x n) += A B^T (A: m x k, lda; B: n x k, ldb), the kernel blas.ts picks for this shape.
 // @ts-ignore: decorator
 @inline function addABt(m: i32, n: i32, k: i32, A: usize, lda: i32, B: usize, ldb: i32, C: usize, ldc: i32, work: usize): void {
-  if (m * n * k >= 16384 && m >= 4 && n >= 4) gemm(false, true, m, n, k, 1, A, lda, B, ldb, 1, C, ldc, work);
+  if (usePacked(m, n, k)) gemm(false, true, m, n, k, 1, A, lda, B, ldb, 1, C, ldc, work);
   else gemm_nt(m, n, k, 1, A, lda, B, ldb, 1, C, ldc);
 }
 
@@ -721,14 +792,17 @@ function derivativeTimes(act: i32, len: i32, y: usize, delta: usize, da: usize):
 // (aStride = B n) when the pre-activations are kept.
 export function rnn_forward(
   act: i32, n: i32, m: i32, B: i32, r0: i32, r1: i32, T: i32,
-  W: usize, U: usize, b: usize, x: usize, h: usize, a: usize, aStride: i32, work: usize,
+  W: usize, U: usize, b: usize, x: usize, h: usize, a: usize, aStride: i32, Wp: usize, work: usize,
 ): void {
   const rows = r1 - r0;
   const bn = B * n;
+  const packed = Wp != 0 && usePacked(rows, n, n);
   for (let t = 1; t <= T; t++) {
     const at = a + ((<usize>(t - 1) * aStride + <usize>r0 * n) << 3);
     for (let r = 0; r < rows; r++) memory.copy(at + ((<usize>r * n) << 3), b, <usize>n << 3);
-    addABt(rows, n, n, h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3), n, W, n, at, n, work);
+    const ht = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3);
+    if (packed) gemm_packed(false, rows, n, n, 1, ht, n, Wp, 1, at, n, work);
+    else addABt(rows, n, n, ht, n, W, n, at, n, work);
     if (m > 0) addABt(rows, n, m, x + ((<usize>(t - 1) * B * m + <usize>r0 * m) << 3), m, U, m, at, n, work);
     activate(act, rows * n, at, h + ((<usize>t * bn + <usize>r0 * n) << 3));
   }
@@ -741,8 +815,9 @@ export function rnn_forward(
 // da_t = delta_t * f'(a_t) goes to dA at row block t - tBase (for the deferred weight gradient).
 export function rnn_backward(
   act: i32, n: i32, B: i32, r0: i32, r1: i32, tHi: i32, tLo: i32, tBase: i32,
-  W: usize, h: usize, delta: usize, dA: usize, norms: usize, work: usize,
+  W: usize, h: usize, delta: usize, dA: usize, norms: usize, Wp: usize, work: usize,
 ): void {
+  const packed = Wp != 0 && usePacked(r1 - r0, n, n);
   const len = (r1 - r0) * n;
   const bn = B * n;
   const d0 = delta + ((<usize>r0 * n) << 3);
@@ -772,7 +847,8 @@ export function rnn_backward(
     const da = dA + ((<usize>(t - tBase) * bn + <usize>r0 * n) << 3);
     derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
     // delta <- da W (rows x n)
-    if ((r1 - r0) * n * n >= 16384 && r1 - r0 >= 4 && n >= 4) gemm(false, false, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n, work);
+    if (packed) gemm_packed(false, r1 - r0, n, n, 1, da, n, Wp, 0, d0, n, work);
+    else if (usePacked(r1 - r0, n, n)) gemm(false, false, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n, work);
     else gemm_xn(0, r1 - r0, n, n, 1, da, n, W, n, 0, d0, n);
   }
 }

@@ -9,7 +9,7 @@
  * loops below, ordered so the innermost index walks memory contiguously. Both give the same result
  * up to the order of summation.
  */
-import { gemmBlocked } from './parallel.ts';
+import { gemmBlocked, gemmPacked, packHalves, type PackedHalves } from './parallel.ts';
 import { inWasm, kernels, scratchF64 } from './wasm.ts';
 
 /** Below this many multiply-adds the call into WebAssembly costs more than it saves. */
@@ -62,6 +62,41 @@ export function dgemv(
     }
   }
   return y;
+}
+
+/** A matrix B (as op(B), k x n) prepared once for many products dgemmPacked(A, B). */
+export interface PackedMatrix {
+  readonly transB: boolean;
+  readonly k: number;
+  readonly n: number;
+  readonly B: Float64Array;
+  readonly bOff: number;
+  readonly ldb: number;
+  /** The packed panels, when B is on the kernel heap. */
+  readonly halves: PackedHalves | null;
+}
+
+/**
+ * Prepare op(B) for repeated products (e.g. a recurrent weight matrix at every time step): packed
+ * once for the blocked kernel instead of at every product. Pack again after B changes. `reuse`
+ * recycles an earlier packing's buffer.
+ */
+export function packMatrix(transB: boolean, k: number, n: number, B: Float64Array, bOff: number, ldb: number, reuse?: PackedMatrix): PackedMatrix {
+  const halves = inWasm(B) && n >= 4 ? packHalves(transB, k, n, B.byteOffset + 8 * bOff, ldb, reuse?.halves ?? undefined) : null;
+  return { transB, k, n, B, bOff, ldb, halves };
+}
+
+/**
+ * C = alpha * op(A) op(B) + beta * C with op(B) from packMatrix: the same result, bit for bit, as
+ * dgemm(transA, P.transB, m, P.n, P.k, alpha, A, aOff, lda, P.B, P.bOff, P.ldb, beta, C, cOff, ldc).
+ */
+export function dgemmPacked(transA: boolean, m: number, alpha: number, A: Float64Array, aOff: number, lda: number, P: PackedMatrix, beta: number, C: Float64Array, cOff: number, ldc: number): Float64Array {
+  const { k, n } = P;
+  if (P.halves && m * n * k >= BLOCKED_MIN_WORK && m >= 4 && n >= 4 && inWasm(A) && inWasm(C)) {
+    gemmPacked(transA, m, alpha, A.byteOffset + 8 * aOff, lda, P.halves, beta, C.byteOffset + 8 * cOff, ldc);
+    return C;
+  }
+  return dgemm(transA, P.transB, m, n, k, alpha, A, aOff, lda, P.B, P.bOff, P.ldb, beta, C, cOff, ldc);
 }
 
 /**

@@ -17,7 +17,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { allocF64, kernelMemory, kernelModule, kernels } from './wasm.ts';
+import { allocF64, freeF64, kernelMemory, kernelModule, kernels } from './wasm.ts';
 
 /**
  * Multiply-adds below which a product stays on one thread: a hand-off costs microseconds on an idle
@@ -121,6 +121,88 @@ export function gemmBlocked(
   else nsPerMac1 = nsPerMac1 === 0 ? cost : 0.75 * nsPerMac1 + 0.25 * cost;
 }
 
+/**
+ * op(B) (k x n) packed once for repeated products (kernels.ts pack_b), in two column halves cut
+ * where gemmTwoThreads cuts, so that each thread multiplies by its own half.
+ */
+export interface PackedHalves {
+  readonly k: number;
+  readonly n: number;
+  /** Columns in the first half. */
+  readonly n0: number;
+  /** Byte pointers of the two packed halves. */
+  readonly left: number;
+  readonly right: number;
+  readonly buffer: Float64Array;
+}
+
+/** Pack op(B) (B at byte pointer b) into halves, reusing `reuse`'s buffer when it is large enough. */
+export function packHalves(transB: boolean, k: number, n: number, b: number, ldb: number, reuse?: PackedHalves): PackedHalves {
+  const tB = transB ? 1 : 0;
+  const n0 = n >= 8 ? (n >> 3) << 2 : n;
+  const s0 = kernels.packed_size(k, n0);
+  const s1 = n > n0 ? kernels.packed_size(k, n - n0) : 0;
+  const buffer = reuse && reuse.buffer.length >= s0 + s1 ? reuse.buffer : allocF64(s0 + s1);
+  if (reuse && reuse.buffer !== buffer) freeF64(reuse.buffer);
+  const left = buffer.byteOffset;
+  const right = left + 8 * s0;
+  kernels.pack_b(tB, k, n0, b, ldb, left);
+  if (n > n0) kernels.pack_b(tB, k, n - n0, b + 8 * (tB ? n0 * ldb : n0), ldb, right);
+  return { k, n, n0, left, right, buffer };
+}
+
+/**
+ * C = alpha op(A) op(B) + beta C with op(B) packed by packHalves: the blocked kernel's bits,
+ * on two threads (one half of the columns each) when the product is large, as gemmBlocked.
+ */
+export function gemmPacked(transA: boolean, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
+  const tA = transA ? 1 : 0;
+  const { k, n, n0 } = P;
+  const macs = m * n * k;
+  const one = (): void => {
+    kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
+    if (n > n0) kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
+  };
+  if (threads === 1 || macs < THREAD_MIN_WORK || n === n0 || !workerReady()) {
+    one();
+    return;
+  }
+  const twoThreads = (): void => {
+    ctl[4] = tA;
+    ctl[6] = m;
+    ctl[7] = n - n0;
+    ctl[8] = k;
+    ctl[9] = a;
+    ctl[10] = lda;
+    ctl[11] = P.right;
+    ctl[13] = c + 8 * n0;
+    ctl[14] = ldc;
+    ctl[15] = workerWork;
+    ctl[20] = JOB_GEMM_PACKED;
+    ctlF[8] = alpha;
+    ctlF[9] = beta;
+    post();
+    kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
+    if (claim()) {
+      kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
+      return;
+    }
+    waitForWorker();
+  };
+  if (threads === 2) {
+    twoThreads();
+    return;
+  }
+  const probe = ++largeCalls % PROBE === 0;
+  const two = nsPerMac2 === 0 || nsPerMac1 === 0 ? nsPerMac2 === 0 : (nsPerMac2 <= nsPerMac1) !== probe;
+  const t0 = performance.now();
+  if (two) twoThreads();
+  else one();
+  const cost = ((performance.now() - t0) * 1e6) / macs;
+  if (two) nsPerMac2 = nsPerMac2 === 0 ? cost : 0.75 * nsPerMac2 + 0.25 * cost;
+  else nsPerMac1 = nsPerMac1 === 0 ? cost : 0.75 * nsPerMac1 + 0.25 * cost;
+}
+
 function gemmTwoThreads(
   tA: number,
   tB: number,
@@ -208,6 +290,7 @@ const JOB_GEMM = 0;
 export const JOB_RNN_FORWARD = 1;
 export const JOB_RNN_BACKWARD = 2;
 const JOB_MGS = 3;
+const JOB_GEMM_PACKED = 4;
 /** Control-block slot of the Gram-Schmidt progress counter (rows final). */
 const MGS_PROGRESS = 48;
 /** k^2 n below which Gram-Schmidt stays on this thread (n = k = 64 and up go to two). */

@@ -1,12 +1,15 @@
 /**
  * gemm_packed (op(B) packed once by pack_b, e.g. a recurrent weight matrix used at every step)
  * gives the same bits as the blocked gemm that packs op(B) itself, for both transposes of B and
- * shapes across the KC = 256 and NC = 512 block edges and the NR = 4 panel edge.
+ * shapes across the KC = 256 and NC = 512 block edges and the NR = 4 panel edge; and the BLAS
+ * front dgemmPacked gives dgemm's bits whatever the thread count and route.
  */
 import test from 'ava';
 import { allocF64, kernels } from '../../src/linalg/wasm.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { TOL } from '../helpers/tolerance.ts';
+import { dgemm, dgemmPacked, packMatrix } from '../../src/linalg/blas.ts';
+import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
 
 test('gemm with op(B) packed once equals the blocked gemm bit for bit', (t) => {
   const rng = new Rng(9);
@@ -41,4 +44,36 @@ test('gemm with op(B) packed once equals the blocked gemm bit for bit', (t) => {
       }
     }
   }
+});
+
+test('dgemmPacked equals dgemm bit for bit, on one thread and on two, and falls back for small or off-heap operands', async (t) => {
+  const rng = new Rng(10);
+  setGemmThreads(2);
+  for (let i = 0; i < 200 && gemmThreads() < 2; i++) await new Promise((r) => setTimeout(r, 25));
+  t.is(gemmThreads(), 2, 'the worker thread is running');
+  for (const [m, n, k] of [[32, 512, 128], [32, 128, 512], [1, 512, 128], [3, 9, 5], [40, 1030, 300]] as const) {
+    for (const transB of [false, true]) {
+      for (const heap of [true, false]) {
+        const mk = (len: number): Float64Array => (heap ? rng.fillNormal(allocF64(len)) : rng.fillNormal(new Float64Array(len)));
+        const A = mk(m * k);
+        const B = mk(k * n);
+        const C0 = mk(m * n);
+        const ldb = transB ? k : n;
+        const ref = heap ? allocF64(m * n) : new Float64Array(m * n);
+        ref.set(C0);
+        setGemmThreads(1);
+        dgemm(false, transB, m, n, k, 0.9, A, 0, k, B, 0, ldb, 1, ref, 0, n);
+        const P = packMatrix(transB, k, n, B, 0, ldb);
+        t.is(P.halves !== null, heap);
+        for (const threads of [1, 2] as const) {
+          setGemmThreads(threads);
+          const c = heap ? allocF64(m * n) : new Float64Array(m * n);
+          c.set(C0);
+          dgemmPacked(false, m, 0.9, A, 0, k, P, 1, c, 0, n);
+          t.deepEqual(Array.from(c), Array.from(ref), `${m} x ${n} x ${k}, transB ${transB}, heap ${heap}, ${threads} thread(s)`);
+        }
+      }
+    }
+  }
+  setGemmThreads('auto');
 });

@@ -62,8 +62,9 @@
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemm, dnrm2 } from '../linalg/blas.ts';
+import { dgemm, dgemmPacked, dnrm2, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { JOB_LSTM_FORWARD, twoShares } from '../linalg/parallel.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -793,6 +794,14 @@ export interface ForwardOptions {
  * Run the LSTM over T steps on inputs x (T x B x m), filling the tape. No allocation inside the
  * time loop.
  */
+/** Batches of at least this many rows run the forward pass as two shares of rows (kernels.ts lstm_forward). */
+const SHARE_MIN_B = 8;
+/** Multiply-adds below which both shares stay on this thread. */
+const SHARE_PARALLEL_MIN_WORK = 1 << 17;
+let packedShare: Float64Array | undefined;
+let packedWhT: PackedMatrix | undefined;
+let packedWh: PackedMatrix | undefined;
+
 export function forward(lstm: Lstm, x: Float64Array, tape: LstmTape, opts: ForwardOptions = {}): LstmTape {
   const { n, m, G } = lstm;
   const { B, h, c, gates, hc } = tape;
@@ -807,9 +816,29 @@ export function forward(lstm: Lstm, x: Float64Array, tape: LstmTape, opts: Forwa
   else c.fill(0, 0, bn);
   // the input part Wx x_t + b of every step does not wait for h_{t-1}: one product over all T B rows
   inputProjectionKernel(lstm, T * B, x, 0, gates, 0);
+  if (B >= SHARE_MIN_B && [h, c, gates, hc, lstm.theta].every(inWasm)) {
+    // two shares of rows, each the whole run in kernels.ts lstm_forward: rows never interact
+    const Gn = G * n;
+    const size = kernels.packed_size(n, Gn);
+    if (!packedShare || packedShare.length < size) {
+      if (packedShare) freeF64(packedShare);
+      packedShare = allocF64(size);
+    }
+    kernels.pack_b(1, n, Gn, lstm.Wh.byteOffset, n, packedShare.byteOffset);
+    const { i, f, g, o } = lstm.offsets;
+    const ptr = (v: Float64Array): number => (v.length > 0 ? v.byteOffset : 0);
+    const tail = [T, i, f, g, o, lstm.squash === 'tanh' ? 0 : 1, gates.byteOffset, packedShare.byteOffset, lstm.Wh.byteOffset,
+      h.byteOffset, c.byteOffset, hc.byteOffset, ptr(lstm.pi), ptr(lstm.pf), ptr(lstm.po)];
+    const half = B >> 1;
+    twoShares(JOB_LSTM_FORWARD, [n, G, B, 0, half, ...tail], [n, G, B, half, B, ...tail], T * B * Gn * n >= SHARE_PARALLEL_MIN_WORK);
+    tape.length = T;
+    return tape;
+  }
+  // Wh^T packed once for the T products h_{t-1} Wh^T (packed again at every call: training updates Wh)
+  packedWhT = packMatrix(true, n, G * n, lstm.Wh, 0, n, packedWhT);
   for (let t = 1; t <= T; t++) {
     const gOff = (t - 1) * bg;
-    dgemm(false, true, B, G * n, n, 1, h, (t - 1) * bn, n, lstm.Wh, 0, n, 1, gates, gOff, G * n);
+    dgemmPacked(false, B, 1, h, (t - 1) * bn, n, packedWhT, 1, gates, gOff, G * n);
     cellKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, h, t * bn);
   }
   tape.length = T;
@@ -1017,6 +1046,7 @@ export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: Lstm
   const run = Math.floor(dA.length / bg); // steps per deferred weight-gradient product
   let tHi = T; // the current run covers steps tLo..tHi; da_t sits at row block t - tLo of dA
   let L = 0;
+  packedWh = packMatrix(false, Gn, n, Wh, 0, n, packedWh);
   for (let t = T; t >= 1; t--) {
     if (loss.steps === 'all' || t === T) {
       L += stepLoss(lstm, tape, loss, t, y, dy);
@@ -1032,7 +1062,7 @@ export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: Lstm
     cellBackwardKernel(lstm, B, gates, gOff, c, (t - 1) * bn, t * bn, hc, (t - 1) * bn, delta, carry, dA, daOff,
       grads.dc, t * bn, grads.pi, grads.pf, grads.po);
     grads.cNorms[t] = dnrm2(bn, grads.dc, t * bn);
-    dgemm(false, false, B, n, Gn, 1, dA, daOff, Gn, Wh, 0, n, 0, delta, 0, n);
+    dgemmPacked(false, B, 1, dA, daOff, Gn, packedWh, 0, delta, 0, n);
     if (t === tLo) {
       weightGradientKernel(lstm, (tHi - tLo + 1) * B, dA, h, (tLo - 1) * bn, x, (tLo - 1) * B * m, grads);
       tHi = tLo - 1;

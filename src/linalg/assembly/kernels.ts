@@ -862,3 +862,89 @@ export function scale_cols(rows: i32, n: i32, Z: usize, d: usize): void {
     if (n2 < n) store<f64>(z + (<usize>n2 << 3), ld(z + (<usize>n2 << 3)) * ld(d + (<usize>n2 << 3)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// two lanes from p, or (two false: the last, odd column) lane 0 only
+// @ts-ignore: decorator
+@inline function ld2(p: usize, two: bool): v128 {
+  return two ? v128.load(p) : f64x2.splat(ld(p));
+}
+
+// LSTM forward over a share of the batch (src/models/lstm.ts runs two shares, one per thread):
+// rows never interact in the forward pass. Gate pre-activations of step t (B x Gn, rows laid out
+// [i f g o], [i g o] without a forget gate; offsets oi, oF (-1: none), og, oo) already hold
+// Wx x_t + b; here a += h_{t-1} Wh^T, then the cell (Hochreiter and Schmidhuber 1997; Gers et al.
+// 2000), with sigma(a) = 1/2 + 1/2 tanh(a/2):
+//   i = sigma(a_i + p_i c'), f = sigma(a_f + p_f c'), g = A tanh(a_g / k), c = f c' + i g (c' + i g),
+//   o = sigma(a_o + p_o c), s = tanh(c / k_h), h = o s;
+// squash 0: A = k = k_h = 1 (tanh), 1: A = k = k_h = 2 (the 1997 scaled sigmoids). Peephole
+// pointers are 0 when absent. The activations replace the pre-activations in `gates`; s goes to hc.
+// ---------------------------------------------------------------------------------------------
+export function lstm_forward(
+  n: i32, G: i32, B: i32, r0: i32, r1: i32, T: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32,
+  gates: usize, Wp: usize, Wh: usize, h: usize, c: usize, hc: usize, pi: usize, pf: usize, po: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const Gn = G * n;
+  const bn = B * n;
+  const packed = usePacked(rows, Gn, n);
+  const half = f64x2.splat(0.5);
+  const A = f64x2.splat(squash ? 2 : 1);
+  const invK = f64x2.splat(squash ? 0.5 : 1);
+  const zero = f64x2.splat(0);
+  for (let t = 1; t <= T; t++) {
+    const gt = gates + ((<usize>(t - 1) * B * Gn + <usize>r0 * Gn) << 3);
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3);
+    if (packed) gemm_packed(false, rows, Gn, n, 1, hPrev, n, Wp, 1, gt, Gn, work);
+    else gemm_nt(rows, Gn, n, 1, hPrev, n, Wh, n, 1, gt, Gn);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * Gn) << 3);
+      const cp = c + ((<usize>(t - 1) * bn + <usize>(r0 + r) * n) << 3);
+      const cn = c + ((<usize>t * bn + <usize>(r0 + r) * n) << 3);
+      const sp = hc + ((<usize>(t - 1) * bn + <usize>(r0 + r) * n) << 3);
+      const hp = h + ((<usize>t * bn + <usize>(r0 + r) * n) << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = <usize>j << 3;
+        const cPrev = ld2(cp + o8, two);
+        let ai = ld2(g0 + ((<usize>(oi + j)) << 3), two);
+        if (pi) ai = f64x2.add(ai, f64x2.mul(ld2(pi + o8, two), cPrev));
+        const i = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ai))));
+        const g = f64x2.mul(A, tanh2(f64x2.mul(ld2(g0 + ((<usize>(og + j)) << 3), two), invK)));
+        let ct = f64x2.mul(i, g);
+        let f = zero;
+        if (oF >= 0) {
+          let af = ld2(g0 + ((<usize>(oF + j)) << 3), two);
+          if (pf) af = f64x2.add(af, f64x2.mul(ld2(pf + o8, two), cPrev));
+          f = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, af))));
+          ct = f64x2.add(f64x2.mul(f, cPrev), ct);
+        } else {
+          // the constant error carousel: self-connection of weight 1
+          ct = f64x2.add(cPrev, ct);
+        }
+        let ao = ld2(g0 + ((<usize>(oo + j)) << 3), two);
+        if (po) ao = f64x2.add(ao, f64x2.mul(ld2(po + o8, two), ct));
+        const o = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ao))));
+        const s = tanh2(f64x2.mul(ct, invK));
+        const hv = f64x2.mul(o, s);
+        if (two) {
+          v128.store(g0 + ((<usize>(oi + j)) << 3), i);
+          v128.store(g0 + ((<usize>(og + j)) << 3), g);
+          if (oF >= 0) v128.store(g0 + ((<usize>(oF + j)) << 3), f);
+          v128.store(g0 + ((<usize>(oo + j)) << 3), o);
+          v128.store(cn + o8, ct);
+          v128.store(sp + o8, s);
+          v128.store(hp + o8, hv);
+        } else {
+          store<f64>(g0 + ((<usize>(oi + j)) << 3), f64x2.extract_lane(i, 0));
+          store<f64>(g0 + ((<usize>(og + j)) << 3), f64x2.extract_lane(g, 0));
+          if (oF >= 0) store<f64>(g0 + ((<usize>(oF + j)) << 3), f64x2.extract_lane(f, 0));
+          store<f64>(g0 + ((<usize>(oo + j)) << 3), f64x2.extract_lane(o, 0));
+          store<f64>(cn + o8, f64x2.extract_lane(ct, 0));
+          store<f64>(sp + o8, f64x2.extract_lane(s, 0));
+          store<f64>(hp + o8, f64x2.extract_lane(hv, 0));
+        }
+      }
+    }
+  }
+}

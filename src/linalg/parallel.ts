@@ -52,6 +52,11 @@ export function setGemmThreads(t: ThreadMode): void {
   threads = t;
 }
 
+/** The mode set by setGemmThreads (or from RNN_DYNAMICS_THREADS). */
+export function gemmThreadMode(): ThreadMode {
+  return threads;
+}
+
 /** 2 when large products may use the worker thread (it is running and threads are not set to 1). */
 export function gemmThreads(): number {
   return threads !== 1 && workerReady() ? 2 : 1;

@@ -4,8 +4,15 @@
  * it crosses the thread boundary by structured clone, and it carries its own seed, so its result
  * does not depend on which thread runs it or when.
  */
+import { isMainThread } from 'node:worker_threads';
 import { makeTask, type TaskSpec } from '../tasks/registry.ts';
+import { setGemmThreads } from '../linalg/parallel.ts';
 import { train, type ModelSpec, type TrainOptionsInput, type TrainResult } from './train.ts';
+
+// The pool already keeps every core busy: a second kernel thread per pool thread would put two
+// spinning threads on each core (measured: the 2-thread sweep became slower than the 1-thread one).
+// Results do not depend on it.
+if (!isMainThread) setGemmThreads(1);
 
 export interface SweepJob {
   /** Position in the sorted job list (model order, then T, then repetition). */

@@ -23,6 +23,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { gemmThreadMode, setGemmThreads } from '../linalg/parallel.ts';
 import type { TaskSpec } from '../tasks/registry.ts';
 import { modelId, type ModelSpec, type TrainOptionsInput } from './train.ts';
 import { runJob, type SweepJob, type SweepJobResult } from './sweep-worker.ts';
@@ -210,8 +211,11 @@ export async function sweepSpeedup(spec?: SweepSpec, threads = 2): Promise<{ job
     training: { batchSize: 16, steps: 300, evalEvery: 100, testSize: 256, stopAtSuccess: false },
     seed: 1,
   };
+  // one core: the in-process sweep without the kernels' second thread either
+  const mode = gemmThreadMode();
+  setGemmThreads(1);
   const t0 = performance.now();
-  const a = await runSweep(s, { threads: 1 });
+  const a = await runSweep(s, { threads: 1 }).finally(() => setGemmThreads(mode));
   const t1 = performance.now();
   const b = await runSweep(s, { threads });
   const t2 = performance.now();

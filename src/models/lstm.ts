@@ -417,28 +417,6 @@ function sigma(v: number): number {
 }
 
 /**
- * Gate pre-activations for a batch: a_r = Wx x_r + Wh h_r + b (B x Gn at aOff).
- * x: B x m at xOff, h: B x n at hOff.
- */
-export function gatePreactivationKernel(
-  lstm: Lstm,
-  B: number,
-  x: Float64Array,
-  xOff: number,
-  h: Float64Array,
-  hOff: number,
-  a: Float64Array,
-  aOff: number,
-): void {
-  const { n, m, G, Wx, Wh, b } = lstm;
-  const Gn = G * n;
-  for (let r = 0; r < B; r++) a.set(b, aOff + r * Gn);
-  // Wx and Wh rows are contiguous, so the transB path reads both operands in order
-  if (m > 0) dgemm(false, true, B, Gn, m, 1, x, xOff, m, Wx, 0, m, 1, a, aOff, Gn);
-  dgemm(false, true, B, Gn, n, 1, h, hOff, n, Wh, 0, n, 1, a, aOff, Gn);
-}
-
-/**
  * The input part of the gate pre-activations for `rows` rows (steps x batch): a_r = Wx x_r + b
  * (rows x Gn at aOff), x: rows x m at xOff. forward adds Wh h_{t-1} step by step.
  */
@@ -790,10 +768,6 @@ export interface ForwardOptions {
   readonly c0?: Float64Array;
 }
 
-/**
- * Run the LSTM over T steps on inputs x (T x B x m), filling the tape. No allocation inside the
- * time loop.
- */
 /** Batches of at least this many rows run the forward pass as two shares of rows (kernels.ts lstm_forward). */
 const SHARE_MIN_B = 8;
 /** Multiply-adds below which both shares stay on this thread. */
@@ -802,6 +776,10 @@ let packedShare: Float64Array | undefined;
 let packedWhT: PackedMatrix | undefined;
 let packedWh: PackedMatrix | undefined;
 
+/**
+ * Run the LSTM over T steps on inputs x (T x B x m), filling the tape. No allocation inside the
+ * time loop.
+ */
 export function forward(lstm: Lstm, x: Float64Array, tape: LstmTape, opts: ForwardOptions = {}): LstmTape {
   const { n, m, G } = lstm;
   const { B, h, c, gates, hc } = tape;

@@ -36,13 +36,50 @@ let ctlF: Float64Array;
 let seq = 0;
 let mainWork = 0;
 let workerWork = 0;
-// Measured cost (ns per multiply-add, exponentially weighted) of large products on one and on two
-// threads. On a machine shared with other jobs a second thread can lose (it waits for a core), so
-// each large product takes the faster mode, and every PROBE-th one the other, to keep both fresh.
+/**
+ * The faster of one and two threads for a family of calls, measured (cost per unit of work,
+ * exponentially weighted). On a machine shared with other jobs a second thread can lose (it waits
+ * for a core), so each call takes the mode measured faster and a probe of the other keeps both
+ * estimates fresh: every PROBE-th call, or, with back-off, after a number of calls that doubles
+ * each time the probed mode loses (PROBE up to PROBE_MAX).
+ */
 const PROBE = 8;
-let nsPerMac1 = 0;
-let nsPerMac2 = 0;
-let largeCalls = 0;
+const PROBE_MAX = 1024;
+class ModeChooser {
+  private ns1 = 0;
+  private ns2 = 0;
+  private calls = 0;
+  private every = PROBE;
+  private probing = false;
+
+  constructor(private readonly backoff: boolean) {}
+
+  /** True when this call should run on two threads. */
+  pickTwo(): boolean {
+    if (this.backoff) {
+      this.probing = this.ns1 !== 0 && this.ns2 !== 0 && ++this.calls >= this.every;
+      if (this.probing) this.calls = 0;
+    } else {
+      this.probing = ++this.calls % PROBE === 0;
+    }
+    return this.ns2 === 0 ? true : this.ns1 === 0 ? false : (this.ns2 <= this.ns1) !== this.probing;
+  }
+
+  /** The wall time of the call pickTwo() chose `two` for, over its units of work. */
+  record(two: boolean, ms: number, units: number): void {
+    const cost = (ms * 1e6) / units;
+    if (two) this.ns2 = this.ns2 === 0 ? cost : 0.75 * this.ns2 + 0.25 * cost;
+    else this.ns1 = this.ns1 === 0 ? cost : 0.75 * this.ns1 + 0.25 * cost;
+    if (this.backoff && this.probing) this.every = (this.ns2 <= this.ns1) === two ? PROBE : Math.min(2 * this.every, PROBE_MAX);
+  }
+}
+/** Large products (gemmBlocked, gemmPacked). */
+const gemmMode = new ModeChooser(false);
+/**
+ * Gram-Schmidt on two threads waits ~k/4 times per factorisation, which costs whole time slices
+ * when the machine has more busy threads than cores: its probes back off.
+ */
+const mgsMode = new ModeChooser(true);
 
 /**
  * Large products on 1 thread, on 2, or 'auto' (the default: whichever is measured faster). The
@@ -116,14 +153,11 @@ export function gemmBlocked(
     gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  const probe = ++largeCalls % PROBE === 0;
-  const two = nsPerMac2 === 0 || nsPerMac1 === 0 ? nsPerMac2 === 0 : (nsPerMac2 <= nsPerMac1) !== probe;
+  const two = gemmMode.pickTwo();
   const t0 = performance.now();
   if (two) gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
-  const cost = ((performance.now() - t0) * 1e6) / macs;
-  if (two) nsPerMac2 = nsPerMac2 === 0 ? cost : 0.75 * nsPerMac2 + 0.25 * cost;
-  else nsPerMac1 = nsPerMac1 === 0 ? cost : 0.75 * nsPerMac1 + 0.25 * cost;
+  gemmMode.record(two, performance.now() - t0, macs);
 }
 
 /**
@@ -162,50 +196,50 @@ export function packHalves(transB: boolean, k: number, n: number, b: number, ldb
  */
 export function gemmPacked(transA: boolean, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
   const tA = transA ? 1 : 0;
-  const { k, n, n0 } = P;
-  const macs = m * n * k;
-  const one = (): void => {
-    kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
-    if (n > n0) kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
-  };
-  if (threads === 1 || macs < THREAD_MIN_WORK || n === n0 || !workerReady()) {
-    one();
+  const macs = m * P.n * P.k;
+  if (threads === 1 || macs < THREAD_MIN_WORK || P.n === P.n0 || !workerReady()) {
+    gemmPackedOneThread(tA, m, alpha, a, lda, P, beta, c, ldc);
     return;
   }
-  const twoThreads = (): void => {
-    ctl[4] = tA;
-    ctl[6] = m;
-    ctl[7] = n - n0;
-    ctl[8] = k;
-    ctl[9] = a;
-    ctl[10] = lda;
-    ctl[11] = P.right;
-    ctl[13] = c + 8 * n0;
-    ctl[14] = ldc;
-    ctl[15] = workerWork;
-    ctl[20] = JOB_GEMM_PACKED;
-    ctlF[8] = alpha;
-    ctlF[9] = beta;
-    post();
-    kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
-    if (claim()) {
-      kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
-      return;
-    }
-    waitForWorker();
-  };
   if (threads === 2) {
-    twoThreads();
+    gemmPackedTwoThreads(tA, m, alpha, a, lda, P, beta, c, ldc);
     return;
   }
-  const probe = ++largeCalls % PROBE === 0;
-  const two = nsPerMac2 === 0 || nsPerMac1 === 0 ? nsPerMac2 === 0 : (nsPerMac2 <= nsPerMac1) !== probe;
+  const two = gemmMode.pickTwo();
   const t0 = performance.now();
-  if (two) twoThreads();
-  else one();
-  const cost = ((performance.now() - t0) * 1e6) / macs;
-  if (two) nsPerMac2 = nsPerMac2 === 0 ? cost : 0.75 * nsPerMac2 + 0.25 * cost;
-  else nsPerMac1 = nsPerMac1 === 0 ? cost : 0.75 * nsPerMac1 + 0.25 * cost;
+  if (two) gemmPackedTwoThreads(tA, m, alpha, a, lda, P, beta, c, ldc);
+  else gemmPackedOneThread(tA, m, alpha, a, lda, P, beta, c, ldc);
+  gemmMode.record(two, performance.now() - t0, macs);
+}
+
+function gemmPackedOneThread(tA: number, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
+  const { k, n, n0 } = P;
+  kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
+  if (n > n0) kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
+}
+
+function gemmPackedTwoThreads(tA: number, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
+  const { k, n, n0 } = P;
+  ctl[4] = tA;
+  ctl[6] = m;
+  ctl[7] = n - n0;
+  ctl[8] = k;
+  ctl[9] = a;
+  ctl[10] = lda;
+  ctl[11] = P.right;
+  ctl[13] = c + 8 * n0;
+  ctl[14] = ldc;
+  ctl[15] = workerWork;
+  ctl[20] = JOB_GEMM_PACKED;
+  ctlF[8] = alpha;
+  ctlF[9] = beta;
+  post();
+  kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
+  if (claim()) {
+    kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
+    return;
+  }
+  waitForWorker();
 }
 
 function gemmTwoThreads(
@@ -318,31 +352,12 @@ export function mgsQr(V: number, k: number, n: number, r: number): void {
     mgsTwoThreads(V, k, n, r);
     return;
   }
-  // 'auto': the two threads' blocks wait on each other ~k/4 times per factorisation, which costs
-  // whole time slices when the machine has more busy threads than cores; so each mode's cost is
-  // measured, the faster one used, and the other tried again after a number of calls that doubles
-  // each time it loses (up to MGS_PROBE_MAX)
-  let probe = false;
-  if (mgsNs1 !== 0 && mgsNs2 !== 0 && ++mgsCalls >= mgsProbeEvery) {
-    probe = true;
-    mgsCalls = 0;
-  }
-  const two = mgsNs2 === 0 ? true : mgsNs1 === 0 ? false : (mgsNs2 <= mgsNs1) !== probe;
+  const two = mgsMode.pickTwo();
   const t0 = performance.now();
   if (two) mgsTwoThreads(V, k, n, r);
   else kernels.mgs(V, k, n, r);
-  const cost = ((performance.now() - t0) * 1e6) / (k * k * n);
-  if (two) mgsNs2 = mgsNs2 === 0 ? cost : 0.75 * mgsNs2 + 0.25 * cost;
-  else mgsNs1 = mgsNs1 === 0 ? cost : 0.75 * mgsNs1 + 0.25 * cost;
-  if (probe) mgsProbeEvery = (mgsNs2 <= mgsNs1) === two ? MGS_PROBE_MIN : Math.min(2 * mgsProbeEvery, MGS_PROBE_MAX);
+  mgsMode.record(two, performance.now() - t0, k * k * n);
 }
-
-const MGS_PROBE_MIN = 8;
-const MGS_PROBE_MAX = 1024;
-let mgsNs1 = 0;
-let mgsNs2 = 0;
-let mgsCalls = 0;
-let mgsProbeEvery = MGS_PROBE_MIN;
 
 function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
   Atomics.store(ctl, MGS_PROGRESS, 0);

@@ -548,8 +548,10 @@ export function backward(rnn: Rnn, tape: RnnTape, x: Float64Array, loss: RnnLoss
     const half = B >> 1;
     const np = norms.byteOffset;
     const sp = np + 16 * (T + 1); // the second share's (scale, ssq) pairs
-    const ptrs = [W.byteOffset, h.byteOffset, delta.byteOffset, dA.byteOffset];
     const Wp = packedW(W, n, false);
+    // job arguments, filled in per chunk at slots 5..7 (t, tEnd, tLo): no allocation in the loop
+    const first = [code, n, B, 0, half, 0, 0, 0, W.byteOffset, h.byteOffset, delta.byteOffset, dA.byteOffset, np, Wp];
+    const second = [code, n, B, half, B, 0, 0, 0, W.byteOffset, h.byteOffset, delta.byteOffset, dA.byteOffset, sp, Wp];
     for (let t = T; t >= 1; ) {
       const off = lossOffsets(loss, t, T, B, p);
       if (off) {
@@ -559,8 +561,10 @@ export function backward(rnn: Rnn, tape: RnnTape, x: Float64Array, loss: RnnLoss
       const tLo = Math.max(1, tHi - run + 1);
       // steps t down to tEnd in one job: no loss term in between
       const tEnd = loss.steps === 'all' ? t : tLo;
-      twoShares(JOB_RNN_BACKWARD, [code, n, B, 0, half, t, tEnd, tLo, ...ptrs, np, Wp], [code, n, B, half, B, t, tEnd, tLo, ...ptrs, sp, Wp],
-        (t - tEnd + 1) * B * n * n >= SHARE_PARALLEL_MIN_WORK);
+      first[5] = second[5] = t;
+      first[6] = second[6] = tEnd;
+      first[7] = second[7] = tLo;
+      twoShares(JOB_RNN_BACKWARD, first, second, (t - tEnd + 1) * B * n * n >= SHARE_PARALLEL_MIN_WORK);
       for (let s = tEnd; s <= t; s++) {
         const o = 2 * s;
         grads.hNorms[s] = Math.hypot(norms[o]! * Math.sqrt(norms[o + 1]!), norms[2 * (T + 1) + o]! * Math.sqrt(norms[2 * (T + 1) + o + 1]!));

@@ -13,8 +13,7 @@ import { allocF64 } from '../../src/linalg/wasm.ts';
 import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
 import { backward, createGradients, createRnn, createTape, forward, lossValue, type Rnn, type RnnLoss } from '../../src/models/rnn.ts';
 import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
-
-const FD_STEP = 1e-4;
+import { fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
 
 function heap(v: Float64Array): Float64Array {
   const out = allocF64(v.length);
@@ -83,19 +82,7 @@ for (const act of ['tanh', 'sigmoid', 'relu', 'identity']) {
         return lossValue(rnn, tape, loss);
       };
       for (const [name, analytic, param] of [['W', shares.grads.W, rnn.W], ['U', shares.grads.U, rnn.U], ['b', shares.grads.b, rnn.b]] as const) {
-        const fd = new Float64Array(param.length);
-        for (let i = 0; i < param.length; i++) {
-          const old = param[i]!;
-          const at = (d: number): number => {
-            param[i] = old + d;
-            return f();
-          };
-          fd[i] = (8 * (at(FD_STEP) - at(-FD_STEP)) - (at(2 * FD_STEP) - at(-2 * FD_STEP))) / (12 * FD_STEP);
-          param[i] = old;
-        }
-        let scale = 0;
-        for (const v of analytic) scale = Math.max(scale, Math.abs(v));
-        const err = maxRelativeError(analytic, fd, Math.max(TOL.bpttGradientFloor * scale, 1e-12));
+        const err = gradientError(analytic, fivePointGradient(param, f));
         t.true(err < TOL.finiteDifference, `dL/d${name}: relative error ${err}`);
       }
     });

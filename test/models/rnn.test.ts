@@ -19,16 +19,11 @@ import {
   type Rnn,
   type RnnLoss,
 } from '../../src/models/rnn.ts';
-import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
+import { TOL } from '../helpers/tolerance.ts';
+import { FD_STEP, fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
 
 const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'identity', 'x / (1 + abs(x))', '1/(1+exp(-x))'];
 
-/**
- * Step of the fourth-order central differences (five-point stencil): truncation O(h^4) ~ 1e-16
- * and cancellation O(eps |L| / h) ~ 1e-11 |L|, so even gradient entries 1e4 times smaller than the
- * largest are resolved (the second-order stencil's O(h^2) truncation is not, at any h).
- */
-const FD_STEP = 1e-4;
 
 
 interface Setup {
@@ -68,26 +63,6 @@ function L(s: Setup, loss: RnnLoss, h0 = s.h0, x = s.x): number {
   return lossValue(s.rnn, tape, loss);
 }
 
-/** Five-point central difference of f with respect to every entry of v (perturbed in place and restored). */
-function fdGradient(v: Float64Array, f: () => number): Float64Array {
-  const g = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const old = v[i]!;
-    const at = (d: number): number => {
-      v[i] = old + d;
-      return f();
-    };
-    g[i] = (8 * (at(FD_STEP) - at(-FD_STEP)) - (at(2 * FD_STEP) - at(-2 * FD_STEP))) / (12 * FD_STEP);
-    v[i] = old;
-  }
-  return g;
-}
-
-function gradError(analytic: Float64Array, fd: Float64Array): number {
-  let scale = 0;
-  for (let i = 0; i < analytic.length; i++) scale = Math.max(scale, Math.abs(analytic[i]!));
-  return maxRelativeError(analytic, fd, Math.max(TOL.bpttGradientFloor * scale, 1e-12));
-}
 
 test('forward matches a naive loop, and pre-activations are kept only for expression activations', (t) => {
   for (const name of ACTIVATIONS) {
@@ -145,7 +120,7 @@ for (const name of ACTIVATIONS) {
         checks.push(['V', grads.V!, loss.readout.V], ['c', grads.c!, loss.readout.c]);
       }
       for (const [field, analytic, param] of checks) {
-        const err = gradError(analytic, fdGradient(param, f));
+        const err = gradientError(analytic, fivePointGradient(param, f));
         t.true(err < TOL.finiteDifference, `dL/d${field}: relative error ${err}`);
       }
       t.true(Math.abs(grads.hNorms[0]! - Math.hypot(...grads.h0)) <= TOL.roundoff, 'hNorms[0] = ||dL/dh0||');
@@ -183,7 +158,7 @@ test('per-step ||dL/dh_t|| equals the norm of the gradient of the remaining loss
           }
           return l;
         };
-        const g = fdGradient(hState, () => here() + L(sub, subLoss, hState, sub.x));
+        const g = fivePointGradient(hState, () => here() + L(sub, subLoss, hState, sub.x));
         const norm = Math.hypot(...g);
         const err = Math.abs(norm - grads.hNorms[tt]!) / norm;
         t.true(err < TOL.finiteDifference, `${name}, ${steps}, t = ${tt}: ${grads.hNorms[tt]} vs ${norm}`);
@@ -225,7 +200,7 @@ test('per-step Jacobian diag(f\'(a_t)) W matches central differences of one step
         hPrev[j] = old;
         for (let i = 0; i < n; i++) fd[i * n + j] = (8 * (p1[i]! - m1[i]!) - (p2[i]! - m2[i]!)) / (12 * FD_STEP);
       }
-      const err = gradError(J, fd);
+      const err = gradientError(J, fd);
       t.true(err < TOL.finiteDifference, `${name}, t = ${tt}, row ${r}: ${err}`);
     }
   }

@@ -463,42 +463,11 @@ function packA(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: 
 }
 
 // op(B)[p0 + p, j0 + c] for p < kc, c < nc into dst: panel q (columns q*NR..) at dst + q*kc*NR,
-// entry (p, c) at (p*NR + c).
-function packB(transB: bool, B: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
-  for (let q = 0; q < nc; q += NR) {
-    const cols = min(NR, nc - q);
-    const panel = dst + ((<usize>q * kc) << 3);
-    if (!transB) {
-      // B stored k x n: NR columns contiguous per p
-      let src = B + ((<usize>p0 * ldb + j0 + q) << 3);
-      const sp: usize = <usize>ldb << 3;
-      if (cols == NR) {
-        for (let p = 0; p < kc; p++) {
-          const d = panel + ((<usize>p * NR) << 3);
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
-          src += sp;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          const d = panel + ((<usize>p * NR) << 3);
-          for (let c = 0; c < NR; c++) store<f64>(d + (<usize>c << 3), c < cols ? ld(src + (<usize>c << 3)) : 0);
-          src += sp;
-        }
-      }
-    } else {
-      // B stored n x k: op(B)(p, j) = B[j*ldb + p], each column contiguous in p
-      for (let c = 0; c < NR; c++) {
-        const d = panel + (<usize>c << 3);
-        if (c < cols) {
-          const src = B + ((<usize>(j0 + q + c) * ldb + p0) << 3);
-          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * NR) << 3), ld(src + (<usize>p << 3)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * NR) << 3), 0);
-        }
-      }
-    }
-  }
+// entry (p, c) at (p*NR + c). The columns of op(B) are the rows of op(B)^T, whose storage is B with
+// the other transpose flag, so this is packA of op(B)^T (NR = MR).
+// @ts-ignore: decorator
+@inline function packB(transB: bool, B: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
+  packA(!transB, B, ldb, j0, p0, nc, kc, dst);
 }
 
 // C[0..mr, 0..nr] += alpha * (packed A panel)(packed B panel) over kc: a 4 x 4 block of C in eight
@@ -751,27 +720,24 @@ function activate(act: i32, len: i32, a: usize, y: usize): void {
     tanh_kernel(len, a, y);
     return;
   }
-  const half = f64x2.splat(0.5);
-  const zero = f64x2.splat(0);
   let i = 0;
-  for (; i + 2 <= len; i += 2) {
-    const p = <usize>i << 3;
-    const v = v128.load(a + p);
-    let r = v;
-    if (act == 1) r = tanh2(v);
-    else if (act == 2) r = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, v))));
-    else if (act == 3) r = v128.and(v, f64x2.gt(v, zero));
-    v128.store(y + p, r);
-  }
-  if (i < len) {
-    const p = <usize>i << 3;
-    const v = f64x2.splat(ld(a + p));
-    let r = v;
-    if (act == 1) r = tanh2(v);
-    else if (act == 2) r = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, v))));
-    else if (act == 3) r = v128.and(v, f64x2.gt(v, zero));
-    store<f64>(y + p, f64x2.extract_lane(r, 0));
-  }
+  for (; i + 2 <= len; i += 2) v128.store(y + (<usize>i << 3), activate2(act, v128.load(a + (<usize>i << 3))));
+  if (i < len) store<f64>(y + (<usize>i << 3), f64x2.extract_lane(activate2(act, f64x2.splat(ld(a + (<usize>i << 3)))), 0));
+}
+
+// Two lanes of identity (0), sigmoid (2) or ReLU (3).
+// @ts-ignore: decorator
+@inline function activate2(act: i32, v: v128): v128 {
+  if (act == 2) return sigmoid2(v);
+  if (act == 3) return v128.and(v, f64x2.gt(v, f64x2.splat(0)));
+  return v;
+}
+
+// sigma(x) = 1/2 + 1/2 tanh(x/2), two lanes.
+// @ts-ignore: decorator
+@inline function sigmoid2(v: v128): v128 {
+  const half = f64x2.splat(0.5);
+  return f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, v))));
 }
 
 // f'(a) from the output y = f(a), times delta, into da (len entries).
@@ -888,7 +854,6 @@ export function lstm_forward(
   const Gn = G * n;
   const bn = B * n;
   const packed = usePacked(rows, Gn, n);
-  const half = f64x2.splat(0.5);
   const A = f64x2.splat(squash ? 2 : 1);
   const invK = f64x2.splat(squash ? 0.5 : 1);
   const zero = f64x2.splat(0);
@@ -909,14 +874,14 @@ export function lstm_forward(
         const cPrev = ld2(cp + o8, two);
         let ai = ld2(g0 + ((<usize>(oi + j)) << 3), two);
         if (pi) ai = f64x2.add(ai, f64x2.mul(ld2(pi + o8, two), cPrev));
-        const i = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ai))));
+        const i = sigmoid2(ai);
         const g = f64x2.mul(A, tanh2(f64x2.mul(ld2(g0 + ((<usize>(og + j)) << 3), two), invK)));
         let ct = f64x2.mul(i, g);
         let f = zero;
         if (oF >= 0) {
           let af = ld2(g0 + ((<usize>(oF + j)) << 3), two);
           if (pf) af = f64x2.add(af, f64x2.mul(ld2(pf + o8, two), cPrev));
-          f = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, af))));
+          f = sigmoid2(af);
           ct = f64x2.add(f64x2.mul(f, cPrev), ct);
         } else {
           // the constant error carousel: self-connection of weight 1
@@ -924,7 +889,7 @@ export function lstm_forward(
         }
         let ao = ld2(g0 + ((<usize>(oo + j)) << 3), two);
         if (po) ao = f64x2.add(ao, f64x2.mul(ld2(po + o8, two), ct));
-        const o = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ao))));
+        const o = sigmoid2(ao);
         const s = tanh2(f64x2.mul(ct, invK));
         const hv = f64x2.mul(o, s);
         if (two) {

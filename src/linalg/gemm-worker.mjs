@@ -8,7 +8,7 @@ const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 // control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 3 claim (the
 // job whose share has been taken, by this thread or by the main thread), 4..15 GEMM arguments
 // (15: this thread's GEMM work pointer), 20 job kind (0 GEMM, 1 rnn_forward, 2 rnn_backward,
-// 3 mgs_share with parity 1, 48 being its progress counter; 4 gemm_packed in the GEMM slots; 5 lstm_forward),
+// 3 mgs_share with parity 1, 48 being its progress counter; 4 gemm_packed in the GEMM slots; 5 lstm_forward; 6 lstm_backward, its argument block's pointer at 24),
 // 24.. integer arguments of the other kinds; Float64 indices 8, 9: alpha, beta
 const I = new Int32Array(memory.buffer, ctrl, 64);
 const F = new Float64Array(memory.buffer, ctrl, 32);
@@ -36,6 +36,7 @@ for (;;) {
   else if (kind === 2) k.rnn_backward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[15]);
   else if (kind === 3) k.mgs_share(I[24], I[25], I[26], I[27], 1, I[28]);
   else if (kind === 4) k.gemm_packed(I[4], I[6], I[7], I[8], F[8], I[9], I[10], I[11], F[9], I[13], I[14], I[15]);
+  else if (kind === 6) k.lstm_backward(I[24], I[15]);
   else k.lstm_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[38], I[39], I[40], I[41], I[42], I[43], I[15]);
   Atomics.store(I, 1, seen);
   Atomics.notify(I, 1);

@@ -329,6 +329,7 @@ const JOB_GEMM = 0;
 export const JOB_RNN_FORWARD = 1;
 export const JOB_RNN_BACKWARD = 2;
 export const JOB_LSTM_FORWARD = 5;
+export const JOB_LSTM_BACKWARD = 6;
 const JOB_MGS = 3;
 const JOB_GEMM_PACKED = 4;
 /** Control-block slot of the Gram-Schmidt progress counter (rows final). */
@@ -380,12 +381,13 @@ function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
   kernels.mgs_share(V, k, n, r, 0, ctl.byteOffset + 4 * MGS_PROGRESS);
   waitForWorker();
 }
-type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD | typeof JOB_LSTM_FORWARD;
+type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD | typeof JOB_LSTM_FORWARD | typeof JOB_LSTM_BACKWARD;
 
 function runShare(kind: ShareJob, args: readonly number[], work: number): void {
   const a = args;
   if (kind === JOB_RNN_FORWARD) kernels.rnn_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, work);
   else if (kind === JOB_RNN_BACKWARD) kernels.rnn_backward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, work);
+  else if (kind === JOB_LSTM_BACKWARD) kernels.lstm_backward(a[0]!, work);
   else kernels.lstm_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!, work);
 }
 

@@ -17,6 +17,7 @@ interface Kernels {
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;
   lstm_forward(n: number, G: number, B: number, r0: number, r1: number, T: number, oi: number, oF: number, og: number, oo: number, squash: number, gates: number, Wp: number, Wh: number, h: number, c: number, hc: number, pi: number, pf: number, po: number, work: number): void;
+  lstm_backward(args: number, work: number): void;
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;

@@ -64,7 +64,7 @@ import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dnrm2, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
-import { JOB_LSTM_FORWARD, twoShares } from '../linalg/parallel.ts';
+import { JOB_LSTM_BACKWARD, JOB_LSTM_FORWARD, twoShares } from '../linalg/parallel.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -388,6 +388,8 @@ export function freeTape(tape: LstmTape): void {
 }
 export function freeGradients(g: LstmGradients): void {
   for (const v of [g.theta, g.dh, g.dc, g.hNorms, g.cNorms, g.work.delta, g.work.carry, g.work.dA, g.work.y, g.work.dy]) freeF64(v);
+  const sh = g.work.shares;
+  if (sh) for (const v of [sh.block, sh.H, sh.X, sh.theta1, sh.pairs]) freeF64(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,7 +899,24 @@ export interface LstmGradients {
    * Backward scratch, sized once: delta, carry (B x n), y, dy (B x p), and dA: da_t for a run of
    * consecutive steps (a whole number of B x Gn blocks), whose weight gradient is one product.
    */
-  readonly work: { delta: Float64Array; carry: Float64Array; dA: Float64Array; y: Float64Array; dy: Float64Array };
+  readonly work: { delta: Float64Array; carry: Float64Array; dA: Float64Array; y: Float64Array; dy: Float64Array; shares?: BackwardShares };
+}
+
+/**
+ * Scratch of the two-share backward (B >= SHARE_MIN_B, kernels.ts lstm_backward): each share's
+ * argument block, its rows h_{t-1} and x_t of the current run (H, X), the second share's weight
+ * gradient sums (laid out as theta; the first share adds into grads.theta) and both shares' norm
+ * pairs (scale, ssq) per step: dh share 0, dh share 1, dc share 0, dc share 1, 2 (T+1) each.
+ */
+interface BackwardShares {
+  readonly block: Float64Array;
+  readonly args: Int32Array;
+  readonly first: number[];
+  readonly second: number[];
+  readonly H: Float64Array;
+  readonly X: Float64Array;
+  readonly theta1: Float64Array;
+  readonly pairs: Float64Array;
 }
 
 /**
@@ -913,6 +932,7 @@ export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients
   const { n, p, G } = lstm;
   const theta = allocF64(lstm.theta.length);
   const v = views(lstm, theta);
+  const run = Math.max(1, Math.min(T, Math.ceil(DEFERRED_ROWS / B)));
   return {
     theta,
     ...v,
@@ -923,10 +943,26 @@ export function createGradients(lstm: Lstm, B: number, T: number): LstmGradients
     work: {
       delta: allocF64(B * n),
       carry: allocF64(B * n),
-      dA: allocF64(Math.max(1, Math.min(T, Math.ceil(DEFERRED_ROWS / B))) * B * G * n),
+      dA: allocF64(run * B * G * n),
       y: allocF64(B * p),
       dy: allocF64(B * p),
+      shares: B >= SHARE_MIN_B ? backwardShares(lstm, B, T, run) : undefined,
     },
+  };
+}
+
+function backwardShares(lstm: Lstm, B: number, T: number, run: number): BackwardShares {
+  const block = allocF64(LB_ARGS); // two blocks of LB_ARGS Int32 slots
+  const args = new Int32Array(block.buffer, block.byteOffset, 2 * LB_ARGS);
+  return {
+    block,
+    args,
+    first: [block.byteOffset],
+    second: [block.byteOffset + 4 * LB_ARGS],
+    H: allocF64(run * B * lstm.n),
+    X: allocF64(Math.max(1, run * B * lstm.m)),
+    theta1: allocF64(lstm.theta.length),
+    pairs: allocF64(8 * (T + 1)),
   };
 }
 
@@ -1011,12 +1047,13 @@ export function lossValue(lstm: Lstm, tape: LstmTape, loss: LstmLoss, work?: Lst
  * dWh every step.
  */
 export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: LstmLoss, grads: LstmGradients): number {
-  const { n, m, p, G, Wh } = lstm;
+  const { n, m, G, Wh } = lstm;
   const { B, length: T, h, c, gates, hc } = tape;
+  const sh = grads.work.shares;
+  if (sh && [h, c, gates, hc, lstm.theta].every(inWasm) && (m === 0 || inWasm(x))) return backwardInShares(lstm, tape, x, loss, grads, sh);
   const Gn = G * n;
   const bn = B * n;
-  const { delta, carry, dA, y, dy } = grads.work;
-  const { V } = lstm.readout;
+  const { delta, carry, dA } = grads.work;
   const bg = B * Gn;
   grads.theta.fill(0);
   delta.fill(0);
@@ -1026,12 +1063,7 @@ export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: Lstm
   let L = 0;
   packedWh = packMatrix(false, Gn, n, Wh, 0, n, packedWh);
   for (let t = T; t >= 1; t--) {
-    if (loss.steps === 'all' || t === T) {
-      L += stepLoss(lstm, tape, loss, t, y, dy);
-      dgemm(false, false, B, n, p, 1, dy, 0, p, V, 0, n, 1, delta, 0, n);
-      dgemm(true, false, p, n, B, 1, dy, 0, p, h, t * bn, n, 1, grads.V, 0, n);
-      for (let r = 0; r < B; r++) for (let k = 0; k < p; k++) grads.c[k]! += dy[r * p + k]!;
-    }
+    if (loss.steps === 'all' || t === T) L += readoutBackward(lstm, tape, loss, t, grads);
     grads.dh.set(delta, t * bn);
     grads.hNorms[t] = dnrm2(bn, delta);
     const gOff = (t - 1) * bg;
@@ -1046,6 +1078,132 @@ export function backward(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: Lstm
       tHi = tLo - 1;
     }
   }
+  grads.dh.set(delta, 0);
+  grads.dc.set(carry, 0);
+  grads.hNorms[0] = dnrm2(bn, delta);
+  grads.cNorms[0] = dnrm2(bn, carry);
+  return L;
+}
+
+/**
+ * The loss term of step t: adds dl_t/dh_t = dy V to work.delta and the readout's gradients
+ * dV += dy^T h_t, dc += 1^T dy; returns l_t.
+ */
+function readoutBackward(lstm: Lstm, tape: LstmTape, loss: LstmLoss, t: number, grads: LstmGradients): number {
+  const { n, p } = lstm;
+  const { B, h } = tape;
+  const { delta, y, dy } = grads.work;
+  const L = stepLoss(lstm, tape, loss, t, y, dy);
+  dgemm(false, false, B, n, p, 1, dy, 0, p, lstm.readout.V, 0, n, 1, delta, 0, n);
+  dgemm(true, false, p, n, B, 1, dy, 0, p, h, t * B * n, n, 1, grads.V, 0, n);
+  for (let r = 0; r < B; r++) for (let k = 0; k < p; k++) grads.c[k]! += dy[r * p + k]!;
+  return L;
+}
+
+/** Int32 slots of kernels.ts lstm_backward's argument block (its LB_* constants). */
+const LB = {
+  n: 0, G: 1, B: 2, r0: 3, r1: 4, oi: 5, oF: 6, og: 7, oo: 8, squash: 9, m: 10,
+  gates: 11, c: 12, hc: 13, h: 14, x: 15, Wp: 16, Wh: 17, pi: 18, pf: 19, po: 20,
+  delta: 21, carry: 22, dh: 23, dc: 24, hNorms: 25, cNorms: 26,
+  dA: 27, H: 28, X: 29, dWh: 30, dWx: 31, db: 32, dpi: 33, dpf: 34, dpo: 35,
+  tHi: 36, t: 37, tEnd: 38, tLo: 39,
+} as const;
+const LB_ARGS = 40;
+let packedShareBack: Float64Array | undefined;
+
+/**
+ * backward for B >= SHARE_MIN_B: two shares of rows (kernels.ts lstm_backward), the second on the
+ * worker thread when the work is large. The loss terms are added here between the kernel's runs
+ * (one call for the whole sequence with a loss on the last step only, one per step with a loss on
+ * every step). Each share sums its rows' weight gradients; the second share's sums are added at
+ * the end, and the norms of dL/dh_t, dL/dc_t are joined from the shares' (scale, ssq) pairs. The
+ * split is fixed by B, so the bits do not depend on the number of threads.
+ */
+function backwardInShares(lstm: Lstm, tape: LstmTape, x: Float64Array, loss: LstmLoss, grads: LstmGradients, sh: BackwardShares): number {
+  const { n, m, G, Wh } = lstm;
+  const { B, length: T, h, c, gates, hc } = tape;
+  const Gn = G * n;
+  const bn = B * n;
+  const { delta, carry, dA } = grads.work;
+  const run = Math.floor(dA.length / (B * Gn)); // steps per deferred weight-gradient product
+  const size = kernels.packed_size(Gn, n);
+  if (!packedShareBack || packedShareBack.length < size) {
+    if (packedShareBack) freeF64(packedShareBack);
+    packedShareBack = allocF64(size);
+  }
+  kernels.pack_b(0, Gn, n, Wh.byteOffset, n, packedShareBack.byteOffset);
+  grads.theta.fill(0);
+  sh.theta1.fill(0);
+  delta.fill(0);
+  carry.fill(0);
+  const { args, pairs } = sh;
+  const stride = pairs.length / 4; // 2 (T + 1) for the tape's capacity
+  const shift = sh.theta1.byteOffset - grads.theta.byteOffset;
+  const half = B >> 1;
+  for (let k = 0; k < 2; k++) {
+    const a = k * LB_ARGS;
+    const r0 = k === 0 ? 0 : half;
+    const acc = k === 0 ? 0 : shift; // the second share sums into theta1
+    args[a + LB.n] = n;
+    args[a + LB.G] = G;
+    args[a + LB.B] = B;
+    args[a + LB.r0] = r0;
+    args[a + LB.r1] = k === 0 ? half : B;
+    args[a + LB.oi] = lstm.offsets.i;
+    args[a + LB.oF] = lstm.offsets.f;
+    args[a + LB.og] = lstm.offsets.g;
+    args[a + LB.oo] = lstm.offsets.o;
+    args[a + LB.squash] = lstm.squash === 'tanh' ? 0 : 1;
+    args[a + LB.m] = m;
+    args[a + LB.gates] = gates.byteOffset;
+    args[a + LB.c] = c.byteOffset;
+    args[a + LB.hc] = hc.byteOffset;
+    args[a + LB.h] = h.byteOffset;
+    args[a + LB.x] = m > 0 ? x.byteOffset : 0;
+    args[a + LB.Wp] = packedShareBack.byteOffset;
+    args[a + LB.Wh] = Wh.byteOffset;
+    args[a + LB.pi] = lstm.pi.length > 0 ? lstm.pi.byteOffset : 0;
+    args[a + LB.pf] = lstm.pf.length > 0 ? lstm.pf.byteOffset : 0;
+    args[a + LB.po] = lstm.po.length > 0 ? lstm.po.byteOffset : 0;
+    args[a + LB.delta] = delta.byteOffset;
+    args[a + LB.carry] = carry.byteOffset;
+    args[a + LB.dh] = grads.dh.byteOffset;
+    args[a + LB.dc] = grads.dc.byteOffset;
+    args[a + LB.hNorms] = pairs.byteOffset + 8 * stride * k;
+    args[a + LB.cNorms] = pairs.byteOffset + 8 * stride * (2 + k);
+    args[a + LB.dA] = dA.byteOffset + 8 * run * r0 * Gn;
+    args[a + LB.H] = sh.H.byteOffset + 8 * run * r0 * n;
+    args[a + LB.X] = sh.X.byteOffset + 8 * run * r0 * m;
+    args[a + LB.dWh] = grads.Wh.byteOffset + acc;
+    args[a + LB.dWx] = grads.Wx.byteOffset + acc;
+    args[a + LB.db] = grads.b.byteOffset + acc;
+    args[a + LB.dpi] = grads.pi.byteOffset + acc;
+    args[a + LB.dpf] = grads.pf.byteOffset + acc;
+    args[a + LB.dpo] = grads.po.byteOffset + acc;
+  }
+  let L = 0;
+  let tHi = T; // the current run covers steps tLo..tHi
+  for (let t = T; t >= 1; ) {
+    if (loss.steps === 'all' || t === T) L += readoutBackward(lstm, tape, loss, t, grads);
+    const tLo = Math.max(1, tHi - run + 1);
+    // steps t down to tEnd in one call: no loss term in between
+    const tEnd = loss.steps === 'all' ? t : tLo;
+    args[LB.tHi] = args[LB_ARGS + LB.tHi] = tHi;
+    args[LB.t] = args[LB_ARGS + LB.t] = t;
+    args[LB.tEnd] = args[LB_ARGS + LB.tEnd] = tEnd;
+    args[LB.tLo] = args[LB_ARGS + LB.tLo] = tLo;
+    twoShares(JOB_LSTM_BACKWARD, sh.first, sh.second, (t - tEnd + 1) * B * Gn * n >= SHARE_PARALLEL_MIN_WORK);
+    for (let s = tEnd; s <= t; s++) {
+      const o = 2 * s;
+      grads.hNorms[s] = Math.hypot(pairs[o]! * Math.sqrt(pairs[o + 1]!), pairs[stride + o]! * Math.sqrt(pairs[stride + o + 1]!));
+      grads.cNorms[s] = Math.hypot(pairs[2 * stride + o]! * Math.sqrt(pairs[2 * stride + o + 1]!), pairs[3 * stride + o]! * Math.sqrt(pairs[3 * stride + o + 1]!));
+    }
+    if (tEnd === tLo) tHi = tLo - 1;
+    t = tEnd - 1;
+  }
+  // the second share's sums of the cell parameters (theta up to the readout)
+  const cells = lstm.readout.V.byteOffset - lstm.theta.byteOffset >> 3;
+  for (let i = 0; i < cells; i++) grads.theta[i]! += sh.theta1[i]!;
   grads.dh.set(delta, 0);
   grads.dc.set(carry, 0);
   grads.hNorms[0] = dnrm2(bn, delta);

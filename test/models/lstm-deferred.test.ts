@@ -5,15 +5,17 @@
  * whatever the run length), on a tape and gradients sized for 40 steps, and the
  * result must match the per-step accumulation written out directly from the tape and the per-step
  * derivatives dL/dh_t, dL/dc_t that backward returns (those are checked against finite differences
- * in lstm.test.ts).
+ * in lstm.test.ts). Both routes: inputs outside the kernel heap take the TypeScript loop, inputs in
+ * the heap the two-share kernel (kernels.ts lstm_backward), whose shares sum their own rows.
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
 import { backward, createGradients, createTape, forward, lstmFromParameters } from '../../src/models/lstm.ts';
+import { allocF64 } from '../../src/linalg/wasm.ts';
 import { TOL, maxRelativeError } from '../helpers/tolerance.ts';
 
-for (const forgetGate of [true, false]) {
-  test(`deferred weight gradients over uneven runs equal the per-step sums: ${forgetGate ? 'forget-gate' : '1997'} cell`, (t) => {
+for (const [forgetGate, route] of [[true, 'loop'], [false, 'loop'], [true, 'shares'], [false, 'shares']] as const) {
+  test(`deferred weight gradients over uneven runs equal the per-step sums: ${forgetGate ? 'forget-gate' : '1997'} cell, ${route === 'loop' ? 'TypeScript loop' : 'two-share kernel'}`, (t) => {
     const n = 4;
     const m = 2;
     const p = 2;
@@ -28,7 +30,7 @@ for (const forgetGate of [true, false]) {
     const grads = createGradients(lstm, B, T + 3);
     t.true(grads.work.dA.length < T * B * Gn, 'the runs are shorter than the sequence');
     t.not(T % (grads.work.dA.length / (B * Gn)), 0, 'the last run is shorter');
-    const x = rng.fillNormal(new Float64Array(T * B * m));
+    const x = rng.fillNormal(route === 'loop' ? new Float64Array(T * B * m) : allocF64(T * B * m));
     const targets = rng.fillNormal(new Float64Array(B * p));
     forward(lstm, x, tape, { T, h0: rng.fillNormal(new Float64Array(B * n), 0, 0.5), c0: rng.fillNormal(new Float64Array(B * n), 0, 0.5) });
     backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets }, grads);

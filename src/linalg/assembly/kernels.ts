@@ -774,6 +774,32 @@ export function rnn_forward(
   }
 }
 
+// ||v||^2 over len entries as a pair (scale, ssq) at out, ||v||^2 = scale^2 ssq: scale 1 and the
+// plain sum of squares, or, when that overflows or underflows, scale = the largest magnitude (as
+// dnrm2). An infinite or NaN entry keeps the plain sum; an all-zero v gives (1, 0).
+function sumSquares(v: usize, len: i32, out: usize): void {
+  let ss: f64 = 0;
+  for (let i = 0; i < len; i++) {
+    const x = ld(v + (<usize>i << 3));
+    ss += x * x;
+  }
+  let scale: f64 = 1;
+  if (!(ss < Infinity && ss > 1e-250)) {
+    let mx: f64 = 0;
+    for (let i = 0; i < len; i++) mx = max(mx, abs(ld(v + (<usize>i << 3))));
+    if (mx > 0 && mx < Infinity) {
+      ss = 0;
+      for (let i = 0; i < len; i++) {
+        const x = ld(v + (<usize>i << 3)) / mx;
+        ss += x * x;
+      }
+      scale = mx;
+    }
+  }
+  store<f64>(out, scale);
+  store<f64>(out, ss, 8);
+}
+
 // Backward over steps tHi down to tLo for batch rows [r0, r1), with no loss term inside
 // (tLo, tHi]: delta (B x n) enters as dL/dh_tHi and leaves as dL/dh_{tLo-1}. For every step,
 // ||delta_t||^2 over the rows goes to norms[2t + 1] with norms[2t] = 1, or, when the plain sum of
@@ -788,28 +814,7 @@ export function rnn_backward(
   const bn = B * n;
   const d0 = delta + ((<usize>r0 * n) << 3);
   for (let t = tHi; t >= tLo; t--) {
-    let ss: f64 = 0;
-    for (let i = 0; i < len; i++) {
-      const v = ld(d0 + (<usize>i << 3));
-      ss += v * v;
-    }
-    let scale: f64 = 1;
-    if (!(ss < Infinity && ss > 1e-250)) {
-      // out of range (or NaN, or 0 from underflow): scale by the largest magnitude; an infinite or
-      // NaN entry keeps ss, an all-zero share keeps 0
-      let mx: f64 = 0;
-      for (let i = 0; i < len; i++) mx = max(mx, abs(ld(d0 + (<usize>i << 3))));
-      if (mx > 0 && mx < Infinity) {
-        ss = 0;
-        for (let i = 0; i < len; i++) {
-          const v = ld(d0 + (<usize>i << 3)) / mx;
-          ss += v * v;
-        }
-        scale = mx;
-      }
-    }
-    store<f64>(norms + ((<usize>t * 2) << 3), scale);
-    store<f64>(norms + ((<usize>t * 2 + 1) << 3), ss);
+    sumSquares(d0, len, norms + ((<usize>t * 2) << 3));
     const da = dA + ((<usize>(t - tBase) * bn + <usize>r0 * n) << 3);
     derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
     // delta <- da W (rows x n)
@@ -911,5 +916,146 @@ export function lstm_forward(
         }
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM BPTT over a share of the batch (src/models/lstm.ts backward runs two shares, one per
+// thread). Rows never interact in the recursion
+//   dL/dh_{t-1} = da_t Wh,   dL/dc_{t-1} = f_t dL/dc_t + p_i da_i,t + p_f da_f,t,
+// so rows [r0, r1) run every step without meeting the others. The weight gradients are sums over
+// rows: this share adds its rows' terms to its own buffers (dWh += dA^T H, dWx += dA^T X, db, the
+// peepholes), and lstm.ts adds the two shares' buffers. dA, H and X hold this share's rows of a
+// run of steps (tLo..tHi, row block s - tLo), contiguous, so that each sum is one product at the
+// end of the run (deferred, as in rnn.ts).
+// The 40 arguments are Int32 slots at `args` (too many for one call); indices below.
+// ---------------------------------------------------------------------------------------------
+const LB_N = 0, LB_G = 1, LB_B = 2, LB_R0 = 3, LB_R1 = 4, LB_OI = 5, LB_OF = 6, LB_OG = 7, LB_OO = 8, LB_SQUASH = 9, LB_M = 10;
+const LB_GATES = 11, LB_C = 12, LB_HC = 13, LB_H = 14, LB_X = 15, LB_WP = 16, LB_WH = 17, LB_PI = 18, LB_PF = 19, LB_PO = 20;
+const LB_DELTA = 21, LB_CARRY = 22, LB_DH = 23, LB_DC = 24, LB_HNORMS = 25, LB_CNORMS = 26;
+const LB_DA = 27, LB_HS = 28, LB_XS = 29, LB_DWH = 30, LB_DWX = 31, LB_DB = 32, LB_DPI = 33, LB_DPF = 34, LB_DPO = 35;
+const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
+
+// @ts-ignore: decorator
+@inline function arg(args: usize, k: i32): i32 {
+  return load<i32>(args + (<usize>k << 2));
+}
+
+// @ts-ignore: decorator
+@inline function st2(p: usize, v: v128, two: bool): void {
+  if (two) v128.store(p, v);
+  else store<f64>(p, f64x2.extract_lane(v, 0));
+}
+
+// Steps t = T0 down to tEnd (no loss term in (tEnd, T0]) of the run tLo..tHi, for this share's rows.
+// delta (B x n) enters as dL/dh_T0 and leaves as dL/dh_{tEnd-1}; carry (B x n) as the part of
+// dL/dc_T0 from step T0 + 1 and leaves as that of dL/dc_{tEnd-1}. Per step t: dh[t] <- delta,
+// dc[t] <- dL/dc_t, the pairs (scale, ssq) of both norms over the share's rows at hNorms[2t],
+// cNorms[2t] (see sumSquares); then the cell (lstm.ts cellBackwardKernel):
+//   do = dh H(c_t),  da_o = do o (1 - o),  dc_t = carry + dh o H'(c_t) + p_o da_o,
+//   da_i = dc_t g i (1 - i),  da_g = dc_t i G'(g),  da_f = dc_t c_{t-1} f (1 - f),
+//   carry <- dc_t f (dc_t without a forget gate) + p_i da_i + p_f da_f,
+// and delta <- da_t Wh. When tEnd = tLo, the run's weight-gradient products.
+export function lstm_backward(args: usize, work: usize): void {
+  const n = arg(args, LB_N), G = arg(args, LB_G), B = arg(args, LB_B), m = arg(args, LB_M);
+  const r0 = arg(args, LB_R0), rows = arg(args, LB_R1) - r0;
+  const oi = arg(args, LB_OI), oF = arg(args, LB_OF), og = arg(args, LB_OG), oo = arg(args, LB_OO);
+  const gates = <usize>arg(args, LB_GATES), c = <usize>arg(args, LB_C), hc = <usize>arg(args, LB_HC);
+  const h = <usize>arg(args, LB_H), x = <usize>arg(args, LB_X), Wp = <usize>arg(args, LB_WP), Wh = <usize>arg(args, LB_WH);
+  const pi = <usize>arg(args, LB_PI), pf = <usize>arg(args, LB_PF), po = <usize>arg(args, LB_PO);
+  const dh = <usize>arg(args, LB_DH), dc = <usize>arg(args, LB_DC);
+  const hNorms = <usize>arg(args, LB_HNORMS), cNorms = <usize>arg(args, LB_CNORMS);
+  const dA = <usize>arg(args, LB_DA), Hs = <usize>arg(args, LB_HS), Xs = <usize>arg(args, LB_XS);
+  const dpi = <usize>arg(args, LB_DPI), dpf = <usize>arg(args, LB_DPF), dpo = <usize>arg(args, LB_DPO);
+  const tLo = arg(args, LB_TLO), tEnd = arg(args, LB_TEND);
+  const Gn = G * n;
+  const bn = B * n;
+  const len = rows * n;
+  // G(a) = A tanh(a / k), H(c) = tanh(c / k_h): squash 0 tanh (A = k = k_h = 1), 1 the 1997 scaled sigmoids (2)
+  const squash = arg(args, LB_SQUASH);
+  const invA = f64x2.splat(squash ? 0.5 : 1);
+  const dInScale = f64x2.splat(1); // A / k
+  const invKh = f64x2.splat(squash ? 0.5 : 1);
+  const one = f64x2.splat(1);
+  const d0 = <usize>arg(args, LB_DELTA) + ((<usize>r0 * n) << 3);
+  const k0 = <usize>arg(args, LB_CARRY) + ((<usize>r0 * n) << 3);
+  const packed = usePacked(rows, n, Gn);
+  for (let t = arg(args, LB_T); t >= tEnd; t--) {
+    const share = (<usize>t * bn + <usize>r0 * n) << 3;
+    const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
+    memory.copy(dh + share, d0, <usize>len << 3);
+    sumSquares(d0, len, hNorms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * rows * Gn) << 3);
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>(r * n) << 3;
+      const g0 = gates + ((<usize>((t - 1) * B + r0 + r) * Gn) << 3);
+      const da = daT + ((<usize>r * Gn) << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = ro + (<usize>j << 3);
+        const i = ld2(g0 + (<usize>(oi + j) << 3), two);
+        const g = ld2(g0 + (<usize>(og + j) << 3), two);
+        const o = ld2(g0 + (<usize>(oo + j) << 3), two);
+        const s = ld2(hc + prev + o8, two);
+        const dhv = ld2(d0 + o8, two);
+        const dao = f64x2.mul(f64x2.mul(f64x2.mul(dhv, s), o), f64x2.sub(one, o));
+        let dct = f64x2.add(ld2(k0 + o8, two), f64x2.mul(f64x2.mul(f64x2.mul(dhv, o), invKh), f64x2.sub(one, f64x2.mul(s, s))));
+        if (po) {
+          const j8 = <usize>j << 3;
+          dct = f64x2.add(dct, f64x2.mul(dao, ld2(po + j8, two)));
+          st2(dpo + j8, f64x2.add(ld2(dpo + j8, two), f64x2.mul(dao, ld2(c + share + o8, two))), two);
+        }
+        st2(dc + share + o8, dct, two);
+        const gn = f64x2.mul(g, invA);
+        const dai = f64x2.mul(f64x2.mul(f64x2.mul(dct, g), i), f64x2.sub(one, i));
+        const dag = f64x2.mul(f64x2.mul(f64x2.mul(dct, i), dInScale), f64x2.sub(one, f64x2.mul(gn, gn)));
+        st2(da + (<usize>(oi + j) << 3), dai, two);
+        st2(da + (<usize>(og + j) << 3), dag, two);
+        st2(da + (<usize>(oo + j) << 3), dao, two);
+        const cPrev = ld2(c + prev + o8, two);
+        let dcPrev = dct;
+        if (oF >= 0) {
+          const f = ld2(g0 + (<usize>(oF + j) << 3), two);
+          const daf = f64x2.mul(f64x2.mul(f64x2.mul(dct, cPrev), f), f64x2.sub(one, f));
+          st2(da + (<usize>(oF + j) << 3), daf, two);
+          dcPrev = f64x2.mul(dct, f);
+          if (pf) {
+            const j8 = <usize>j << 3;
+            dcPrev = f64x2.add(dcPrev, f64x2.mul(daf, ld2(pf + j8, two)));
+            st2(dpf + j8, f64x2.add(ld2(dpf + j8, two), f64x2.mul(daf, cPrev)), two);
+          }
+        }
+        // without a forget gate the carousel passes the error back unscaled
+        if (pi) {
+          const j8 = <usize>j << 3;
+          dcPrev = f64x2.add(dcPrev, f64x2.mul(dai, ld2(pi + j8, two)));
+          st2(dpi + j8, f64x2.add(ld2(dpi + j8, two), f64x2.mul(dai, cPrev)), two);
+        }
+        st2(k0 + o8, dcPrev, two);
+      }
+    }
+    sumSquares(dc + share, len, cNorms + ((<usize>t * 2) << 3));
+    // the rows h_{t-1}, x_t of the weight-gradient products
+    memory.copy(Hs + ((<usize>(t - tLo) * len) << 3), h + prev, <usize>len << 3);
+    if (m > 0) memory.copy(Xs + ((<usize>(t - tLo) * rows * m) << 3), x + ((<usize>((t - 1) * B + r0) * m) << 3), (<usize>rows * m) << 3);
+    // delta <- da_t Wh (rows x n)
+    if (packed) gemm_packed(false, rows, n, Gn, 1, daT, Gn, Wp, 0, d0, n, work);
+    else gemm_xn(0, rows, n, Gn, 1, daT, Gn, Wh, n, 0, d0, n);
+  }
+  if (tEnd != tLo) return;
+  // the run's weight gradients: dWh += dA^T H, dWx += dA^T X, db += 1^T dA over K = steps x rows
+  const K = (arg(args, LB_THI) - tLo + 1) * rows;
+  const dWh = <usize>arg(args, LB_DWH), dWx = <usize>arg(args, LB_DWX), db = <usize>arg(args, LB_DB);
+  if (usePacked(Gn, n, K)) gemm(true, false, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n, work);
+  else gemm_xn(1, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n);
+  if (m > 0) {
+    if (usePacked(Gn, m, K)) gemm(true, false, Gn, m, K, 1, dA, Gn, Xs, m, 1, dWx, m, work);
+    else gemm_xn(1, Gn, m, K, 1, dA, Gn, Xs, m, 1, dWx, m);
+  }
+  for (let k = 0; k < K; k++) {
+    const row = dA + ((<usize>k * Gn) << 3);
+    let q = 0;
+    for (; q + 2 <= Gn; q += 2) v128.store(db + (<usize>q << 3), f64x2.add(v128.load(db + (<usize>q << 3)), v128.load(row + (<usize>q << 3))));
+    if (q < Gn) store<f64>(db + (<usize>q << 3), ld(db + (<usize>q << 3)) + ld(row + (<usize>q << 3)));
   }
 }

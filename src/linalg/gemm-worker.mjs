@@ -37,7 +37,7 @@ for (;;) {
   else if (kind === 3) k.mgs_share(I[24], I[25], I[26], I[27], 1, I[28]);
   else if (kind === 4) k.gemm_packed(I[4], I[6], I[7], I[8], F[8], I[9], I[10], I[11], F[9], I[13], I[14], I[15]);
   else if (kind === 6) k.lstm_backward(I[24], I[15]);
-  else k.lstm_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[38], I[39], I[40], I[41], I[42], I[43], I[15]);
+  else k.lstm_forward(I[24], I[25], I[26], I[27], I[28], I[29], I[30], I[31], I[32], I[33], I[34], I[35], I[36], I[37], I[38], I[39], I[40], I[41], I[42], I[43], I[44], I[45], I[46], I[47], I[15]);
   Atomics.store(I, 1, seen);
   Atomics.notify(I, 1);
 }

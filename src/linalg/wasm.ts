@@ -16,7 +16,7 @@ interface Kernels {
   gemv_n(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;
-  lstm_forward(n: number, G: number, B: number, r0: number, r1: number, T: number, oi: number, oF: number, og: number, oo: number, squash: number, gates: number, Wp: number, Wh: number, h: number, c: number, hc: number, pi: number, pf: number, po: number, work: number): void;
+  lstm_forward(n: number, G: number, B: number, r0: number, r1: number, T: number, oi: number, oF: number, og: number, oo: number, squash: number, gates: number, Wp: number, Wh: number, h: number, c: number, hc: number, pi: number, pf: number, po: number, m: number, x: number, WxT: number, b: number, work: number): void;
   lstm_backward(args: number, work: number): void;
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;

@@ -794,26 +794,29 @@ export function forward(lstm: Lstm, x: Float64Array, tape: LstmTape, opts: Forwa
   else h.fill(0, 0, bn);
   if (opts.c0) c.set(opts.c0.subarray(0, bn), 0);
   else c.fill(0, 0, bn);
-  // the input part Wx x_t + b of every step does not wait for h_{t-1}: one product over all T B rows
-  inputProjectionKernel(lstm, T * B, x, 0, gates, 0);
-  if (B >= SHARE_MIN_B && [h, c, gates, hc, lstm.theta].every(inWasm)) {
-    // two shares of rows, each the whole run in kernels.ts lstm_forward: rows never interact
+  if (B >= SHARE_MIN_B && [h, c, gates, hc, lstm.theta].every(inWasm) && (m === 0 || inWasm(x))) {
+    // two shares of rows, each the whole run in kernels.ts lstm_forward (input part included, each
+    // step's rows while they are in cache): rows never interact
     const Gn = G * n;
-    const size = kernels.packed_size(n, Gn);
+    const size = kernels.packed_size(n, Gn) + Gn * m;
     if (!packedShare || packedShare.length < size) {
       if (packedShare) freeF64(packedShare);
       packedShare = allocF64(size);
     }
     kernels.pack_b(1, n, Gn, lstm.Wh.byteOffset, n, packedShare.byteOffset);
+    const WxT = packedShare.byteOffset + 8 * kernels.packed_size(n, Gn);
+    if (m > 0) kernels.transpose(Gn, m, lstm.Wx.byteOffset, m, WxT, Gn);
     const { i, f, g, o } = lstm.offsets;
     const ptr = (v: Float64Array): number => (v.length > 0 ? v.byteOffset : 0);
     const tail = [T, i, f, g, o, lstm.squash === 'tanh' ? 0 : 1, gates.byteOffset, packedShare.byteOffset, lstm.Wh.byteOffset,
-      h.byteOffset, c.byteOffset, hc.byteOffset, ptr(lstm.pi), ptr(lstm.pf), ptr(lstm.po)];
+      h.byteOffset, c.byteOffset, hc.byteOffset, ptr(lstm.pi), ptr(lstm.pf), ptr(lstm.po), m, m > 0 ? x.byteOffset : 0, WxT, lstm.b.byteOffset];
     const half = B >> 1;
     twoShares(JOB_LSTM_FORWARD, [n, G, B, 0, half, ...tail], [n, G, B, half, B, ...tail], T * B * Gn * n >= SHARE_PARALLEL_MIN_WORK);
     tape.length = T;
     return tape;
   }
+  // the input part Wx x_t + b of every step does not wait for h_{t-1}: one product over all T B rows
+  inputProjectionKernel(lstm, T * B, x, 0, gates, 0);
   // Wh^T packed once for the T products h_{t-1} Wh^T (packed again at every call: training updates Wh)
   packedWhT = packMatrix(true, n, G * n, lstm.Wh, 0, n, packedWhT);
   for (let t = 1; t <= T; t++) {

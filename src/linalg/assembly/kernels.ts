@@ -647,8 +647,11 @@ function gemmCore(
 
 // @ts-ignore: decorator
 @inline function expm1Pos(y: v128): v128 {
-  // y in [0, 44]
-  const k = f64x2.nearest(f64x2.mul(y, f64x2.splat(1.4426950408889634)));
+  // y in [0, 44]. k = nearest(y / ln 2) by adding 1.5 * 2^52 (the sum rounds to an integer, ties to
+  // even, as f64x2.nearest does): its low mantissa bits hold k, from which 2^k below
+  const magic = f64x2.splat(6755399441055744.0);
+  const km = f64x2.add(f64x2.mul(y, f64x2.splat(1.4426950408889634)), magic);
+  const k = f64x2.sub(km, magic);
   let r = f64x2.sub(y, f64x2.mul(k, f64x2.splat(6.93147180369123816490e-1)));
   r = f64x2.sub(r, f64x2.mul(k, f64x2.splat(1.90821492927058770002e-10)));
   let p = f64x2.splat(1.0 / 6227020800.0);
@@ -665,9 +668,8 @@ function gemmCore(
   p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
   // q = r + r^2 p = expm1(r)
   const q = f64x2.add(r, f64x2.mul(f64x2.mul(r, r), p));
-  // 2^k: k + 1023 in the exponent field
-  const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
-  const scale = i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
+  // 2^k: k + 1023 in the exponent field (the magic's own bits, above the low 12, shift out)
+  const scale = i64x2.shl(i64x2.add(km, i64x2.splat(1023)), 52);
   return f64x2.add(f64x2.mul(scale, q), f64x2.sub(scale, f64x2.splat(1)));
 }
 
@@ -841,10 +843,46 @@ export function scale_cols(rows: i32, n: i32, Z: usize, d: usize): void {
   return two ? v128.load(p) : f64x2.splat(ld(p));
 }
 
+// @ts-ignore: decorator
+@inline function st2(p: usize, v: v128, two: bool): void {
+  if (two) v128.store(p, v);
+  else store<f64>(p, f64x2.extract_lane(v, 0));
+}
+
+// a[j] += w[j] v[j], j < len (a peephole term).
+function addProduct(a: usize, w: usize, v: usize, len: i32): void {
+  for (let j = 0; j < len; j += 2) {
+    const two = j + 2 <= len;
+    const o8 = <usize>j << 3;
+    st2(a + o8, f64x2.add(ld2(a + o8, two), f64x2.mul(ld2(w + o8, two), ld2(v + o8, two))), two);
+  }
+}
+
+// y[j] = amp tanh(inv a[j]) (kind 1) or sigma(a[j]) = 1/2 + 1/2 tanh(a[j] / 2) (kind 0, with
+// inv = amp = 1/2) for j < len; y may be a. Two vectors per iteration: independent chains.
+function squashRun(kind: i32, a: usize, y: usize, len: i32, inv: v128, amp: v128): void {
+  const shift = f64x2.splat(kind == 0 ? 0.5 : 0);
+  let j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const o8 = <usize>j << 3;
+    const u = tanh2(f64x2.mul(v128.load(a + o8), inv));
+    const v = tanh2(f64x2.mul(v128.load(a + o8, 16), inv));
+    v128.store(y + o8, kind == 0 ? f64x2.add(shift, f64x2.mul(amp, u)) : f64x2.mul(amp, u));
+    v128.store(y + o8, kind == 0 ? f64x2.add(shift, f64x2.mul(amp, v)) : f64x2.mul(amp, v), 16);
+  }
+  for (; j < len; j += 2) {
+    const two = j + 2 <= len;
+    const o8 = <usize>j << 3;
+    const u = tanh2(f64x2.mul(ld2(a + o8, two), inv));
+    st2(y + o8, kind == 0 ? f64x2.add(shift, f64x2.mul(amp, u)) : f64x2.mul(amp, u), two);
+  }
+}
+
 // LSTM forward over a share of the batch (src/models/lstm.ts runs two shares, one per thread):
 // rows never interact in the forward pass. Gate pre-activations of step t (B x Gn, rows laid out
-// [i f g o], [i g o] without a forget gate; offsets oi, oF (-1: none), og, oo) already hold
-// Wx x_t + b; here a += h_{t-1} Wh^T, then the cell (Hochreiter and Schmidhuber 1997; Gers et al.
+// [i f g o], [i g o] without a forget gate; offsets oi, oF (-1: none), og, oo):
+// a = b + x_t Wx^T (WxT: Wx^T, m x Gn; the sum over inputs first, then b, as gemm with beta = 1
+// adds it) + h_{t-1} Wh^T, then the cell (Hochreiter and Schmidhuber 1997; Gers et al.
 // 2000), with sigma(a) = 1/2 + 1/2 tanh(a/2):
 //   i = sigma(a_i + p_i c'), f = sigma(a_f + p_f c'), g = A tanh(a_g / k), c = f c' + i g (c' + i g),
 //   o = sigma(a_o + p_o c), s = tanh(c / k_h), h = o s;
@@ -853,18 +891,34 @@ export function scale_cols(rows: i32, n: i32, Z: usize, d: usize): void {
 // ---------------------------------------------------------------------------------------------
 export function lstm_forward(
   n: i32, G: i32, B: i32, r0: i32, r1: i32, T: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32,
-  gates: usize, Wp: usize, Wh: usize, h: usize, c: usize, hc: usize, pi: usize, pf: usize, po: usize, work: usize,
+  gates: usize, Wp: usize, Wh: usize, h: usize, c: usize, hc: usize, pi: usize, pf: usize, po: usize,
+  m: i32, x: usize, WxT: usize, b: usize, work: usize,
 ): void {
   const rows = r1 - r0;
   const Gn = G * n;
   const bn = B * n;
+  const Gn2 = Gn & ~1;
   const packed = usePacked(rows, Gn, n);
   const A = f64x2.splat(squash ? 2 : 1);
   const invK = f64x2.splat(squash ? 0.5 : 1);
-  const zero = f64x2.splat(0);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
   for (let t = 1; t <= T; t++) {
     const gt = gates + ((<usize>(t - 1) * B * Gn + <usize>r0 * Gn) << 3);
     const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * Gn) << 3);
+      const xr = x + ((<usize>((t - 1) * B + r0 + r) * m) << 3);
+      memory.fill(g0, 0, <usize>Gn << 3);
+      for (let q = 0; q < m; q++) {
+        const xv = f64x2.splat(ld(xr + (<usize>q << 3)));
+        const w = WxT + ((<usize>q * Gn) << 3);
+        for (let j = 0; j < Gn2; j += 2) v128.store(g0 + (<usize>j << 3), f64x2.add(v128.load(g0 + (<usize>j << 3)), f64x2.mul(xv, v128.load(w + (<usize>j << 3)))));
+        if (Gn2 < Gn) store<f64>(g0 + (<usize>Gn2 << 3), ld(g0 + (<usize>Gn2 << 3)) + f64x2.extract_lane(xv, 0) * ld(w + (<usize>Gn2 << 3)));
+      }
+      for (let j = 0; j < Gn2; j += 2) v128.store(g0 + (<usize>j << 3), f64x2.add(v128.load(b + (<usize>j << 3)), v128.load(g0 + (<usize>j << 3))));
+      if (Gn2 < Gn) store<f64>(g0 + (<usize>Gn2 << 3), ld(b + (<usize>Gn2 << 3)) + ld(g0 + (<usize>Gn2 << 3)));
+    }
     if (packed) gemm_packed(false, rows, Gn, n, 1, hPrev, n, Wp, 1, gt, Gn, work);
     else gemm_nt(rows, Gn, n, 1, hPrev, n, Wh, n, 1, gt, Gn);
     for (let r = 0; r < rows; r++) {
@@ -873,47 +927,30 @@ export function lstm_forward(
       const cn = c + ((<usize>t * bn + <usize>(r0 + r) * n) << 3);
       const sp = hc + ((<usize>(t - 1) * bn + <usize>(r0 + r) * n) << 3);
       const hp = h + ((<usize>t * bn + <usize>(r0 + r) * n) << 3);
+      const gi = g0 + (<usize>oi << 3), gg = g0 + (<usize>og << 3), go = g0 + (<usize>oo << 3);
+      const gf = oF >= 0 ? g0 + (<usize>oF << 3) : 0;
+      // in passes over the row, each a loop of independent lanes (the nonlinearities are long
+      // dependency chains: one element at a time leaves the core waiting on them)
+      if (pi) addProduct(gi, pi, cp, n);
+      if (gf && pf) addProduct(gf, pf, cp, n);
+      squashRun(0, gi, gi, n, half, half);
+      if (gf) squashRun(0, gf, gf, n, half, half);
+      squashRun(1, gg, gg, n, invK, A);
+      // c = f c' + i g (c' + i g: the constant error carousel, self-connection of weight 1)
       for (let j = 0; j < n; j += 2) {
         const two = j + 2 <= n; // the last, odd column goes through lane 0 only
         const o8 = <usize>j << 3;
+        const ig = f64x2.mul(ld2(gi + o8, two), ld2(gg + o8, two));
         const cPrev = ld2(cp + o8, two);
-        let ai = ld2(g0 + ((<usize>(oi + j)) << 3), two);
-        if (pi) ai = f64x2.add(ai, f64x2.mul(ld2(pi + o8, two), cPrev));
-        const i = sigmoid2(ai);
-        const g = f64x2.mul(A, tanh2(f64x2.mul(ld2(g0 + ((<usize>(og + j)) << 3), two), invK)));
-        let ct = f64x2.mul(i, g);
-        let f = zero;
-        if (oF >= 0) {
-          let af = ld2(g0 + ((<usize>(oF + j)) << 3), two);
-          if (pf) af = f64x2.add(af, f64x2.mul(ld2(pf + o8, two), cPrev));
-          f = sigmoid2(af);
-          ct = f64x2.add(f64x2.mul(f, cPrev), ct);
-        } else {
-          // the constant error carousel: self-connection of weight 1
-          ct = f64x2.add(cPrev, ct);
-        }
-        let ao = ld2(g0 + ((<usize>(oo + j)) << 3), two);
-        if (po) ao = f64x2.add(ao, f64x2.mul(ld2(po + o8, two), ct));
-        const o = sigmoid2(ao);
-        const s = tanh2(f64x2.mul(ct, invK));
-        const hv = f64x2.mul(o, s);
-        if (two) {
-          v128.store(g0 + ((<usize>(oi + j)) << 3), i);
-          v128.store(g0 + ((<usize>(og + j)) << 3), g);
-          if (oF >= 0) v128.store(g0 + ((<usize>(oF + j)) << 3), f);
-          v128.store(g0 + ((<usize>(oo + j)) << 3), o);
-          v128.store(cn + o8, ct);
-          v128.store(sp + o8, s);
-          v128.store(hp + o8, hv);
-        } else {
-          store<f64>(g0 + ((<usize>(oi + j)) << 3), f64x2.extract_lane(i, 0));
-          store<f64>(g0 + ((<usize>(og + j)) << 3), f64x2.extract_lane(g, 0));
-          if (oF >= 0) store<f64>(g0 + ((<usize>(oF + j)) << 3), f64x2.extract_lane(f, 0));
-          store<f64>(g0 + ((<usize>(oo + j)) << 3), f64x2.extract_lane(o, 0));
-          store<f64>(cn + o8, f64x2.extract_lane(ct, 0));
-          store<f64>(sp + o8, f64x2.extract_lane(s, 0));
-          store<f64>(hp + o8, f64x2.extract_lane(hv, 0));
-        }
+        st2(cn + o8, gf ? f64x2.add(f64x2.mul(ld2(gf + o8, two), cPrev), ig) : f64x2.add(cPrev, ig), two);
+      }
+      if (po) addProduct(go, po, cn, n);
+      squashRun(0, go, go, n, half, half);
+      squashRun(1, cn, sp, n, invK, one);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n;
+        const o8 = <usize>j << 3;
+        st2(hp + o8, f64x2.mul(ld2(go + o8, two), ld2(sp + o8, two)), two);
       }
     }
   }
@@ -939,12 +976,6 @@ const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
 // @ts-ignore: decorator
 @inline function arg(args: usize, k: i32): i32 {
   return load<i32>(args + (<usize>k << 2));
-}
-
-// @ts-ignore: decorator
-@inline function st2(p: usize, v: v128, two: bool): void {
-  if (two) v128.store(p, v);
-  else store<f64>(p, f64x2.extract_lane(v, 0));
 }
 
 // Steps t = T0 down to tEnd (no loss term in (tEnd, T0]) of the run tLo..tHi, for this share's rows.

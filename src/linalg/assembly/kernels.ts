@@ -675,7 +675,9 @@ function gemmCore(
 
 // @ts-ignore: decorator
 @inline function tanh2(x: v128): v128 {
-  const E = expm1Pos(f64x2.min(f64x2.add(f64x2.abs(x), f64x2.abs(x)), f64x2.splat(44)));
+  // pmin (b < a ? b : a, one instruction) keeps a NaN lane NaN: NaN < 44 is false
+  const ax = f64x2.abs(x);
+  const E = expm1Pos(f64x2.pmin(f64x2.add(ax, ax), f64x2.splat(44)));
   const mag = f64x2.div(E, f64x2.add(E, f64x2.splat(2)));
   // the sign of x (tanh(-0) = -0); NaN lanes stay NaN
   return v128.or(mag, v128.and(x, i64x2.splat(0x8000000000000000)));

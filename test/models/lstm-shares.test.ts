@@ -1,15 +1,17 @@
 /**
- * LSTM batches of 8 rows or more run the forward pass as two shares of rows in a whole-run
- * WebAssembly kernel (kernels.ts lstm_forward), the second share on the worker thread when the work
- * is large. Checked: every cell variant against the one-row route (batch rows are independent, so
- * the batch's states are the rows' states and its gradient the mean of the rows' gradients), and
- * the same bits on one thread and on two.
+ * LSTM batches of 8 rows or more run the forward pass and BPTT as two shares of rows in whole-run
+ * WebAssembly kernels (kernels.ts lstm_forward, lstm_backward), the second share on the worker
+ * thread when the work is large. Checked: every cell variant against the one-row route (batch rows
+ * are independent, so the batch's states are the rows' states and its gradient the mean of the
+ * rows' gradients) and against the TypeScript loop (inputs outside the kernel heap), the shares'
+ * gradient against central differences, and the same bits on one thread and on two.
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
 import { allocF64 } from '../../src/linalg/wasm.ts';
 import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
-import { backward, createGradients, createLstm, createTape, forward, type Lstm, type LstmLoss } from '../../src/models/lstm.ts';
+import { backward, createGradients, createLstm, createTape, forward, lossValue, type Lstm, type LstmLoss } from '../../src/models/lstm.ts';
+import { fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
 import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
 
 const VARIANTS = [
@@ -25,6 +27,53 @@ function make(v: (typeof VARIANTS)[number], n: number, m: number, seed: number):
   const rng = new Rng(seed + 1);
   for (const w of [lstm.pi, lstm.pf, lstm.po]) for (let i = 0; i < w.length; i++) w[i] = rng.normal() * 0.5;
   return lstm;
+}
+
+const LOSSES = [
+  { kind: 'squared-error' as const, steps: 'last' as const },
+  { kind: 'cross-entropy' as const, steps: 'all' as const },
+];
+
+for (const v of VARIANTS) {
+  for (const lc of LOSSES) {
+    test(`two-share BPTT (B = 9) matches central differences and the TypeScript loop: forget gate ${v.forgetGate}, peepholes ${v.peepholes}, ${v.squash}, ${lc.kind} on ${lc.steps}`, (t) => {
+      const n = 5;
+      const m = 2;
+      const B = 9;
+      const T = 7;
+      const lstm = make(v, n, m, 41);
+      const rng = new Rng(42);
+      const xPlain = rng.fillNormal(new Float64Array(T * B * m));
+      const x = allocF64(T * B * m);
+      x.set(xPlain);
+      const h0 = rng.fillNormal(new Float64Array(B * n), 0, 0.5);
+      const c0 = rng.fillNormal(new Float64Array(B * n), 0, 0.5);
+      const nS = lc.steps === 'last' ? 1 : T;
+      const loss: LstmLoss = lc.kind === 'squared-error'
+        ? { ...lc, targets: rng.fillNormal(new Float64Array(nS * B * 2)) }
+        : { ...lc, labels: Int32Array.from({ length: nS * B }, () => rng.int(2)) };
+      const pass = (xs: Float64Array) => {
+        const tape = createTape(lstm, B, T);
+        const grads = createGradients(lstm, B, T);
+        forward(lstm, xs, tape, { h0, c0 });
+        const L = backward(lstm, tape, xs, loss, grads);
+        return { tape, grads, L };
+      };
+      const shares = pass(x);
+      const loop = pass(xPlain);
+      t.true(Math.abs(shares.L - loop.L) < TOL.roundoff * Math.abs(loop.L), 'loss');
+      for (const f of ['theta', 'dh', 'dc', 'hNorms', 'cNorms'] as const) {
+        t.true(maxRelativeError(shares.grads[f], loop.grads[f], 1e-12) < TOL.roundoff, `${f} against the loop: ${maxRelativeError(shares.grads[f], loop.grads[f], 1e-12)}`);
+      }
+      const f = (): number => {
+        const tape = createTape(lstm, B, T);
+        forward(lstm, x, tape, { h0, c0 });
+        return lossValue(lstm, tape, loss);
+      };
+      const err = gradientError(shares.grads.theta, fivePointGradient(lstm.theta, f));
+      t.true(err < TOL.finiteDifference, `dL/dtheta: relative error ${err}`);
+    });
+  }
 }
 
 function run(lstm: Lstm, B: number, T: number, x: Float64Array, targets: Float64Array) {

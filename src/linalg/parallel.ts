@@ -37,49 +37,84 @@ let seq = 0;
 let mainWork = 0;
 let workerWork = 0;
 /**
- * The faster of one and two threads for a family of calls, measured (cost per unit of work,
- * exponentially weighted). On a machine shared with other jobs a second thread can lose (it waits
- * for a core), so each call takes the mode measured faster and a probe of the other keeps both
- * estimates fresh: every PROBE-th call, or, with back-off, after a number of calls that doubles
- * each time the probed mode loses (PROBE up to PROBE_MAX).
+ * The faster of one and two threads for a family of calls, measured: the cost per unit of work of
+ * each mode is the median of its last SAMPLES calls, so an occasional stall (a descheduled worker,
+ * a garbage collection) does not flip the choice. Each call takes the mode measured faster; a probe
+ * of the other keeps its estimate fresh. A probe is two consecutive calls of which only the second
+ * is recorded (the first wakes a sleeping worker or warms the caches). Probes come every PROBE
+ * calls, and when a probe confirms the choice by a clear margin (MARGIN) the interval doubles, up
+ * to PROBE_MAX: a probe of the slower mode costs its difference, so probing every 8th call of an
+ * unmistakable choice cost about 12%.
  */
 const PROBE = 8;
-const PROBE_MAX = 1024;
+const PROBE_MAX = 512;
+const MARGIN = 1.25;
+const SAMPLES = 5;
 class ModeChooser {
-  private ns1 = 0;
-  private ns2 = 0;
+  private readonly cost = [new Float64Array(SAMPLES), new Float64Array(SAMPLES)];
+  private readonly count = [0, 0];
+  private readonly sorted = new Float64Array(SAMPLES);
   private calls = 0;
   private every = PROBE;
-  private probing = false;
-
-  constructor(private readonly backoff: boolean) {}
+  /** 0: not probing; 1: the probe's first (unrecorded) call; 2: its second. */
+  private probe = 0;
+  private chosenTwo = true;
 
   /** True when this call should run on two threads. */
   pickTwo(): boolean {
-    if (this.backoff) {
-      this.probing = this.ns1 !== 0 && this.ns2 !== 0 && ++this.calls >= this.every;
-      if (this.probing) this.calls = 0;
-    } else {
-      this.probing = ++this.calls % PROBE === 0;
+    if (this.probe === 1) {
+      this.probe = 2;
+      return !this.chosenTwo;
     }
-    return this.ns2 === 0 ? true : this.ns1 === 0 ? false : (this.ns2 <= this.ns1) !== this.probing;
+    this.probe = 0;
+    const c1 = this.estimate(0);
+    const c2 = this.estimate(1);
+    if (c2 === 0) return true;
+    if (c1 === 0) return false;
+    this.chosenTwo = c2 <= c1;
+    if (++this.calls >= this.every) {
+      this.calls = 0;
+      this.probe = 1;
+      return !this.chosenTwo;
+    }
+    return this.chosenTwo;
   }
 
   /** The wall time of the call pickTwo() chose `two` for, over its units of work. */
   record(two: boolean, ms: number, units: number): void {
-    const cost = (ms * 1e6) / units;
-    if (two) this.ns2 = this.ns2 === 0 ? cost : 0.75 * this.ns2 + 0.25 * cost;
-    else this.ns1 = this.ns1 === 0 ? cost : 0.75 * this.ns1 + 0.25 * cost;
-    if (this.backoff && this.probing) this.every = (this.ns2 <= this.ns1) === two ? PROBE : Math.min(2 * this.every, PROBE_MAX);
+    if (this.probe === 1) return;
+    const k = two ? 1 : 0;
+    this.cost[k]![this.count[k]! % SAMPLES] = (ms * 1e6) / units;
+    this.count[k]!++;
+    if (this.probe === 2) {
+      const won = this.estimate(this.chosenTwo ? 1 : 0);
+      const lost = this.estimate(this.chosenTwo ? 0 : 1);
+      this.every = lost > MARGIN * won ? Math.min(2 * this.every, PROBE_MAX) : PROBE;
+    }
+  }
+
+  /** Median of the recorded costs of mode k (0: one thread, 1: two), 0 before any. */
+  private estimate(k: number): number {
+    const n = Math.min(this.count[k]!, SAMPLES);
+    if (n === 0) return 0;
+    const v = this.sorted;
+    for (let i = 0; i < n; i++) {
+      // insertion sort of at most SAMPLES values
+      const x = this.cost[k]![i]!;
+      let j = i;
+      while (j > 0 && v[j - 1]! > x) {
+        v[j] = v[j - 1]!;
+        j--;
+      }
+      v[j] = x;
+    }
+    return v[n >> 1]!;
   }
 }
 /** Large products (gemmBlocked, gemmPacked). */
-const gemmMode = new ModeChooser(false);
-/**
- * Gram-Schmidt on two threads waits ~k/4 times per factorisation, which costs whole time slices
- * when the machine has more busy threads than cores: its probes back off.
- */
-const mgsMode = new ModeChooser(true);
+const gemmMode = new ModeChooser();
+/** Gram-Schmidt on two threads waits ~k/4 times per factorisation (mgsTwoThreads). */
+const mgsMode = new ModeChooser();
 
 /**
  * Large products on 1 thread, on 2, or 'auto' (the default: whichever is measured faster). The

@@ -52,6 +52,12 @@
  * What the forward pass keeps for the backward pass (tfjs-core habit): h_t, c_t, the activated
  * gates and H(c_t); all derivatives are taken from these outputs (sigma' = y(1-y), tanh' = 1-y^2).
  *
+ * Two routes, with the same equations: batches of 8 rows or more whose buffers live in the kernel
+ * heap run forward and BPTT as two shares of rows, each a whole-run WebAssembly kernel
+ * (kernels.ts lstm_forward, lstm_backward; the second share on the worker thread), since rows
+ * interact only in the weight-gradient sums; other calls run the TypeScript loops below. They
+ * agree to round-off (test/models/lstm-shares.test.ts).
+ *
  * @example
  *   const lstm = createLstm({ n: 8, m: 2, p: 1, forgetGate: true, forgetBias: 1 }, new Rng(1));
  *   const tape = createTape(lstm, B, T);

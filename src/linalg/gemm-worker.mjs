@@ -8,8 +8,9 @@ const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 // control block layout (Int32 indices): 0 job sequence, 1 done sequence, 2 ready, 3 claim (the
 // job whose share has been taken, by this thread or by the main thread), 4..15 GEMM arguments
 // (15: this thread's GEMM work pointer), 20 job kind (0 GEMM, 1 rnn_forward, 2 rnn_backward,
-// 3 mgs_share with parity 1, 48 being its progress counter; 4 gemm_packed in the GEMM slots; 5 lstm_forward; 6 lstm_backward, its argument block's pointer at 24),
-// 24.. integer arguments of the other kinds; Float64 indices 8, 9: alpha, beta
+// 3 mgs_share with parity 1, 48 being its progress counter; 4 gemm_packed in the GEMM slots;
+// 5 lstm_forward; 6 lstm_backward, whose only argument is its argument block's pointer, at 24),
+// 24..47 integer arguments of the other kinds; Float64 indices 8, 9: alpha, beta
 const I = new Int32Array(memory.buffer, ctrl, 64);
 const F = new Float64Array(memory.buffer, ctrl, 32);
 Atomics.store(I, 2, 1);

@@ -73,8 +73,9 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   const P = allocF64(n * n);
   const Q = allocF64(n * n);
   const J = allocF64(n * n);
-  const u = new Float64Array(n);
-  const w = new Float64Array(n);
+  // in the kernel heap, so the power iteration's products run the SIMD kernels
+  const u = allocF64(n);
+  const w = allocF64(n);
   const jitter = new Rng(0x7a11).fillNormal(new Float64Array(n), 0, 1 / Math.sqrt(n));
   const withSteps = opts.stepNorms !== false;
   let logScale = 0;
@@ -124,9 +125,7 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
     logNorms[k - 1] = logScale + Math.log(r.sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
-  freeF64(P);
-  freeF64(Q);
-  freeF64(J);
+  for (const v of [P, Q, J, u, w]) freeF64(v);
   return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations };
 }
 

@@ -39,8 +39,8 @@ export function dgemv(
   y: Float64Array,
   yOff: number,
 ): Float64Array {
-  if (!trans && m * n >= WASM_MIN_WORK && inWasm(A) && inWasm(x) && inWasm(y)) {
-    kernels.gemv_n(m, n, alpha, A.byteOffset + 8 * aOff, lda, x.byteOffset + 8 * xOff, beta, y.byteOffset + 8 * yOff);
+  if (m * n >= WASM_MIN_WORK && inWasm(A) && inWasm(x) && inWasm(y)) {
+    (trans ? kernels.gemv_t : kernels.gemv_n)(m, n, alpha, A.byteOffset + 8 * aOff, lda, x.byteOffset + 8 * xOff, beta, y.byteOffset + 8 * yOff);
     return y;
   }
   if (!trans) {

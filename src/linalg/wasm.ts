@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 interface Kernels {
   gemm_xn(transA: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   gemm_nt(m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  gemv_t(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   gemv_n(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;

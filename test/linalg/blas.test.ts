@@ -53,17 +53,22 @@ for (const heap of ['wasm', 'js'] as const) {
   });
 }
 
-test('dgemv (wasm heap) matches the loop, both orientations', (t) => {
+test('dgemv (wasm heap) matches the loop, both orientations; A^T x with the same bits', (t) => {
   const rng = new Rng(5);
   for (const [m, n] of [[1, 1], [3, 300], [64, 64], [129, 17]] as const) {
     for (const trans of [false, true]) {
-      const A = rng.fillNormal(allocF64(m * n));
-      const x = rng.fillNormal(allocF64(trans ? m : n));
-      const y = rng.fillNormal(allocF64(trans ? n : m));
-      const yj = Float64Array.from(y);
-      dgemv(trans, m, n, 0.5, A, 0, n, x, 0, 2, y, 0);
-      dgemv(trans, m, n, 0.5, Float64Array.from(A), 0, n, Float64Array.from(x), 0, 2, yj, 0);
-      for (let i = 0; i < y.length; i++) t.true(Math.abs(y[i]! - yj[i]!) < TOL.roundoff * 10 * n);
+      for (const beta of [0, 1, 2]) {
+        const A = rng.fillNormal(allocF64(m * n));
+        const x = rng.fillNormal(allocF64(trans ? m : n));
+        x[0] = 0; // a skipped row of A^T x
+        const y = rng.fillNormal(allocF64(trans ? n : m));
+        const yj = Float64Array.from(y);
+        dgemv(trans, m, n, 0.5, A, 0, n, x, 0, beta, y, 0);
+        dgemv(trans, m, n, 0.5, Float64Array.from(A), 0, n, Float64Array.from(x), 0, beta, yj, 0);
+        // A^T x: the kernel adds the rows in the loop's order; A x: dot products in two-lane pairs
+        if (trans) t.deepEqual(Array.from(y), Array.from(yj));
+        else for (let i = 0; i < y.length; i++) t.true(Math.abs(y[i]! - yj[i]!) < TOL.roundoff * 10 * n);
+      }
     }
   }
 });

@@ -148,6 +148,29 @@ export function gemv_n(m: i32, n: i32, alpha: f64, A: usize, lda: i32, x: usize,
   }
 }
 
+// y (n) = alpha * A^T x + beta * y for A (m x n, lda): y += (alpha x_i) A[i, :] row by row, so A
+// is read in order; rows with alpha x_i = 0 are skipped (as blas.ts's loop, whose bits this keeps).
+export function gemv_t(m: i32, n: i32, alpha: f64, A: usize, lda: i32, x: usize, beta: f64, y: usize): void {
+  const n2 = n & ~1;
+  if (beta == 0) memory.fill(y, 0, <usize>n << 3);
+  else if (beta != 1) for (let j = 0; j < n; j++) store<f64>(y + (<usize>j << 3), ld(y + (<usize>j << 3)) * beta);
+  const sa: usize = <usize>lda << 3;
+  for (let i = 0; i < m; i++) {
+    const xi = alpha * ld(x + (<usize>i << 3));
+    if (xi == 0) continue;
+    const ap = A + <usize>i * sa;
+    const xv = f64x2.splat(xi);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 3;
+      v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(xv, v128.load(ap + o))));
+      v128.store(y + o, f64x2.add(v128.load(y + o, 16), f64x2.mul(xv, v128.load(ap + o, 16))), 16);
+    }
+    for (; j < n2; j += 2) v128.store(y + (<usize>j << 3), f64x2.add(v128.load(y + (<usize>j << 3)), f64x2.mul(xv, v128.load(ap + (<usize>j << 3)))));
+    if (j < n) store<f64>(y + (<usize>j << 3), ld(y + (<usize>j << 3)) + xi * ld(ap + (<usize>j << 3)));
+  }
+}
+
 // C (m x n) = alpha * A * B^T + beta * C with A (m x k, lda) and B (n x k, ldb) both read along
 // their rows (dot products): a 2 x 4 block of C in eight f64x2 accumulators, reduced at the end.
 export function gemm_nt(

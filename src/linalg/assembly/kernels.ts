@@ -934,13 +934,7 @@ export function lstm_forward(
     for (let r = 0; r < rows; r++) {
       const g0 = gt + ((<usize>r * Gn) << 3);
       const xr = x + ((<usize>((t - 1) * B + r0 + r) * m) << 3);
-      memory.fill(g0, 0, <usize>Gn << 3);
-      for (let q = 0; q < m; q++) {
-        const xv = f64x2.splat(ld(xr + (<usize>q << 3)));
-        const w = WxT + ((<usize>q * Gn) << 3);
-        for (let j = 0; j < Gn2; j += 2) v128.store(g0 + (<usize>j << 3), f64x2.add(v128.load(g0 + (<usize>j << 3)), f64x2.mul(xv, v128.load(w + (<usize>j << 3)))));
-        if (Gn2 < Gn) store<f64>(g0 + (<usize>Gn2 << 3), ld(g0 + (<usize>Gn2 << 3)) + f64x2.extract_lane(xv, 0) * ld(w + (<usize>Gn2 << 3)));
-      }
+      gemv_t(m, Gn, 1, WxT, Gn, xr, 0, g0); // x_t Wx^T = (Wx^T)^T x_t
       for (let j = 0; j < Gn2; j += 2) v128.store(g0 + (<usize>j << 3), f64x2.add(v128.load(b + (<usize>j << 3)), v128.load(g0 + (<usize>j << 3))));
       if (Gn2 < Gn) store<f64>(g0 + (<usize>Gn2 << 3), ld(b + (<usize>Gn2 << 3)) + ld(g0 + (<usize>Gn2 << 3)));
     }

@@ -26,6 +26,8 @@ export interface Series {
   y: ArrayLike<number>;
   /** Dashed line (e.g. an unstable branch, a theory bound). */
   dashed?: boolean;
+  /** Dotted line (an intermediate bound, told apart from a dashed one). */
+  dotted?: boolean;
   /** Draw markers only, no line (e.g. fold points). */
   pointsOnly?: boolean;
   /** Marker radius; 0 hides markers on lines (default). */
@@ -88,7 +90,7 @@ export function lineChart(opts: {
       data,
       borderColor: color,
       backgroundColor: s.fill !== undefined && s.fill !== false ? withAlpha(color, 0.18) : color,
-      borderDash: s.dashed ? [10, 6] : [],
+      borderDash: s.dashed ? [10, 6] : s.dotted ? [2, 4] : [],
       borderWidth: s.lineWidth ?? 2.5,
       showLine: !s.pointsOnly,
       pointRadius: s.pointsOnly ? (s.pointRadius ?? 7) : (s.pointRadius ?? 0),

@@ -143,7 +143,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       const color = PALETTE[i % PALETTE.length]!;
       productSeries.push(
         { label: `${label}: ||P_k||`, x: ks, y: pn.norms, color },
-        { label: `${label}: prod ||J_t||`, x: ks, y: pn.stepNormProducts, color, lineWidth: 1 },
+        { label: `${label}: prod ||J_t||`, x: ks, y: pn.stepNormProducts, color, lineWidth: 1.5, dotted: true },
         { label: `${label}: (gamma sigma_max)^k`, x: ks, y: bound, color, dashed: true },
       );
       stepSeries.push(

@@ -12,6 +12,8 @@ export const TOL = {
   finiteDifference: 1e-6,
   /** Closed-form values quoted to 5 decimals in the literature (e.g. Doya's fold b = -2.65561). */
   quoted5: 5e-6,
+  /** Values quoted to 4 decimals (published tables of confidence intervals): half a unit in the last place. */
+  quoted4: 5e-5,
   /** Newton/bisection root solves run to 1e-12 in x; derived quantities keep ~1e-9. */
   rootSolve: 1e-9,
   /**

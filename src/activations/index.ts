@@ -112,7 +112,22 @@ export function expressionActivation(expr: string, range = 20): Activation {
       throw new Error(`activation expression "${expr}" is not a finite real function at x = ${probe}`);
     }
   }
-  // sup |f'| on a grid, then golden refinement around the best grid point
+  let gamma: number | undefined;
+  return {
+    name: expr,
+    kind: 'expression',
+    // computed on first use: validation needs f and f', not the 4000-point search for sup |f'|
+    get gamma() {
+      gamma ??= supAbs(df, range);
+      return gamma;
+    },
+    f,
+    df,
+  };
+}
+
+/** sup |g| on a 4001-point grid over [-range, range], then golden refinement around the best point. */
+function supAbs(df: (x: number) => number, range: number): number {
   const n = 4001;
   let best = 0;
   let bestX = 0;
@@ -134,13 +149,7 @@ export function expressionActivation(expr: string, range = 20): Activation {
     else lo = m1;
   }
   const refined = Math.abs(df((lo + hi) / 2));
-  return {
-    name: expr,
-    kind: 'expression',
-    gamma: Math.max(best, Number.isFinite(refined) ? refined : 0),
-    f,
-    df,
-  };
+  return Math.max(best, Number.isFinite(refined) ? refined : 0);
 }
 
 /** A built-in name or, failing that, an expression in x. */

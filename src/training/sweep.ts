@@ -175,23 +175,42 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   const progress = opts.progress ?? (() => {});
   const results: SweepJobResult[] = new Array(jobs.length);
   let done = 0;
+  // a failing job ends the sweep with its name; the other jobs are dropped without unhandled errors
+  const failed = (job: SweepJob, e: unknown): Error =>
+    new Error(`training ${label(job)} (seed ${job.seed}) failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   if (threads === 1) {
     for (const job of jobs) {
-      results[job.index] = runJob(job);
+      try {
+        results[job.index] = runJob(job);
+      } catch (e) {
+        throw failed(job, e);
+      }
       progress(++done, jobs.length, label(job));
     }
   } else {
     const pool = new Piscina<SweepJob, SweepJobResult>({ filename: WORKER_URL.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-    try {
-      await Promise.all(
-        jobs.map(async (job) => {
+    // one lane per thread, each with one job in flight: after a failure the lanes stop taking
+    // jobs and the pool is destroyed only when nothing runs (destroying it with tasks in flight
+    // made piscina throw "Unexpected message from Worker" as an uncaught exception)
+    let failure: Error | undefined;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < jobs.length) {
+        const job = jobs[next++]!;
+        try {
           results[job.index] = await pool.run(job);
           progress(++done, jobs.length, label(job));
-        }),
-      );
+        } catch (e) {
+          failure ??= failed(job, e);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: threads }, lane));
     } finally {
       await pool.destroy();
     }
+    if (failure) throw failure;
   }
   return summariseSweep(spec, results);
 }

@@ -15,21 +15,11 @@
  */
 import type { Chart, ChartConfiguration, Plugin } from 'chart.js';
 import { drawPoint } from 'chart.js/helpers';
-import type { AxisSpec, ChartSpec, LineChartSpec, SeriesSpec } from './chart-spec.ts';
+import { superscript, type AxisSpec, type ChartSpec, type LineChartSpec, type SeriesSpec } from './chart-spec.ts';
 
 export const FONT = { title: 24, subtitle: 17, legend: 17, axisTitle: 20, ticks: 16 } as const;
 /** Width of a legend swatch in pixels: long enough to show a dash pattern. */
 const SWATCH = 46;
-
-const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
-
-/** An integer as Unicode superscript: superscript(-12) === '⁻¹²'. */
-export function superscript(n: number): string {
-  return String(n)
-    .split('')
-    .map((c) => SUPERSCRIPT[c] ?? c)
-    .join('');
-}
 
 export interface Tick {
   value: number;
@@ -39,7 +29,7 @@ export interface Tick {
 
 const DECADE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
 /** At most this many labels on a log axis. */
-const MAX_LOG_LABELS = 10;
+const MAX_LOG_LABELS = 12;
 
 /**
  * Ticks of a logarithmic axis on [min, max]: powers of ten at an even step of 1, 2, 5, 10, ...

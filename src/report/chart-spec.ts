@@ -175,6 +175,31 @@ export function styleByName(names: readonly string[], canonical: readonly string
   };
 }
 
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/** An integer as Unicode superscript: superscript(-12) === '⁻¹²'. */
+export function superscript(n: number): string {
+  return String(n)
+    .split('')
+    .map((c) => SUPERSCRIPT[c] ?? c)
+    .join('');
+}
+
+/**
+ * A number for a label, in the notation of the axes: 10⁻⁶ for a power of ten, 2.5×10⁻⁷ for other
+ * very small or large values, plain otherwise.
+ *
+ * @example sci(1e-6) // '10⁻⁶'
+ */
+export function sci(v: number): string {
+  if (!Number.isFinite(v) || v === 0) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(6)));
+  const e = Math.floor(Math.log10(a) + 1e-12);
+  const m = Number((v / 10 ** e).toPrecision(3));
+  return Math.abs(m) === 1 ? `${m < 0 ? '−' : ''}10${superscript(e)}` : `${m}×10${superscript(e)}`;
+}
+
 /** Replace non-finite values (and non-positive ones on a log axis) by null: the line leaves a gap. */
 function clean(v: number | undefined, log: boolean | undefined): number | null {
   if (v === undefined || !Number.isFinite(v)) return null;

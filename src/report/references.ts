@@ -18,6 +18,7 @@ function by(surname: string, year: number): RegExp {
 
 export const REFERENCES: readonly Reference[] = [
   { cite: by('Doya', 1992), text: 'K. Doya (1992). Bifurcations in the learning of recurrent neural networks. Proceedings of the 1992 IEEE International Symposium on Circuits and Systems, vol. 6, 2777–2780. doi:10.1109/ISCAS.1992.230622' },
+  { cite: by('Haberman', 1979), text: 'R. Haberman (1979). Slowly varying jump and transition phenomena associated with algebraic bifurcation problems. SIAM Journal on Applied Mathematics 37(1), 69–106. doi:10.1137/0137006' },
   { cite: by('Hochreiter', 1991), text: 'S. Hochreiter (1991). Untersuchungen zu dynamischen neuronalen Netzen. Diploma thesis, Institut für Informatik, Technische Universität München.' },
   { cite: by('Bengio', 1994), text: 'Y. Bengio, P. Simard and P. Frasconi (1994). Learning long-term dependencies with gradient descent is difficult. IEEE Transactions on Neural Networks 5(2), 157–166. doi:10.1109/72.279181' },
   { cite: by('Hochreiter', 1997), text: 'S. Hochreiter and J. Schmidhuber (1997). Long short-term memory. Neural Computation 9(8), 1735–1780. doi:10.1162/neco.1997.9.8.1735' },

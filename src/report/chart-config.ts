@@ -117,10 +117,22 @@ export const HEADROOM = 0.05;
  * 5 % headroom above it (and below it too when the axis is bounded on both sides, so that markers
  * at 0 and 1 are drawn whole).
  */
-export function axisBounds(a: AxisSpec, data: Range | null, vertical: boolean): { min?: number; max?: number } {
+export function axisBounds(a: AxisSpec, data: Range | null, vertical: boolean, markers = false): { min?: number; max?: number } {
   if (!vertical) {
-    const min = a.min ?? (a.log ? data?.min : undefined);
-    const max = a.max ?? (a.log ? data?.max : undefined);
+    let min = a.min ?? (a.log ? data?.min : undefined);
+    let max = a.max ?? (a.log ? data?.max : undefined);
+    // markers at the ends of an undeclared x range keep clear of the y axis and its labels
+    if (markers && data && data.max > data.min) {
+      if (a.log && data.min > 0) {
+        const pad = 0.03 * Math.log10(data.max / data.min);
+        if (a.min === undefined) min = data.min / 10 ** pad;
+        if (a.max === undefined) max = data.max * 10 ** pad;
+      } else if (!a.log) {
+        const pad = 0.03 * (data.max - data.min);
+        if (a.min === undefined) min = data.min - pad;
+        if (a.max === undefined) max = data.max + pad;
+      }
+    }
     return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
   }
   let lo = a.min ?? data?.min;
@@ -288,7 +300,8 @@ export interface ConfigOptions {
 
 function axisConfig(spec: LineChartSpec, which: 'x' | 'y'): Record<string, unknown> {
   const a = spec[which];
-  const bounds = axisBounds(a, extent(spec, which), which === 'y');
+  const markers = spec.series.some((s) => s.marker.radius > 0 && s.data.length > 0);
+  const bounds = axisBounds(a, extent(spec, which), which === 'y', markers);
   const labelled = { min: a.min ?? -Infinity, max: a.max ?? Infinity };
   const common = {
     title: { display: true, text: a.title, font: { size: FONT.axisTitle } },

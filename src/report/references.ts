@@ -11,9 +11,9 @@ export interface Reference {
   text: string;
 }
 
-/** A citation pattern: the first author's surname, then the year within the same clause. */
+/** A citation pattern: the first author's surname, then the year within the same clause ("et al." allowed). */
 function by(surname: string, year: number): RegExp {
-  return new RegExp(`\\b${surname}\\b[^.;:]{0,70}?\\(?${year}\\b`, 'g');
+  return new RegExp(`\\b${surname}\\b(?:[^.;:]|et al\\.){0,70}?\\(?${year}\\b`, 'g');
 }
 
 export const REFERENCES: readonly Reference[] = [

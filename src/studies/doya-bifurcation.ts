@@ -300,7 +300,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         y: { title: 'dx/dt' },
         series: [
           ...phaseSeries,
-          { label: 'dx/dt = 0', x: [0, 1], y: [0, 0], reference: true },
+          { label: 'dx/dt = 0', x: [0, 1], y: [0, 0], reference: true, hideInLegend: true },
           { label: 'stable equilibria', x: stableX, y: stableX.map(() => 0), pointsOnly: true, pointStyle: 'circle', color: '#000000', z: 1 },
           { label: 'unstable equilibria', x: unstableX, y: unstableX.map(() => 0), pointsOnly: true, pointStyle: 'crossRot', pointRadius: 10, color: '#000000', z: 1 },
         ],

@@ -199,16 +199,18 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
         id: 'accuracy-by-depth',
         title: `Test accuracy after ${p.steps} ${p.optimiser} steps against depth (width ${p.width})`,
         caption:
-          'Final accuracy on held-out data of the same task for each number of hidden layers (one training per configuration and depth). The task is learnable by a shallow network; a drop to chance (grey dashed) with depth is an optimisation failure, not a harder task.',
+          'Final accuracy on held-out data of the same task for each number of hidden layers (one training per configuration and depth; markers of equal accuracy are set a few pixels apart). The task is learnable by a shallow network; a drop to chance (grey dashed) with depth is an optimisation failure, not a harder task.',
         x: { title: 'hidden layers L' },
         y: { title: 'test accuracy', min: 0, max: 1 },
         series: [
-          ...p.configurations.map((c) => ({
+          ...p.configurations.map((c, i) => ({
             label: c.name,
             x: depths,
             y: depths.map((L) => results.get(c.name)!.get(L)!.finalAccuracy),
             pointRadius: 5,
             ...style(c.name),
+            // remedies that reach the same accuracy share their points: a few pixels apart, every marker shows
+            dodge: (i - (p.configurations.length - 1) / 2) * 5,
           })),
           { label: 'chance (majority class)', x: [depths[0]!, depths[depths.length - 1]!], y: [chance, chance], reference: true },
         ],

@@ -49,8 +49,3 @@ export function renderChart(spec: ChartSpec, format: ImageFormat): Buffer {
   if (format === 'pdf') config.plugins = [...(config.plugins ?? []), textAsGlyphs];
   return renderer(format).renderToBufferSync(config, MIME[format]);
 }
-
-/** Render one chart to a PNG buffer. */
-export async function renderPng(spec: ChartSpec): Promise<Buffer> {
-  return renderChart(spec, 'png');
-}

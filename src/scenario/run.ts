@@ -1,9 +1,10 @@
 /**
  * Running a validated scenario: the study computes, the checks are evaluated on the summary, and
- * the report (PNG + CSV per chart, summary.json, report.md) is written atomically.
+ * the report (a CSV per chart and its PNG, SVG or PDF as asked, summary.json, report.md and the
+ * interactive report.html) is written atomically.
  */
 import { PACKAGE } from '../version.ts';
-import { renderChart, IMAGE_FORMATS, type ImageFormat } from '../report/render.ts';
+import { renderChart, IMAGE_FORMATS } from '../report/render.ts';
 import { toCsv } from '../report/csv.ts';
 import { reportMarkdown, type ReportText } from '../report/markdown.ts';
 import { reportHtml } from '../report/html.ts';
@@ -110,7 +111,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
   };
   const reportDir = await writeReportAtomically(opts.outDir, scenario.name, async (files) => {
     for (const chart of charts) {
-      for (const f of images) files.set(`${chart.id}.${f}`, renderChart(chart, f as ImageFormat));
+      for (const f of images) files.set(`${chart.id}.${f}`, renderChart(chart, f));
       files.set(`${chart.id}.csv`, toCsv(chart.csv));
     }
     for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));

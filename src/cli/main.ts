@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
-import { runLoaded } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS, runLoaded, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
@@ -51,6 +51,17 @@ function loadAll(files: string[]): LoadedScenario[] {
   return loaded;
 }
 
+/** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
+function parseFormats(list: string): ReportFormat[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(`rnn-dynamics: --format: expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, found ${JSON.stringify(list)}\n`);
+    throw new ExitError(EXIT.badInput);
+  }
+  return [...new Set(names)] as ReportFormat[];
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -67,9 +78,11 @@ export function buildProgram(): Command {
     .argument('<files...>', 'scenario YAML files')
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
     .option('--no-progress', 'no progress bar even on a terminal')
+    .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
     .option('--max-memory <size>', 'refuse scenarios estimated to need more memory (default: half the machine\'s)', parseMemory)
     .option('--max-time <duration>', 'refuse scenarios estimated to compute longer, e.g. 10m (default: no limit)', parseDuration)
-    .action(async (files: string[], opts: { out: string; progress: boolean; maxMemory?: number; maxTime?: number }) => {
+    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; maxMemory?: number; maxTime?: number }) => {
+      const formats = parseFormats(opts.format);
       const loaded = loadAll(files);
       const overBudget = checkBudget(loaded, budgetFrom(opts));
       if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
@@ -86,7 +99,7 @@ export function buildProgram(): Command {
           let outcome;
           announceRunning(l.scenario.name);
           try {
-            outcome = await runLoaded(l, { outDir: opts.out, progress: sink });
+            outcome = await runLoaded(l, { outDir: opts.out, formats, progress: sink });
           } catch (e) {
             progress.stop();
             process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${describeFailure(e)}\n`);

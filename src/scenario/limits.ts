@@ -3,7 +3,7 @@
  * environment variable that changes it (the README's "Errors and limits" section lists them).
  * A limit is checked before any work starts, and exceeding it is bad input (exit 2).
  */
-import { freemem, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 
 export interface Limit {
   /** Environment variable that overrides the default. */
@@ -36,9 +36,4 @@ export function defaultMaxMemory(): number {
   const constrained = (process as unknown as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
   const total = constrained && constrained > 0 && constrained < totalmem() ? constrained : totalmem();
   return Math.floor(total / 2);
-}
-
-/** Free memory now (for the message that explains a refusal). */
-export function freeMemory(): number {
-  return freemem();
 }

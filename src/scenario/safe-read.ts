@@ -59,9 +59,9 @@ export function readFileSafely(path: string, maxBytes: number, limitHint = ''): 
     const tooBig = (): FileReadError =>
       new FileReadError(`the file is larger than the limit of ${formatBytes(maxBytes)}${limitHint ? ` (${limitHint})` : ''}`);
     if (st.size > maxBytes) throw tooBig();
-    const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(st.size + 1, 4096)));
+    // st.size + 1 so that a file at its stated size is read in one buffer and its end is seen
+    let chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(st.size + 1, 4096)));
     let got = 0;
-    let chunk = buf;
     for (;;) {
       if (got === chunk.length) {
         if (chunk.length > maxBytes) throw tooBig();

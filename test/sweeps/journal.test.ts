@@ -11,44 +11,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeExact, encodeExact } from '../../src/sweeps/codec.ts';
-import { jobId, JobsFailedError, localRunner, type JobList } from '../../src/sweeps/jobs.ts';
-import { fingerprint, formatLine, Journal, readJournal, SweepInputError, type HeaderLine, type ScenarioIdentity } from '../../src/sweeps/journal.ts';
+import { JobsFailedError, localRunner } from '../../src/sweeps/jobs.ts';
+import { formatLine, Journal, readJournal, SweepInputError, type HeaderLine } from '../../src/sweeps/journal.ts';
 import { journalRunner } from '../../src/sweeps/shards.ts';
+import { bits, identity, SCENARIO, squares } from '../helpers/synthetic-jobs.ts';
 
-interface Out {
-  x: number;
-  y: Float64Array;
-  z: number;
-}
-
-/** A list of n jobs whose results hold NaN, -0, +-Infinity and a typed array; `ran` records what ran. */
-function squares(n: number, ran: string[], opts: { stopAfter?: number; fail?: ReadonlySet<string> } = {}): JobList<{ x: number }, Out> {
-  return {
-    kind: 'square',
-    jobs: Array.from({ length: n }, (_, i) => ({ id: jobId({ x: i }), seed: 1000 + i, input: { x: i } })),
-    async runHere(subset, finished) {
-      let k = 0;
-      for (const j of subset) {
-        // a kill between two jobs: the runner never hears of the rest
-        if (opts.stopAfter !== undefined && k++ === opts.stopAfter) throw new Error('killed');
-        ran.push(j.id);
-        if (opts.fail?.has(j.id)) finished(j, { error: `job ${j.id} failed` });
-        else finished(j, { result: { x: j.input.x, y: new Float64Array([Math.sqrt(j.input.x), NaN, -0, j.input.x / 7]), z: 1 / (j.input.x - 3) } });
-      }
-    },
-  };
-}
-
-/** Every number's bits and every typed array's bytes, as a string: equal strings mean equal bits. */
-function bits(v: unknown): string {
-  const hex = (x: number) => Buffer.from(new Float64Array([x]).buffer).toString('hex');
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? hex(x) : ArrayBuffer.isView(x) ? `bytes:${Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex')}` : x));
-}
-
-const SCENARIO = { name: 'toy', kind: 'toy', seed: 1, params: { repetitions: 5, lags: [10, 20] } };
-function identity(scenario: Record<string, unknown> = SCENARIO): ScenarioIdentity {
-  return { name: 'toy', kind: 'toy', fingerprint: fingerprint(scenario), file: 'toy.yaml', dir: '/tmp', scenario };
-}
 const tmp = () => join(mkdtempSync(join(tmpdir(), 'journal-')), 'toy.journal.jsonl');
 
 async function reference(n: number): Promise<string> {

@@ -79,6 +79,27 @@ export function checkDistinctIds(list: JobList<unknown, unknown>): void {
   }
 }
 
+/**
+ * runHere for jobs computed one after another on this thread: `run` each job, report its outcome
+ * (an exception becomes `{ error }`; an exception from `finished` itself propagates).
+ */
+export function runEach<I, O>(subset: readonly Job<I>[], finished: (job: Job<I>, outcome: JobOutcome<O>) => void, run: (job: Job<I>) => O): void {
+  for (const job of subset) {
+    let outcome: JobOutcome<O>;
+    try {
+      outcome = { result: run(job) };
+    } catch (e) {
+      outcome = { error: errorText(e) };
+    }
+    finished(job, outcome);
+  }
+}
+
+/** An exception as text for a journal: its stack when it has one. */
+export function errorText(e: unknown): string {
+  return (e as Error)?.stack ?? String(e);
+}
+
 /** Run every job here, in parallel as the list allows; results in list order. */
 export const localRunner: JobRunner = {
   async run<I, O>(list: JobList<I, O>, progress?: JobProgress): Promise<O[]> {

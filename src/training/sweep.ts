@@ -9,9 +9,9 @@
  * the summary is identical with 1 or 16 threads and whatever the completion order.
  *
  * Threads: `threads: 1` runs the jobs in this thread (unit tests, debugging); otherwise a piscina
- * pool of that many workers (default: RNN_DYNAMICS_THREADS, else os.availableParallelism()) runs src/training/sweep-worker.mjs,
- * a shim that registers tsx and imports the TypeScript job runner, so it works both under
- * `node --import tsx` and from the CLI's own loader.
+ * pool of that many workers (default: RNN_DYNAMICS_THREADS, else os.availableParallelism()) runs
+ * src/training/sweep-worker.mjs, a shim that registers tsx and imports the TypeScript job runner,
+ * so it works both under `node --import tsx` and from the CLI's own loader.
  *
  * Past one machine: the trainings are a job list (src/sweeps/jobs.ts) with ids from their
  * coordinates, so a runner can journal them, shard them over a cluster, or merge shards' results.
@@ -30,7 +30,7 @@ import { gemmThreadMode, setGemmThreads } from '../linalg/parallel.ts';
 import type { TaskSpec } from '../tasks/registry.ts';
 import { modelId, type ModelSpec, type TrainOptionsInput } from './train.ts';
 import { runJob, type SweepJob, type SweepJobResult } from './sweep-worker.ts';
-import { jobId, localRunner, type JobList, type JobRunner } from '../sweeps/jobs.ts';
+import { errorText, jobId, localRunner, runEach, type JobList, type JobRunner } from '../sweeps/jobs.ts';
 
 export interface SweepSpec {
   /** The task; its T is replaced by each lag. */
@@ -193,23 +193,11 @@ export function trainingJobList(spec: SweepSpec, threads?: number): JobList<Swee
     label: (job) => label(job.input),
     async runHere(subset, finished) {
       const n = Math.max(1, Math.min(threads ?? defaultThreads(), subset.length));
-      const fail = (e: unknown) => ({ error: (e as Error)?.stack ?? String(e) });
       if (subset.length === 0) return;
-      if (n === 1) {
-        for (const job of subset) {
-          let outcome;
-          try {
-            outcome = { result: runJob(job.input) };
-          } catch (e) {
-            outcome = fail(e);
-          }
-          finished(job, outcome);
-        }
-        return;
-      }
+      if (n === 1) return runEach(subset, finished, (job) => runJob(job.input));
       const pool = new Piscina<SweepJob, SweepJobResult>({ filename: WORKER_URL.href, minThreads: n, maxThreads: n, idleTimeout: 1000 });
       try {
-        await Promise.all(subset.map((job) => pool.run(job.input).then((result) => finished(job, { result }), (e: unknown) => finished(job, fail(e)))));
+        await Promise.all(subset.map((job) => pool.run(job.input).then((result) => finished(job, { result }), (e: unknown) => finished(job, { error: errorText(e) }))));
       } finally {
         await pool.destroy();
       }

@@ -73,6 +73,18 @@ test('the report merged from N shards has the unsharded summary bit for bit, N =
   }
 });
 
+test('the feed-forward training grid shards too: 3 shards merge to the unsharded summary', async (t) => {
+  const loaded = loadScenario({
+    name: 'small-ff-training', kind: 'feedforward-training-by-depth', description: 'A small grid.', seed: 2,
+    params: { task: { inputSize: 4, teacherHidden: 4, classes: 2, teacherSeed: 7 }, trainSize: 64, testSize: 64, width: 4, depths: [2, 3], referenceDepth: 2, steps: 20, evalEvery: 10 },
+    charts: ['accuracy-by-depth'],
+  });
+  const reference = summaryText((await runLoaded(loaded)).summary);
+  const out = mkdtempSync(join(tmpdir(), 'shards-ff-'));
+  for (let i = 0; i < 3; i++) t.is((await runJournaled(loaded, { outDir: out, shard: { index: i, count: 3 } })).kind, 'shard');
+  t.is(summaryText((await mergeShards([shardsDir(out, 'small-ff-training')])).outcome.summary), reference);
+});
+
 test('merge refuses a missing shard (naming it) and shards of two scenarios', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'shards-missing-'));
   const a = loadScenario(smallLatchSweep({ lags: [5, 10], repetitions: 3 }));

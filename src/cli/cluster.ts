@@ -207,9 +207,11 @@ export function addClusterCommands(program: Command, fail: Fail): void {
         }
         process.stdout.write(`${plan.name}: submitted array job ${s.arrayJob} (${shards} tasks) and merge job ${s.mergeJob} (after all succeed); follow with: rnn-dynamics status ${plan.shardsDir}\n`);
         if (s.exitCode !== undefined) {
-          if (s.exitCode === 0) process.stdout.write(`${plan.name}: merge job ${s.mergeJob} done: ${join(outDir, plan.name)}/\n`);
-          else {
-            process.stderr.write(`${plan.name}: merge job ${s.mergeJob} ended with exit code ${s.exitCode} (or was cancelled because a shard failed): see ${plan.shardsDir}/slurm-*.out\n`);
+          if (s.state === 'COMPLETED' || (s.state === null && s.exitCode === 0)) {
+            process.stdout.write(`${plan.name}: merge job ${s.mergeJob} done: ${join(outDir, plan.name)}/\n`);
+          } else {
+            const how = s.state === 'CANCELLED' ? 'was cancelled (a shard failed, so its dependency can never be met)' : s.state === null ? `ended (exit code ${s.exitCode}; Slurm no longer knows how)` : `ended ${s.state} (exit code ${s.exitCode})`;
+            process.stderr.write(`${plan.name}: merge job ${s.mergeJob} ${how}: see ${plan.shardsDir}/slurm-*.out and rnn-dynamics status ${plan.shardsDir}\n`);
             throw fail(s.exitCode === EXIT.checkFailed ? EXIT.checkFailed : EXIT.studyFailed);
           }
         }

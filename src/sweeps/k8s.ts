@@ -75,10 +75,7 @@ export function k8sManifests(plan: ClusterPlan, scenarioText: string, o: K8sOpti
     image: o.image,
     command: o.command,
     args,
-    env: [
-      { name: 'RNN_DYNAMICS_THREADS', value: String(cpus) },
-      { name: 'CI', value: 'true' }, // plain progress lines in the pod log
-    ],
+    env: [{ name: 'RNN_DYNAMICS_THREADS', value: String(cpus) }],
     resources: { requests: { cpu: String(cpus), memory: o.mem }, limits: { cpu: String(cpus), memory: o.mem } },
     volumeMounts: mounts,
   });

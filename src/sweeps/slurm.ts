@@ -104,7 +104,13 @@ export function submitCommands(arrayFile: string, mergeFile: string): string {
 export interface Submitted {
   arrayJob: string;
   mergeJob: string;
-  /** With wait: the merge job's exit code as sbatch --wait reports it. */
+  /**
+   * With wait: how the merge job ended, from `scontrol show job` (sbatch --wait alone exits 0 for
+   * a merge cancelled because a task failed): COMPLETED, FAILED, CANCELLED, ...; null when Slurm
+   * no longer knows the job.
+   */
+  state?: string | null;
+  /** With wait: the merge's exit code (Slurm's ExitCode, else sbatch --wait's). */
   exitCode?: number;
 }
 
@@ -117,14 +123,26 @@ function sbatch(args: string[], env: NodeJS.ProcessEnv): { stdout: string; statu
   return { stdout: r.stdout, status: r.status };
 }
 
+/** A job's state and exit code as Slurm reports them (null once its record is purged). */
+export function jobState(id: string, env: NodeJS.ProcessEnv = process.env): { state: string; exitCode: number; reason: string } | null {
+  const r = spawnSync('scontrol', ['show', 'job', '-o', id], { encoding: 'utf8', env });
+  const state = /JobState=(\S+)/.exec(r.stdout ?? '')?.[1];
+  if (r.status !== 0 || !state) return null;
+  return { state, exitCode: Number(/ExitCode=(\d+)/.exec(r.stdout)?.[1] ?? 0), reason: /Reason=(\S+)/.exec(r.stdout)?.[1] ?? 'None' };
+}
+
 /**
  * Submit the array, then the merge job depending on it. With `wait`, block until the merge job
- * has ended (sbatch --wait) and return its exit code.
+ * has ended (sbatch --wait) and return how it ended.
  */
 export function submitSlurm(arrayFile: string, mergeFile: string, wait = false, env: NodeJS.ProcessEnv = process.env): Submitted {
   const arrayJob = sbatch(['--parsable', arrayFile], env).stdout.trim().split(';')[0]!;
   const mergeArgs = ['--parsable', `--dependency=afterok:${arrayJob}`, ...(wait ? ['--wait'] : []), mergeFile];
   const m = sbatch(mergeArgs, env);
   const mergeJob = m.stdout.trim().split('\n')[0]!.split(';')[0]!;
-  return { arrayJob, mergeJob, ...(wait ? { exitCode: m.status ?? -1 } : {}) };
+  if (!wait) return { arrayJob, mergeJob };
+  const s = jobState(mergeJob, env);
+  if (s === null) return { arrayJob, mergeJob, state: null, exitCode: m.status ?? -1 };
+  // a cancelled job has ExitCode 0:0: report it as no exit code (-1)
+  return { arrayJob, mergeJob, state: s.state, exitCode: s.state === 'COMPLETED' ? 0 : s.exitCode || -1 };
 }

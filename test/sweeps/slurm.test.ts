@@ -6,12 +6,12 @@
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/index.ts';
 import { runLoaded } from '../../src/scenario/run.ts';
-import { shellQuote, slurmScripts, submitCommands } from '../../src/sweeps/slurm.ts';
+import { shellQuote, slurmScripts, submitCommands, submitSlurm } from '../../src/sweeps/slurm.ts';
 import { smallAddingSweep, summaryText, writeScenario } from '../helpers/small-sweep.ts';
 import { SLURM_PACKAGES, slurmMissing, startSlurmCluster } from '../helpers/slurm-cluster.ts';
 
@@ -87,5 +87,12 @@ if (missing.length > 0 && !process.env.CI) {
     t.is(jobs.filter((j) => j.includes('Name=small-adding-sweep-merge')).length, 1);
     const status = await cli(['status', shards]);
     t.regex(status.stdout, /small-adding-sweep: 12 of 12 jobs done, 0 failed; 4 of 4 shards started; complete/);
+
+    // a failed array task: the merge is cancelled, and --wait reports it (sbatch --wait alone exits 0)
+    const failing = join(dir, 'failing.sbatch');
+    writeFileSync(failing, `#!/bin/bash\n#SBATCH --array=0-1\n#SBATCH --output=${dir}/failing-%a.out\nexit 3\n`);
+    const s = submitSlurm(failing, join(shards, 'merge.sbatch'), true, cluster.env);
+    t.is(s.state, 'CANCELLED');
+    t.not(s.exitCode, 0);
   });
 }

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
@@ -51,6 +52,17 @@ function loadAll(files: string[]): LoadedScenario[] {
   return loaded;
 }
 
+/** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
+function parseFormats(list: string): ReportFormat[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(`rnn-dynamics: --format: expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, found ${JSON.stringify(list)}\n`);
+    throw new ExitError(EXIT.badInput);
+  }
+  return [...new Set(names)] as ReportFormat[];
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -67,9 +79,11 @@ export function buildProgram(): Command {
     .argument('<files...>', 'scenario YAML files')
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
     .option('--no-progress', 'no progress bar even on a terminal')
+    .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
     .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a sweep's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
     .option('--resume', 'continue the journal of a killed run (or shard): only unfinished jobs run')
-    .action(async (files: string[], opts: { out: string; progress: boolean; shard?: string; resume?: boolean }) => {
+    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; shard?: string; resume?: boolean }) => {
+      const formats = parseFormats(opts.format);
       const shard = shardOption(opts.shard, (code) => new ExitError(code));
       const loaded = loadAll(files);
       const progress = createProgress(opts.progress ? undefined : false);
@@ -80,6 +94,7 @@ export function buildProgram(): Command {
           try {
             outcome = await runJournaled(l, {
               outDir: opts.out,
+              formats,
               progress: progress.sink,
               ...(shard ? { shard } : {}),
               resume: opts.resume ?? false,

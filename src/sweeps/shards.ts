@@ -19,7 +19,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoadedScenario } from '../scenario/load.ts';
 import { validateScenario } from '../scenario/load.ts';
-import { runLoaded, toJsonValue, type ProgressSink, type RunOutcome } from '../scenario/run.ts';
+import { runLoaded, toJsonValue, type ProgressSink, type ReportFormat, type RunOutcome } from '../scenario/run.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
 import { decodeExact, encodeExact } from './codec.ts';
@@ -112,6 +112,8 @@ class JournalRunner implements JobRunner {
 export interface JournaledRunOptions {
   /** Directory of the report (and of the journal beside it). */
   outDir: string;
+  /** Report formats (default: run.ts's DEFAULT_FORMATS). */
+  formats?: readonly ReportFormat[];
   progress?: ProgressSink;
   /** Run only this shard (its journal is kept for merge). */
   shard?: Shard;
@@ -136,6 +138,7 @@ export async function runJournaled(l: LoadedScenario, opts: JournaledRunOptions)
   try {
     const outcome = await runLoaded(l, {
       outDir: opts.outDir,
+      ...(opts.formats ? { formats: opts.formats } : {}),
       ...(opts.progress ? { progress: opts.progress } : {}),
       jobs: journalRunner(journal),
     });
@@ -218,6 +221,8 @@ class MergeRunner implements JobRunner {
 export interface MergeOptions {
   /** Write the report to <outDir>/<name>/; omit for the summary only. */
   outDir?: string;
+  /** Report formats (default: run.ts's DEFAULT_FORMATS). */
+  formats?: readonly ReportFormat[];
   progress?: ProgressSink;
 }
 
@@ -250,6 +255,7 @@ export async function mergeShards(dirs: readonly string[], opts: MergeOptions = 
   const runner = new MergeRunner(journals);
   const outcome = await runLoaded(loaded, {
     ...(opts.outDir !== undefined ? { outDir: opts.outDir } : {}),
+    ...(opts.formats ? { formats: opts.formats } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
     jobs: runner,
   });

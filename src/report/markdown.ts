@@ -16,20 +16,31 @@ export function reportMarkdown(opts: {
   checks: CheckResult[];
   version: string;
   extraTables: string[];
+  /** Disagreements and invalid set-ups (runLoaded collects them): listed first, before any number. */
+  warnings?: readonly string[];
 }): string {
   const { scenario, studySummary, result, charts, checks, version, extraTables } = opts;
+  const warnings = opts.warnings ?? [];
   const out: string[] = [];
   out.push(`# ${scenario.name}`, '');
   out.push(scenario.description.trim(), '');
   out.push(`*Study:* \`${scenario.kind}\` — ${studySummary}  `);
   out.push(`*Seed:* ${scenario.seed} · *rnn-dynamics* ${version} · every number below is in [summary.json](summary.json).`, '');
 
+  if (warnings.length > 0) {
+    out.push(`## ⚠️ Warnings (${warnings.length})`, '');
+    out.push('What this run measured does not (all) support the theory below, or the set-up cannot show it:', '');
+    for (const w of warnings) out.push(`- ${mdCell(w)}`);
+    out.push('');
+  }
+
   if (result.theory.length > 0) {
     out.push('## Theory against simulation', '');
-    out.push('| Quantity | Theory | Measured | Agrees | Source |', '|---|---|---|---|---|');
+    out.push('| Quantity | Theory | Measured | Tolerance | Agrees | Source |', '|---|---|---|---|---|---|');
     for (const r of result.theory) {
       const agrees = r.agrees === undefined ? '' : r.agrees ? '✅ yes' : '❌ no';
-      out.push(`| ${mdCell(r.quantity)} | ${mdCell(formatNumber(r.theory))} | ${mdCell(formatNumber(r.measured))} | ${agrees} | ${mdCell(r.source ?? '')} |`);
+      const tolerance = r.agrees === undefined ? 'not judged' : (r.tolerance ?? '');
+      out.push(`| ${mdCell(r.quantity)} | ${mdCell(formatNumber(r.theory))} | ${mdCell(formatNumber(r.measured))} | ${mdCell(tolerance)} | ${agrees} | ${mdCell(r.source ?? '')} |`);
     }
     out.push('');
   }

@@ -6,11 +6,13 @@ import { PACKAGE } from '../version.ts';
 import { renderPng } from '../report/render.ts';
 import { toCsv } from '../report/csv.ts';
 import { reportMarkdown } from '../report/markdown.ts';
-import { writeReportAtomically } from '../report/write.ts';
+import { writeReportAtomically, type ReportFiles } from '../report/write.ts';
+import { formatNumber } from '../report/format.ts';
 import { selectCharts, type StudyResult } from '../studies/study.ts';
 import { evaluateCheck, type CheckResult } from './checks.ts';
 import type { LoadedScenario } from './load.ts';
 import type { Scenario } from './schema.ts';
+import { summaryMismatches } from './summary-schema.ts';
 
 /** Progress of one scenario: called by the study through ctx.progress. */
 export type ProgressSink = (scenario: string, done: number, total: number, label?: string) => void;
@@ -29,6 +31,8 @@ export interface Summary {
   [headline: string]: unknown;
   checks: CheckResult[];
   checksPassed: boolean;
+  /** Theory rows that disagree and set-ups the study found invalid (see StudyResult.warnings). */
+  warnings: string[];
   scenario: Scenario;
 }
 
@@ -39,7 +43,18 @@ export interface RunOutcome {
   reportDir?: string;
 }
 
-const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'scenario']);
+const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'warnings', 'scenario']);
+
+/**
+ * The study's own warnings and one per theory row that disagrees, with its tolerance: a report
+ * never disagrees with theory silently.
+ */
+export function studyWarnings(result: StudyResult): string[] {
+  const rows = result.theory
+    .filter((r) => r.agrees === false)
+    .map((r) => `theory disagrees: ${r.quantity}: theory ${formatNumber(r.theory)}, measured ${formatNumber(r.measured)}${r.tolerance ? ` (tolerance: ${r.tolerance})` : ''}`);
+  return [...(result.warnings ?? []), ...rows];
+}
 
 /**
  * A plain JSON value: typed arrays become arrays, non-finite numbers become null, so that
@@ -55,7 +70,8 @@ export function toJsonValue(v: unknown): unknown {
   return out;
 }
 
-export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutcome> {
+/** Run the study and evaluate the checks: the summary, without writing anything. */
+export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOptions, 'progress'> = {}): Promise<RunOutcome> {
   const { scenario, study } = loaded;
   const result = await study.run(scenario.params, {
     seed: scenario.seed,
@@ -67,29 +83,56 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
     if (RESERVED.has(key)) throw new Error(`study ${study.kind} returned the reserved summary key "${key}"`);
   }
   const headlines = toJsonValue(result.summary) as Record<string, unknown>;
+  const mismatches = summaryMismatches(study.summarySchema, headlines);
+  if (mismatches.length > 0) {
+    throw new Error(`study ${study.kind} wrote a summary that differs from its declared summary.json fields (a bug: update the study's summary block): ${mismatches.join('; ')}`);
+  }
   const partial = { name: scenario.name, kind: scenario.kind, package: PACKAGE, ...headlines };
   const checks = scenario.checks.map((c) => evaluateCheck(c, partial));
   const summary: Summary = {
     ...partial,
     checks,
     checksPassed: checks.every((c) => c.pass),
+    warnings: studyWarnings(result),
     scenario: toJsonValue(scenario) as Scenario,
   };
-  if (opts.outDir === undefined) return { summary, result };
+  return { summary, result };
+}
 
+/** The files of a report: PNG and CSV per chart, extra tables, summary.json, report.md. */
+export async function reportFiles(loaded: LoadedScenario, outcome: RunOutcome): Promise<ReportFiles> {
+  const { scenario, study } = loaded;
+  const { summary, result } = outcome;
+  const files: ReportFiles = new Map();
   const charts = selectCharts(result.charts, scenario.charts);
   const tables = result.tables ?? {};
-  const reportDir = await writeReportAtomically(opts.outDir, scenario.name, async (files) => {
-    for (const chart of charts) {
-      files.set(`${chart.id}.png`, await renderPng(chart));
-      files.set(`${chart.id}.csv`, toCsv(chart.csv));
-    }
-    for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
-    files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
-    files.set(
-      'report.md',
-      reportMarkdown({ scenario, studySummary: study.summary, result, charts, checks, version: PACKAGE.version, extraTables: Object.keys(tables) }),
-    );
+  for (const chart of charts) {
+    files.set(`${chart.id}.png`, await renderPng(chart));
+    files.set(`${chart.id}.csv`, toCsv(chart.csv));
+  }
+  for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
+  files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
+  files.set(
+    'report.md',
+    reportMarkdown({
+      scenario,
+      studySummary: study.summary,
+      result,
+      charts,
+      checks: summary.checks,
+      version: PACKAGE.version,
+      extraTables: Object.keys(tables),
+      warnings: summary.warnings,
+    }),
+  );
+  return files;
+}
+
+export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutcome> {
+  const outcome = await computeLoaded(loaded, opts);
+  if (opts.outDir === undefined) return outcome;
+  const reportDir = await writeReportAtomically(opts.outDir, loaded.scenario.name, async (files) => {
+    for (const [name, contents] of await reportFiles(loaded, outcome)) files.set(name, contents);
   });
-  return { summary, result, reportDir };
+  return { ...outcome, reportDir };
 }

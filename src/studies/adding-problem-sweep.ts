@@ -18,6 +18,7 @@
  * - `baselineLoss` per T, `budget` {steps, batchSize, sequences}.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
 import { createLstm, createTape, forward, freeLstm, freeTape } from '../models/lstm.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
@@ -125,11 +126,59 @@ function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng): { meanAbsCell:
   return { meanAbsCell: sum / bn, saturatedFraction: sat / bn };
 }
 
-export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const sweepCell = fields({
+  T: count('lag'),
+  runs: count('trainings'),
+  solved: count('trainings that met the criterion within the budget'),
+  successRate: measured('solved / runs'),
+  medianStepsToSuccess: measured('median steps to success over the solved runs (null if none)'),
+  finalLoss: measured('median final test loss'),
+  diverged: count('runs whose loss became non-finite'),
+});
+const clippingRun = fields({
+  maxGradNorm: measured('largest gradient norm before clipping'),
+  medianGradNorm: measured('median gradient norm'),
+  maxAppliedNorm: measured('largest norm of the step applied'),
+  clippedSteps: count('steps where clipping acted'),
+  finalLoss: measured('final test loss'),
+  solved: flag('met the criterion'),
+  stepsToSuccess: measured('steps to success (null if not solved)'),
+});
+const addingProblemSweepSummary = fields({
+  lags: list(count('T'), 'the lags T swept'),
+  models: keyed(
+    '<model>',
+    fields({
+      kind: text('model kind'),
+      n: count('hidden size'),
+      parameterCount: count('trainable parameters'),
+      lastSuccessfulT: measured('largest T up to which every T had success rate >= 1/2 (null if none)'),
+      byT: keyed('<T>', sweepCell, 'per lag, e.g. byT["100"]'),
+    }),
+    'per model, e.g. models["lstm-forget"]',
+  ),
+  lastSuccessfulT: keyed('<model>', measured('lastSuccessfulT of the model'), 'by model'),
+  clipping: fields(
+    { model: text('model id'), T: count('lag'), threshold: exact('clipping threshold'), steps: count('training steps'), without: clippingRun, with: clippingRun },
+    'one configuration trained with and without gradient clipping by norm',
+  ),
+  cellDrift: keyed('<lstm model>', fields({ meanAbsCell: measured('mean |c_t| at the end of a sequence'), saturatedFraction: measured('fraction of cell outputs in saturation') }), 'cell-state drift of the LSTMs at initialisation'),
+  baselineLoss: keyed('<T>', measured('loss of the best constant prediction'), 'per lag'),
+  budget: fields({ steps: count('training steps'), batchSize: count('batch size') }, 'training budget of every run'),
+  repetitions: count('trainings per (model, T)'),
+});
+export type AddingProblemSweepSummary = z.infer<typeof addingProblemSweepSummary>;
+export type AddingProblemSweepParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProblemSweepSummary> = {
   kind: 'adding-problem-sweep',
   summary: 'Success rate on the adding problem against the lag T for the vanilla RNN and the LSTMs, trained in parallel; gradient norms with and without clipping.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: addingProblemSweepSummary,
   async run(p, ctx) {
     const lags = [...p.lags].sort((a, b) => a - b);
     const ids = p.models.map(modelId);
@@ -252,6 +301,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
         measured: rates(id),
         source: isLstm ? 'Hochreiter and Schmidhuber 1997, experiment 4' : 'Bengio, Simard and Frasconi 1994; Hochreiter 1991',
         agrees: isLstm ? m.byT[String(Tmax)]!.successRate >= 0.5 : m.byT[String(Tmax)]!.successRate <= m.byT[String(lags[0]!)]!.successRate,
+        tolerance: isLstm ? 'success rate at the longest T >= 0.5' : 'success rate at the longest T <= at the shortest',
       });
     }
     theory.push({
@@ -260,6 +310,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       measured: clipping.with.maxAppliedNorm.toPrecision(4),
       source: 'Pascanu, Mikolov and Bengio 2013, algorithm 1',
       agrees: clipping.with.maxAppliedNorm <= clipping.threshold * (1 + 1e-12),
+      tolerance: '<= threshold x (1 + 1e-12)',
     });
 
     const stopText = ids

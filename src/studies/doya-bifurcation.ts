@@ -19,6 +19,7 @@
  * Nothing is random here: the seed is unused.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, list, measured } from '../scenario/summary-schema.ts';
 import { sigmoid } from '../activations/index.ts';
 import { equilibriumBranches, type BranchSegment } from '../dynamics/continuation.ts';
 import { equilibria, equilibriumCount, type Equilibrium } from '../dynamics/equilibria.ts';
@@ -138,11 +139,53 @@ function fmt(v: number, digits = 5): string {
   return v.toFixed(digits);
 }
 
-export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const doyaBifurcationSummary = fields({
+  w: exact('self-weight w of the network'),
+  window: fields({ bMin: exact('left end of the bias window (given, or derived from w)'), bMax: exact('right end of the bias window') }, 'the bias range of the diagram and the ramp'),
+  foldPoints: list(fields({ w: exact('self-weight'), b: measured('bias of the fold'), x: measured('state at the fold, (1 +- sqrt(1 - 4/w))/2') }), 'the two folds from the closed form b = logit(x) - w x, sorted by b (w = 5: -2.65561, -2.34439)'),
+  foldsMeasured: list(fields({ b: measured('fold bias by bisection on the number of equilibria'), x: measured('fold state by golden-section search for the turning point of b(x)') }), 'the folds found without the closed form, in the order of foldPoints'),
+  cusp: fields({ w: exact('4'), b: exact('-2'), x: exact('1/2') }, 'the cusp where the folds meet (closed form)'),
+  cuspMeasured: fields({ w: measured('w where three equilibria appear along b = -w/2, by bisection') }),
+  bistableInterval: fields({ bMin: measured('lower fold b'), bMax: measured('upper fold b'), width: measured('bMax - bMin') }, 'the range of b with two attractors'),
+  equilibria: list(
+    fields({
+      b: exact('tabulated bias'),
+      count: count('number of equilibria (1 or 3)'),
+      equilibria: list(fields({ x: measured('equilibrium state'), stable: flag('true for an attractor'), eigenvalue: measured('-1 + w x (1 - x)') }), 'the equilibria sorted by x'),
+    }),
+    'equilibria at each tableB value',
+  ),
+  countsAgree: flag('every tabulated count is 3 strictly between the folds and 1 outside'),
+  stabilityPatternAgrees: flag('stable, unstable, stable wherever there are three'),
+  hysteresis: fields(
+    {
+      rampRate: exact('ramp rate r = |db/dt|'),
+      dt: exact('RK4 step of the ramp'),
+      foldsInWindow: flag('both folds lie inside the bias window (else the ramp cannot cross them)'),
+      upJumpB: measured('b of the jump on the way up (fastest |dx/dt|)'),
+      downJumpB: measured('b of the jump on the way down'),
+      upLag: measured('upJumpB minus the upper fold'),
+      downLag: measured('the lower fold minus downJumpB'),
+      predictedLag: measured('2.33811 (sqrt(1 - 4/w)/2)^(-1/3) r^(2/3) (Haberman 1979)'),
+      upLagOverPredicted: measured('upLag / predictedLag'),
+      downLagOverPredicted: measured('downLag / predictedLag'),
+      loopWidth: measured('upJumpB - downJumpB'),
+    },
+    'the slow bias ramp up and down',
+  ),
+});
+export type DoyaBifurcationSummary = z.infer<typeof doyaBifurcationSummary>;
+export type DoyaBifurcationParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const doyaBifurcationStudy: Study<DoyaBifurcationParams, DoyaBifurcationSummary> = {
   kind: 'doya-bifurcation',
   summary: 'One-neuron network (Doya 1992): folds, bistability, hysteresis and the cusp.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: doyaBifurcationSummary,
   run(p, ctx) {
     const { w, bMin, bMax } = p;
     const total = 4;
@@ -315,6 +358,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: fmt(bLowerMeasured, 6),
         source: 'b = logit(x) - w x at x = (1 + sqrt(1 - 4/w))/2; measured by bisection on the number of equilibria',
         agrees: Math.abs(bLowerMeasured - lower.b) < 1e-9,
+        tolerance: '|difference| < 1e-9',
       },
       {
         quantity: 'fold where the lower attractor dies: b',
@@ -322,6 +366,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: fmt(bUpperMeasured, 6),
         source: 'b = logit(x) - w x at x = (1 - sqrt(1 - 4/w))/2; measured by bisection on the number of equilibria',
         agrees: Math.abs(bUpperMeasured - upper.b) < 1e-9,
+        tolerance: '|difference| < 1e-9',
       },
       {
         quantity: 'fold states x = (1 +- sqrt(1 - 4/w))/2',
@@ -329,6 +374,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(xHighFold, 6)}, ${fmt(xLowFold, 6)}`,
         source: 'turning points of b(x) found by golden-section search',
         agrees: Math.abs(xHighFold - (1 + r) / 2) < 1e-6 && Math.abs(xLowFold - (1 - r) / 2) < 1e-6,
+        tolerance: '|difference| < 1e-6 each',
       },
       {
         quantity: 'eigenvalue at a fold (1e-10 inside it)',
@@ -336,6 +382,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: foldEigenvalue.toExponential(2),
         source: 'saddle-node: -1 + w x (1 - x) = 0 where x (1 - x) = 1/w',
         agrees: foldEigenvalue < 1e-4,
+        tolerance: '|eigenvalue| < 1e-4',
       },
       {
         quantity: 'cusp: weight where bistability begins',
@@ -343,6 +390,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `w = ${cuspMeasured.w.toFixed(9)} (bisection along b = -w/2)`,
         source: 'Doya 1992: the folds merge where 1 - 4/w = 0',
         agrees: Math.abs(cuspMeasured.w - 4) < 1e-9,
+        tolerance: '|w - 4| < 1e-9',
       },
       {
         quantity: `number of equilibria at b = ${p.tableB.join(', ')}`,
@@ -350,6 +398,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: table.map((row) => row.count).join(', '),
         source: '3 strictly between the folds, 1 outside',
         agrees: countsAgree,
+        tolerance: 'exact',
       },
       {
         quantity: 'stability inside the bistable range',
@@ -357,6 +406,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: patternsAgree ? 'stable, unstable, stable at every tabulated b' : 'pattern differs',
         source: 'sign of -1 + w x (1 - x): positive only between the fold states',
         agrees: patternsAgree,
+        tolerance: 'exact',
       },
       {
         quantity: `up-ramp jump b (rate ${p.ramp.rate})`,
@@ -364,6 +414,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(loop.up.jumpB)} (lag ${upLag.toExponential(2)})`,
         source: 'fold plus the slow-passage lag 2.33811 (sqrt(1-4/w)/2)^(-1/3) r^(2/3) (Haberman 1979)',
         agrees: lagOk(upLag),
+        tolerance: 'lag > 0 and within 15% of the prediction, folds inside the window',
       },
       {
         quantity: `down-ramp jump b (rate ${p.ramp.rate})`,
@@ -371,6 +422,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(loop.down.jumpB)} (lag ${downLag.toExponential(2)})`,
         source: 'same law at the other fold (the system is symmetric under x -> 1 - x, b -> -w - b)',
         agrees: lagOk(downLag),
+        tolerance: 'lag > 0 and within 15% of the prediction, folds inside the window',
       },
     ];
 

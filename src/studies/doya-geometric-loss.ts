@@ -26,6 +26,7 @@
  * Nothing is random here: the seed is unused.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { logit } from '../activations/index.ts';
 import { equilibria } from '../dynamics/equilibria.ts';
 import { biasAtEquilibrium } from '../dynamics/folds.ts';
@@ -95,11 +96,63 @@ const CHART_IDS = ['loss-vs-b', 'gradient-vs-b', 'initial-state-gradient-vs-b', 
  */
 const RESOLVABLE = 1e8 * Number.EPSILON;
 
-export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const doyaGeometricLossSummary = fields({
+  w: exact('self-weight w'),
+  x0: exact('initial state x(0)'),
+  target: exact('target of the loss L = (target - x(T))^2'),
+  method: text('integrator: rk4 or euler'),
+  dt: exact('integration step'),
+  horizons: list(exact('horizon T'), 'the horizons T, ascending'),
+  basinBoundaryB: measured('b* = logit(x0) - w x0, where the unstable equilibrium sits at x0'),
+  unstableEigenvalue: measured('lambda_u = -1 + w x0 (1 - x0) at b*'),
+  lossJump: measured('L(b* - jumpOffset) - L(b* + jumpOffset) at the longest horizon'),
+  lossJumpTheory: measured('the same difference with x(T) replaced by the attractors'),
+  lossBelow: measured('L at b* - jumpOffset, longest horizon'),
+  lossAbove: measured('L at b* + jumpOffset, longest horizon'),
+  gradientCheck: fields(
+    {
+      maxRelativeError: measured('largest relative error of the adjoint against finite differences (both derivatives)'),
+      maxRelativeErrorDb: measured('the same for dL/db'),
+      maxRelativeErrorDx0: measured('the same for dL/dx(0)'),
+      checked: count('points compared'),
+      unresolvable: count('points where finite differences cannot resolve the derivative'),
+      excludedWithin: exact('distance from b* within which points are not compared'),
+      fdStep: exact('finite-difference step'),
+    },
+    'the discrete adjoint against Richardson-extrapolated central differences',
+  ),
+  peakGradient: list(fields({ T: exact('horizon'), b: measured('b of the largest |dL/db|'), value: measured('largest |dL/db|'), distanceFromBoundary: measured('|b - b*|') }), 'largest |dL/db| per horizon (ascending T)'),
+  peakGrowthRate: measured('d ln(peak |dL/db|)/dT between the two longest horizons'),
+  peakGrowsWithT: flag('the peak grows with every longer horizon'),
+  gradientAtBoundary: list(
+    fields({ T: exact('horizon'), adjoint: measured('|dL/db| at b* by the adjoint'), closedForm: measured('the continuous-time closed form'), closedFormScheme: measured('the closed form of the discrete scheme') }),
+    '|dL/db| at b = b* per horizon',
+  ),
+  sensitivity: list(
+    fields({
+      T: exact('horizon'),
+      atUnstable: measured('dx(T)/dx(0) started on the unstable equilibrium'),
+      atUnstableTheory: measured('e^(lambda_u T)'),
+      atUnstableScheme: measured("the scheme's growth factor over T (null without an unstable equilibrium)"),
+      atAttractor: measured('dx(T)/dx(0) started on an attractor'),
+      atAttractorTheory: measured('e^(lambda_s T)'),
+      atAttractorScheme: measured("the scheme's growth factor over T"),
+    }),
+    'dx(T)/dx(0) per horizon',
+  ),
+});
+export type DoyaGeometricLossSummary = z.infer<typeof doyaGeometricLossSummary>;
+export type DoyaGeometricLossParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams, DoyaGeometricLossSummary> = {
   kind: 'doya-geometric-loss',
   summary: 'Exploding and vanishing gradients at an attractor basin boundary of the one-neuron network (Doya 1992).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: doyaGeometricLossSummary,
   run(p, ctx) {
     const { w, x0, target, dt, method } = p;
     const bStar = biasAtEquilibrium(w, x0);
@@ -352,6 +405,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: `peak of |dL/db| at ${peakGradient[last]!.b.toFixed(6)} (T = ${TLong})`,
         source: 'b* = logit(x0) - w x0',
         agrees: peakGradient[last]!.distanceFromBoundary < 10 * Math.exp(-lambdaU * TLong),
+        tolerance: `peak within 10 e^(-lambda_u T) = ${(10 * Math.exp(-lambdaU * TLong)).toExponential(1)} of b*`,
       },
       {
         quantity: `loss jump across b* (+- ${p.jumpOffset}, T = ${TLong})`,
@@ -359,6 +413,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: lossJump.toFixed(4),
         source: '(target - lower attractor)^2 - (target - upper attractor)^2',
         agrees: Math.abs(lossJump - lossJumpTheory) < 1e-3,
+        tolerance: '|difference| < 1e-3',
       },
       {
         quantity: 'growth rate of the peak |dL/db| with T',
@@ -366,6 +421,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: peakGrowthRate.toFixed(4),
         source: 'eigenvalue -1 + w x0 (1 - x0) of the unstable equilibrium (Pascanu et al. 2013)',
         agrees: Math.abs(peakGrowthRate - lambdaU) < 0.02,
+        tolerance: '|difference| < 0.02',
       },
       {
         quantity: `|dL/db| at b = b*, T = ${TLong}`,
@@ -373,6 +429,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: longest.adjoint.toExponential(6),
         source: '2 |target - x0| x0 (1 - x0) (e^{lambda_u T} - 1) / lambda_u; the scheme has R(lambda_u dt)^N for e^{lambda_u T}',
         agrees: rel(longest.adjoint, longest.closedFormScheme) < 1e-8,
+        tolerance: 'relative difference < 1e-8',
       },
       ...(sLong.atUnstable !== null
         ? [
@@ -382,6 +439,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
               measured: sLong.atUnstable.toExponential(6),
               source: 'e^{lambda_u T}; the scheme: R(lambda_u dt)^N',
               agrees: rel(sLong.atUnstable, sLong.atUnstableScheme!) < 1e-8,
+              tolerance: 'relative difference < 1e-8',
             },
           ]
         : []),
@@ -391,6 +449,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: sLong.atAttractor.toExponential(6),
         source: 'e^{lambda_s T}, lambda_s < 0: vanishing; the scheme: R(lambda_s dt)^N',
         agrees: rel(sLong.atAttractor, sLong.atAttractorScheme) < 1e-8,
+        tolerance: 'relative difference < 1e-8',
       },
       {
         quantity: `adjoint vs finite differences (|b - b*| >= ${p.check.excludeWithin})`,
@@ -398,6 +457,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: `${maxRelativeError.toExponential(2)} over ${checked} values (${unresolvable} below FD resolution)`,
         source: 'discrete adjoint of the RK4/Euler steps',
         agrees: maxRelativeError < 1e-6,
+        tolerance: 'relative error < 1e-6',
       },
     ];
 

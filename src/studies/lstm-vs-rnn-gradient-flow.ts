@@ -22,6 +22,7 @@
  * - `T`, `reachBoundSigmoid` (ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN).
  */
 import { z } from 'zod';
+import { count, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { reach as reachOf } from '../analysis/gradient-flow.ts';
 import { Rng } from '../init/rng.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
@@ -92,11 +93,43 @@ function logSlope(rel: readonly number[]): number {
   return n < 2 ? 0 : (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
-export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const lstmVsRnnGradientFlowSummary = fields({
+  T: count('sequence length'),
+  nRnn: count('hidden size of the RNNs (matched parameter count)'),
+  nLstm: count('hidden size of the LSTMs'),
+  reach: keyed('<model>', count('reach of ||dL/dh_{T-k}||'), 'reach by model, e.g. reach["rnn-sigmoid"] (T when the norm never falls by factor)'),
+  cellReach: keyed('<lstm model>', count('reach of ||dL/dc_{T-k}||'), 'cell-state reach of the LSTMs, e.g. cellReach.lstm1997'),
+  reachBoundSigmoid: count('ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN'),
+  models: keyed(
+    '<model>',
+    fields({
+      kind: text('model kind'),
+      n: count('hidden size'),
+      parameterCount: count('trainable parameters'),
+      loss: measured('loss at step T'),
+      reach: count('reach of ||dL/dh_{T-k}||'),
+      decayPerStep: measured('fitted factor per step of ||dL/dh_{T-k}||'),
+      hNormsByLag: list(measured('||dL/dh_{T-k}|| / ||dL/dh_T||'), 'for k = 0..T'),
+      cellReach: count('reach of ||dL/dc_{T-k}|| (LSTMs only)').optional(),
+      minRelativeCellNorm: measured('smallest ||dL/dc_{T-k}|| / ||dL/dc_T|| (LSTMs only)').optional(),
+      cellDecayPerStep: measured('fitted factor per step of ||dL/dc_{T-k}|| (LSTMs only)').optional(),
+      cNormsByLag: list(measured('||dL/dc_{T-k}|| / ||dL/dc_T||'), 'for k = 0..T (LSTMs only)').optional(),
+    }),
+    'per model',
+  ),
+});
+export type LstmVsRnnGradientFlowSummary = z.infer<typeof lstmVsRnnGradientFlowSummary>;
+export type LstmVsRnnGradientFlowParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, LstmVsRnnGradientFlowSummary> = {
   kind: 'lstm-vs-rnn-gradient-flow',
   summary: 'Gradient norm against the lag at initialisation: vanilla RNN (sigmoid, tanh, IRNN) against the 1997 and forget-gate LSTM at matched parameter count (Hochreiter and Schmidhuber 1997).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: lstmVsRnnGradientFlowSummary,
   run(p, ctx) {
     const { T, nLstm, B } = p;
     const task = makeTask({ ...p.task, T } as TaskSpec);
@@ -166,6 +199,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: reach['rnn-sigmoid'],
         source: 'Bengio, Simard and Frasconi 1994; Pascanu, Mikolov and Bengio 2013 (gamma = 1/4)',
         agrees: reach['rnn-sigmoid'] <= reachBoundSigmoid,
+        tolerance: 'reach <= bound',
       });
     }
     if (cellReach.lstm1997 !== undefined) {
@@ -176,6 +210,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: `reach ${cellReach.lstm1997}; smallest ||dL/dc_{T-k}|| / ||dL/dc_T|| = ${(e.minRelativeCellNorm as number).toPrecision(3)}`,
         source: 'Hochreiter and Schmidhuber 1997, section 3 (constant error carousel)',
         agrees: cellReach.lstm1997 === Tb,
+        tolerance: 'exact (reach = T)',
       });
     }
     if (cellReach['lstm-forget'] !== undefined) {
@@ -186,6 +221,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: `${(e.cellDecayPerStep as number).toFixed(3)} (reach ${cellReach['lstm-forget']})`,
         source: 'Gers, Schmidhuber and Cummins 2000',
         agrees: (e.cellDecayPerStep as number) < 1,
+        tolerance: 'factor < 1',
       });
     }
     if (reach['rnn-tanh'] !== undefined) {

@@ -16,6 +16,7 @@
  * - `reachBoundViolations`: gains whose reach exceeds the bound; `maxRatioToBound` over all gains and lags.
  */
 import { z } from 'zod';
+import { count, exact, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
 import { gradientFlow } from '../analysis/gradient-flow.ts';
 import { decayRate } from '../analysis/jacobian-products.ts';
@@ -61,11 +62,39 @@ function fmtFactor(v: number): string {
   return v < 1e-3 ? v.toExponential(0) : String(v);
 }
 
-export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const rnnGradientFlowSummary = fields({
+  runs: list(
+    fields({
+      gain: exact('gain g of W'),
+      sigmaMax: measured('largest singular value of W'),
+      spectralRadius: measured('spectral radius of W'),
+      gammaSigmaMax: measured('gamma sigma_max(W)'),
+      regime: text('vanishing (sufficient condition holds), exploding possible, or boundary'),
+      reach: count('lag k at which ||dL/dh_{T-k}|| has fallen by `factor` from the last step (T when it never does)'),
+      reachBound: count('ceil(ln factor / ln(gamma sigma_max)) when gamma sigma_max < 1, else T'),
+      decayRate: measured('slope of ln ||dL/dh_{T-k}|| against k'),
+      decayFactor: measured('e^decayRate'),
+      maxRatioToBound: measured('max over k of the norm ratio over (gamma sigma_max)^k'),
+      relativeNorms: list(measured('||dL/dh_{T-k}|| / ||dL/dh_T||'), 'relative norm for k = 0..T'),
+    }),
+    'one entry per gain',
+  ),
+  reach: keyed('<gain>', count('reach at this gain'), 'reach by gain, e.g. reach["0.9"]'),
+  reachBoundViolations: count('gains whose reach exceeds the bound'),
+  maxRatioToBound: measured('max ratio to the bound over all gains and lags'),
+});
+export type RnnGradientFlowSummary = z.infer<typeof rnnGradientFlowSummary>;
+export type RnnGradientFlowParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowSummary> = {
   kind: 'rnn-gradient-flow',
   summary: 'Gradient norm ||dL/dh_t|| against the lag T - t and its reach, swept over the recurrent gain (Bengio et al. 1994; Pascanu et al. 2013).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: rnnGradientFlowSummary,
   run(p, ctx) {
     const { n, m, T, B } = p;
     const f = activationOf(p.activation);
@@ -121,6 +150,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
           measured: flow.reach,
           source: 'Pascanu, Mikolov and Bengio 2013 bound',
           agrees: flow.reach <= rb,
+          tolerance: 'reach <= bound',
         });
       } else {
         theory.push({
@@ -140,6 +170,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
       measured: maxRatioToBound.toPrecision(4),
       source: 'Pascanu, Mikolov and Bengio 2013, eq. 7',
       agrees: maxRatioToBound <= 1,
+      tolerance: 'ratio <= 1',
     });
 
     const gains = runs.map((r) => r.gain);

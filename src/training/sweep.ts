@@ -9,9 +9,9 @@
  * the summary is identical with 1 or 16 threads and whatever the completion order.
  *
  * Threads: `threads: 1` runs the jobs in this thread (unit tests, debugging); otherwise a piscina
- * pool of that many workers (default: os.availableParallelism()) runs src/training/sweep-worker.mjs,
- * a shim that registers tsx and imports the TypeScript job runner, so it works both under
- * `node --import tsx` and from the CLI's own loader.
+ * pool of that many workers (default: os.availableParallelism()) runs the job runner: compiled
+ * (dist/), sweep-worker.js itself; from the sources, src/training/sweep-worker.mjs, a shim that
+ * registers tsx and imports the TypeScript job runner (about a second of start-up per worker).
  *
  * Measuring the parallel speed-up: `sweepSpeedup()` runs one small sweep with 1 and with 2 threads
  * and returns both wall times (see the function).
@@ -165,8 +165,11 @@ function label(job: SweepJob): string {
   return `${modelId(job.model)} T = ${job.T} #${job.repetition + 1}`;
 }
 
-/** The worker shim (registers tsx, then imports sweep-worker.ts). */
-export const WORKER_URL = new URL('./sweep-worker.mjs', import.meta.url);
+/**
+ * The worker entry: compiled, the job runner itself (dist/training/sweep-worker.js, no loader to
+ * start); from the TypeScript sources, the shim that registers tsx and imports sweep-worker.ts.
+ */
+export const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './sweep-worker.mjs' : './sweep-worker.js', import.meta.url);
 
 /** Run a sweep: all (model, T, repetition) trainings, in parallel unless threads = 1. */
 export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {

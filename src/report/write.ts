@@ -4,7 +4,7 @@
  * untouched and removes its temporary directory.
  */
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Files of a report: name -> contents. */
 export type ReportFiles = Map<string, string | Buffer>;
@@ -20,7 +20,11 @@ export async function writeReportAtomically(outDir: string, name: string, produc
   try {
     const files: ReportFiles = new Map();
     await produce(files);
-    for (const [file, contents] of files) writeFileSync(join(tmp, file), contents);
+    for (const [file, contents] of files) {
+      // a sweep's report holds each point's report in points/<point>/
+      if (file.includes('/')) mkdirSync(dirname(join(tmp, file)), { recursive: true });
+      writeFileSync(join(tmp, file), contents);
+    }
     if (existsSync(target)) {
       const old = mkdtempSync(join(outDir, `.old-${name}-`));
       rmSync(old, { recursive: true });

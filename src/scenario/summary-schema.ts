@@ -100,6 +100,22 @@ export function summaryPaths(schema: z.ZodType, prefix = ''): SummaryPathInfo[] 
   return out;
 }
 
+/** The field names of the object that `path` leads to in a (params or scenario) schema, or []. */
+export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  for (const seg of path) {
+    if (!node) return [];
+    const d = def(unwrap(node).node);
+    if (d.type === 'object') node = d.shape![String(seg)];
+    else if (d.type === 'array') node = d.element;
+    else if (d.type === 'record') node = d.valueType;
+    else return [];
+  }
+  if (!node) return [];
+  const d = def(unwrap(node).node);
+  return d.type === 'object' ? Object.keys(d.shape!) : [];
+}
+
 /** The study's fields plus the common ones, as one object schema. */
 export function fullSummarySchema(study: z.ZodType): z.ZodType {
   const d = def(unwrap(study).node);
@@ -143,7 +159,7 @@ export function checkSummaryPath(schema: z.ZodType, path: string, want: 'number'
     } else if (d.type === 'record') {
       node = d.valueType!;
     } else {
-      return `no summary path ${path}: ${here} is a ${typeName(node)}, it has no ${JSON.stringify(seg)}`;
+      return `no summary path ${path}: ${here} is a ${typeName(node)} value, it has no ${JSON.stringify(seg)}`;
     }
     walked = show(segments.slice(0, i + 1));
   }
@@ -152,7 +168,7 @@ export function checkSummaryPath(schema: z.ZodType, path: string, want: 'number'
   if (base === 'object' || base === 'list' || base === 'map') {
     const inner = def(unwrap(node).node);
     const sub = inner.type === 'object' ? ` (its fields: ${Object.keys(inner.shape!).join(', ')})` : '';
-    return `summary path ${path} is a ${base}${sub}; a check compares one number, string or boolean`;
+    return `summary path ${path} is ${base === 'object' ? 'an' : 'a'} ${base}${sub}; a check compares one number, string or boolean`;
   }
   if (want === 'number' && base !== 'number' && base !== 'integer') return `summary path ${path} is a ${t}; expected/min/max need a number (use equals: for a ${base})`;
   if (want === 'string-or-boolean' && base !== 'string' && base !== 'boolean') return `summary path ${path} is a ${t}; equals compares a string or boolean (use expected: with a tolerance for a number)`;

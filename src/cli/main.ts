@@ -48,7 +48,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('Run scenarios and write reports/<name>/ (charts, report.md, summary.json, CSV); sweeps write one combined report')
-    .argument('<scenarios...>', 'scenario YAML files, directories (their *.yaml), glob patterns, or - for standard input')
+    .argument('<files...>', 'scenario YAML files, directories (their *.yaml), glob patterns, or - for standard input')
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
     .option('--set <path=value...>', 'override a field before validation, e.g. --set params.w=6 --set seed=3 (repeatable)', collect, [])
     .option('--sweep <path=values...>', 'sweep a field: a range 4.5:8:0.5 (stop included), a list a,b,c; twice for a grid', collect, [])
@@ -65,7 +65,7 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('Check scenarios (fields, check paths, overrides, every sweep point) without running them')
-    .argument('<scenarios...>', 'scenario YAML files, directories, glob patterns, or - for standard input')
+    .argument('<files...>', 'scenario YAML files, directories, glob patterns, or - for standard input')
     .option('--set <path=value...>', 'override a field first, as run does', collect, [])
     .option('--sweep <path=values...>', 'validate every point of a sweep, as run does', collect, [])
     .option('--plot <path...>', 'sweep plot paths to check', collect, [])

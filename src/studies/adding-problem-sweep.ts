@@ -338,11 +338,26 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
       .filter((x) => x !== '')
       .join('\n\n');
 
+    // a budget too small to decide: most runs missed the criterion, yet their loss fell well below
+    // the input-blind baseline, so they were still learning when the budget ended
+    const warnings: string[] = [];
+    for (const id of ids) {
+      for (const T of lags) {
+        const cell = sweep.byModel[id]!.byT[String(T)]!;
+        const base = baselineLoss[String(T)]!;
+        if (cell.successRate < 0.5 && cell.finalLoss < 0.5 * base) {
+          warnings.push(
+            `${id} at T = ${T}: ${cell.solved} of ${cell.runs} runs met the criterion within ${budget.steps} steps, but the median final test loss ${cell.finalLoss.toPrecision(3)} is below half the input-blind baseline ${base.toPrecision(3)}: the runs were still learning when the budget ended, so this success rate may rise with a larger training.steps`,
+          );
+        }
+      }
+    }
     return {
       summary: { lags, models, lastSuccessfulT, clipping, cellDrift: drift, baselineLoss, budget, repetitions: p.repetitions },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

@@ -38,9 +38,12 @@ const params = z
   .object({
     w: z.number().gt(4).max(50).default(5).describe('Self-weight w; w > 4 so that two attractors and a basin boundary exist.'),
     x0: z.number().gt(0).lt(1).default(0.5).describe('Initial state x(0); the basin boundary is at b* = logit(x0) - w x0.'),
-    target: z.number().default(0.855).describe('Target of the loss L = (target - x(T))^2 (0.855 is the upper attractor at b = -2.5).'),
-    bMin: z.number().default(-2.7).describe('Left end of the bias sweep.'),
-    bMax: z.number().default(-2.3).describe('Right end of the bias sweep.'),
+    target: z
+      .number()
+      .optional()
+      .describe('Target of the loss L = (target - x(T))^2. Default: derived, the upper attractor at b = b* rounded to 3 decimals (0.855 for w = 5, x0 = 0.5).'),
+    bMin: z.number().optional().describe('Left end of the bias sweep. Default: derived, b* - 0.2 (-2.7 for w = 5, x0 = 0.5).'),
+    bMax: z.number().optional().describe('Right end of the bias sweep. Default: derived, b* + 0.2 (-2.3 for w = 5, x0 = 0.5).'),
     bPoints: z.number().int().min(11).max(20001).default(401).describe('Uniform grid points of the sweep (points approaching b* geometrically are added).'),
     horizons: z
       .array(z.number().positive().max(400))
@@ -68,6 +71,19 @@ const params = z
     sensitivityB: z.number().optional().describe('Bias of the sensitivity chart (default: the basin boundary b*).'),
   })
   .strict()
+  .transform((p) => {
+    // dependent defaults: the sweep is centred on the basin boundary and the target is the upper
+    // attractor there, whatever w and x0 (fixed values fit only w = 5, x0 = 0.5)
+    const bStar = logit(p.x0) - p.w * p.x0;
+    const round = (v: number, digits: number): number => Number(v.toPrecision(digits));
+    const upper = equilibria(p.w, bStar).filter((e) => e.stable).at(-1);
+    return {
+      ...p,
+      bMin: p.bMin ?? round(bStar - 0.2, 12),
+      bMax: p.bMax ?? round(bStar + 0.2, 12),
+      target: p.target ?? (upper ? Number(upper.x.toFixed(3)) : 0.855),
+    };
+  })
   .refine((p) => p.bMin < p.bMax, { message: 'bMin must be below bMax', path: ['bMax'] })
   .refine((p) => p.horizons.every((T, i) => i === 0 || T > p.horizons[i - 1]!), { message: 'horizons must be strictly ascending', path: ['horizons'] })
   .refine((p) => p.horizons.every((T) => T / p.dt <= 2e5), { message: 'a horizon needs more than 2e5 steps: raise dt', path: ['dt'] })

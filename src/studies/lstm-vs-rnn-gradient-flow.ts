@@ -248,13 +248,21 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
       }),
     ];
 
+    // a reach equal to T is censored: the norm never fell by the factor within the sequence
+    const reachText = (r: unknown): string => (r === undefined ? 'n/a' : (r as number) >= Tb ? `at least ${Tb} (censored)` : String(r));
     const list = Object.entries(models)
-      .map(([id, e]) => `${LABELS[e.kind as ModelKind]} ${id === 'lstm1997' || id === 'lstm-forget' ? `h: ${e.reach}, c: ${e.cellReach}` : e.reach}`)
+      .map(([id, e]) => `${LABELS[e.kind as ModelKind]} ${id === 'lstm1997' || id === 'lstm-forget' ? `h: ${reachText(e.reach)}, c: ${reachText(e.cellReach)}` : reachText(e.reach)}`)
       .join('; ');
+    const warnings: string[] = [];
+    if (reach['rnn-sigmoid'] !== undefined && reachBoundSigmoid >= Tb) {
+      warnings.push(`T = ${Tb} is not longer than the sigmoid RNN's reach bound (${reachBoundSigmoid} steps), so the sequence cannot test it; raise T`);
+    }
+    const forget = models['lstm-forget'];
+    const carousel = 1 / (1 + Math.exp(-1));
     const discussion = [
       `Every curve is the size of the learning signal that reaches step T - k from a loss at step T, before any training. The vanilla RNN multiplies it by W^T diag(f'(a_t)) at every step: with the logistic sigmoid f' <= 1/4, so an orthogonal W (sigma_max = 1) shrinks it at least four-fold per step and it is gone (below ${factorText}) within ${reachBoundSigmoid} steps - the vanishing gradient of Hochreiter (1991) and Bengio, Simard and Frasconi (1994). Measured reaches (lags where the norm has fallen by ${factorText}; ${Tb} means never): ${list}.`,
-      `The tanh RNN starts with f' = 1 at zero and an orthogonal W, so nothing forces its gradient to vanish, but every unit that the inputs push away from zero has tanh' < 1 and the norm still decays geometrically (fitted factor per step ${models['rnn-tanh'] ? (models['rnn-tanh'].decayPerStep as number).toFixed(3) : 'n/a'}). The IRNN (ReLU, W = I; Le, Jaitly and Hinton 2015) passes the error back unchanged through every active unit and drops it in the inactive ones; at initialisation its reach is ${reach.irnn ?? 'n/a'}.`,
-      `The 1997 LSTM's memory cell has a self-connection of weight 1 and no squashing: c_t = c_{t-1} + i_t g_t, so dc_t/dc_{t-1} = 1 and the error in the cell is carried back unchanged - the constant error carousel (Hochreiter and Schmidhuber 1997). Its cell gradient never falls by ${factorText} over the whole sequence (smallest relative value ${models.lstm1997 ? (models.lstm1997.minRelativeCellNorm as number).toPrecision(3) : 'n/a'}); errors entering the carousel along the way only add to it. The forget gate (Gers et al. 2000) replaces the factor 1 by f_t: at initialisation f = sigma(b_f + ...) is near sigma(1) = 0.73 with b_f = 1, so the forget-gate LSTM's cell gradient decays geometrically too: reach ${cellReach['lstm-forget'] ?? 'n/a'}, fitted factor ${models['lstm-forget'] ? (models['lstm-forget'].cellDecayPerStep as number).toFixed(3) : 'n/a'} per step. That is slower than the carousel alone (prod f_s) would give, because the error also returns to the cell through h_{t-1} and the recurrent weights into the gates, paths the carousel does not protect. Training can hold the gate open (f near 1) where the task needs memory, which is why a forget-gate bias of 1 or more is recommended (Jozefowicz, Zaremba and Sutskever 2015).`,
+      `The tanh RNN starts with f' = 1 at zero and an orthogonal W, so nothing forces its gradient to vanish, but every unit that the inputs push away from zero has tanh' < 1 and the norm still decays geometrically (fitted factor per step ${models['rnn-tanh'] ? (models['rnn-tanh'].decayPerStep as number).toFixed(3) : 'n/a'}). The IRNN (ReLU, W = I; Le, Jaitly and Hinton 2015) passes the error back unchanged through every active unit and drops it in the inactive ones; at initialisation its reach is ${reachText(reach.irnn)}.`,
+      `The 1997 LSTM's memory cell has a self-connection of weight 1 and no squashing: c_t = c_{t-1} + i_t g_t, so dc_t/dc_{t-1} = 1 and the error in the cell is carried back unchanged - the constant error carousel (Hochreiter and Schmidhuber 1997). ${cellReach.lstm1997 === undefined ? '' : cellReach.lstm1997 >= Tb ? `Here its cell gradient never fell by ${factorText} over the whole sequence (smallest relative value ${(models.lstm1997!.minRelativeCellNorm as number).toPrecision(3)}); errors entering the carousel along the way only add to it.` : `Here its cell gradient fell by ${factorText} within ${cellReach.lstm1997} steps, which the carousel alone does not allow: the error leaving the cell through the gates outweighed it.`} The forget gate (Gers et al. 2000) replaces the factor 1 by f_t: at initialisation f = sigma(b_f + ...) is near sigma(1) = 0.73 with b_f = 1, so the forget-gate LSTM's cell gradient decays geometrically too: reach ${reachText(cellReach['lstm-forget'])}, fitted factor ${forget ? (forget.cellDecayPerStep as number).toFixed(3) : 'n/a'} per step. ${forget && (forget.cellDecayPerStep as number) > carousel ? 'That is slower than the carousel factor sigma(1) = 0.731 alone would give, because the error also returns to the cell through h_{t-1} and the recurrent weights into the gates, paths the carousel does not protect. ' : ''}Training can hold the gate open (f near 1) where the task needs memory, which is why a forget-gate bias of 1 or more is recommended (Jozefowicz, Zaremba and Sutskever 2015).`,
     ].join('\n\n');
 
     return {
@@ -262,6 +270,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
@@ -35,6 +36,17 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
+function parseFormats(list: string): ReportFormat[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(`rnn-dynamics: --format: expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, found ${JSON.stringify(list)}\n`);
+    throw new ExitError(EXIT.badInput);
+  }
+  return [...new Set(names)] as ReportFormat[];
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -57,8 +69,9 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON line per finished report on stdout (name, dir, checks, warnings, status)')
     .option('--strict', 'exit 1 when a report has warnings (a theory row that disagrees, an invalid set-up)')
     .option('--no-progress', 'no progress bar or progress lines')
-    .action(async (files: string[], opts: RunCommandOptions) => {
-      const code = await runCommand(files, opts);
+    .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
+    .action(async (files: string[], opts: Omit<RunCommandOptions, 'formats'> & { format: string }) => {
+      const code = await runCommand(files, { ...opts, formats: parseFormats(opts.format) });
       if (code !== EXIT.ok) throw new ExitError(code);
     });
 

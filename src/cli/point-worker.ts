@@ -5,7 +5,7 @@
  * parallel too). A job is plain data and the result does not depend on the process that ran it.
  */
 import { validateScenario } from '../scenario/load.ts';
-import { computeLoaded, reportFiles, type Summary } from '../scenario/run.ts';
+import { computeLoaded, reportFiles, type ReportFormat, type Summary } from '../scenario/run.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 
 export interface PointJob {
@@ -15,6 +15,8 @@ export interface PointJob {
   dir: string;
   /** Render the point's report files (false: the summary only). */
   render: boolean;
+  /** Chart images and report.html of the point's report. */
+  formats?: ReportFormat[];
 }
 
 export interface PointResult {
@@ -25,7 +27,7 @@ export interface PointResult {
 export async function runPoint(job: PointJob): Promise<PointResult> {
   const loaded = validateScenario(job.raw, job.file, job.dir, STUDIES_BY_KIND);
   const outcome = await computeLoaded(loaded);
-  const files = job.render ? [...(await reportFiles(loaded, outcome))] : [];
+  const files = job.render ? [...(await reportFiles(loaded, outcome, job.formats))] : [];
   return { summary: outcome.summary, files };
 }
 

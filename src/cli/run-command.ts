@@ -11,7 +11,7 @@
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
 import { axesOfBlock, parseSet, parseSweep, type Override, type SweepAxis, type SweepPoint } from '../scenario/overrides.ts';
-import { runLoaded, type Summary } from '../scenario/run.ts';
+import { runLoaded, type ReportFormat, type Summary } from '../scenario/run.ts';
 import { checkSummaryPath } from '../scenario/summary-schema.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 import { formatNumber } from '../report/format.ts';
@@ -23,6 +23,8 @@ import { planSweep, runPlannedSweep, type PlannedSweep } from './sweep.ts';
 
 export interface RunCommandOptions {
   out: string;
+  /** Chart images and report.html to write (default png and html). */
+  formats?: readonly ReportFormat[];
   progress: boolean;
   set?: string[];
   sweep?: string[];
@@ -176,7 +178,7 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
             warn(where, s.warnings);
             json({ name: s.name, file: l.file, kind: s.kind, dir: null, sweep: l.scenario.name, point: point.values, checks: checksOf(s), warnings: s.warnings, status: statusOf(s.checksPassed, s.warnings.length, opts.strict) });
           };
-          const { summary, reportDir } = await runPlannedSweep(sweep, { outDir: opts.out, progress: progress.sink, onPoint: pointDone });
+          const { summary, reportDir } = await runPlannedSweep(sweep, { outDir: opts.out, progress: progress.sink, onPoint: pointDone, ...(opts.formats ? { formats: opts.formats } : {}) });
           const passed = summary.points.filter((p) => p.checksPassed).length;
           say(`${l.scenario.name}: wrote ${reportDir}/ (sweep of ${summary.points.length} points; checks passed at ${passed} of ${summary.points.length}${summary.warnings.length ? `; ${summary.warnings.length} warning(s)` : ''})`);
           json({
@@ -189,7 +191,7 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
             status: statusOf(summary.checksPassed, summary.warnings.length, opts.strict),
           });
         } else {
-          const { summary, reportDir } = await runLoaded(l, { outDir: opts.out, progress: progress.sink });
+          const { summary, reportDir } = await runLoaded(l, { outDir: opts.out, progress: progress.sink, ...(opts.formats ? { formats: opts.formats } : {}) });
           const c = checksOf(summary);
           say(`${l.scenario.name}: wrote ${reportDir}/ (checks: ${c.passed} of ${c.total} passed${summary.warnings.length ? `; ${summary.warnings.length} warning(s)` : ''})`);
           failedChecks(l.file, summary);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ScenarioError } from '../scenario/errors.ts';
 import { validateScenario, type LoadedScenario } from '../scenario/load.ts';
 import { applyOverrides, sweepPoints, type SweepAxis, type SweepPoint } from '../scenario/overrides.ts';
-import type { ProgressSink, Summary } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, type ProgressSink, type ReportFormat, type Summary } from '../scenario/run.ts';
 import { summaryPaths } from '../scenario/summary-schema.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 import { defaultPlotPaths, sweepReport, type SweepPointOutcome, type SweepSummary } from '../report/sweep-report.ts';
@@ -130,11 +130,12 @@ function toFiles(entries: [string, string | Uint8Array][]): ReportFiles {
  */
 export async function runPlannedSweep(
   plan: PlannedSweep,
-  opts: { outDir?: string; progress?: ProgressSink; onPoint?: (point: SweepPoint, summary: Summary) => void },
+  opts: { outDir?: string; formats?: readonly ReportFormat[]; progress?: ProgressSink; onPoint?: (point: SweepPoint, summary: Summary) => void },
 ): Promise<{ summary: SweepSummary; reportDir?: string }> {
   const { loaded, jobs, points } = plan;
   const name = loaded.scenario.name;
   const render = opts.outDir !== undefined;
+  const formats = [...(opts.formats ?? DEFAULT_FORMATS)];
   const results: PointResult[] = new Array(jobs.length);
   let done = 0;
   const finished = (k: number, r: PointResult): void => {
@@ -144,10 +145,10 @@ export async function runPlannedSweep(
   };
   opts.progress?.(name, 0, jobs.length, 'sweep');
   if (plan.threads === 1) {
-    for (let k = 0; k < jobs.length; k++) finished(k, await runPoint({ ...jobs[k]!, render }));
+    for (let k = 0; k < jobs.length; k++) finished(k, await runPoint({ ...jobs[k]!, render, formats }));
   } else {
     await runInProcesses(
-      jobs.map((job) => ({ ...job, render })),
+      jobs.map((job) => ({ ...job, render, formats })),
       plan.threads,
       finished,
     );
@@ -160,6 +161,7 @@ export async function runPlannedSweep(
     plot: plan.plot,
     outcomes,
     package: PACKAGE,
+    formats,
   });
   if (opts.outDir === undefined) return { summary };
   const reportDir = await writeReportAtomically(opts.outDir, name, async (out) => {

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { lineChart, PALETTE, type ChartSpec, type CsvTable, type Series } from './chart-spec.ts';
 import { toCsv } from './csv.ts';
 import { formatNumber, mdCell } from './format.ts';
-import { renderPng } from './render.ts';
+import { renderChart } from './render.ts';
 import type { ReportFiles } from './write.ts';
 
 /** A report directory as compare reads it. */
@@ -189,7 +189,7 @@ export async function compareReports(A: ReportOnDisk, B: ReportOnDisk, name: str
     charts.push(overlay(id, nameA, nameB, ca, cb));
   }
   for (const c of charts) {
-    files.set(`${c.id}.png`, await renderPng(c));
+    files.set(`${c.id}.png`, renderChart(c, 'png'));
     files.set(`${c.id}.csv`, toCsv(c.csv));
   }
 

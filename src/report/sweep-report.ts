@@ -12,7 +12,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { lineChart, type ChartSpec, type CsvTable, type Series } from './chart-spec.ts';
 import { toCsv } from './csv.ts';
 import { formatNumber, mdCell } from './format.ts';
-import { renderPng } from './render.ts';
+import { IMAGE_FORMATS, renderChart } from './render.ts';
 import type { ReportFiles } from './write.ts';
 
 export interface SweepPointOutcome {
@@ -83,6 +83,8 @@ export async function sweepReport(opts: {
   plot: readonly string[];
   outcomes: readonly SweepPointOutcome[];
   package: { name: string; version: string };
+  /** Image formats of the sweep's charts (png, svg, pdf; others in the list are ignored here). */
+  formats?: readonly string[];
 }): Promise<{ summary: SweepSummary; files: ReportFiles }> {
   const { scenario, axes, plot, outcomes } = opts;
   const warnings = outcomes.flatMap((o) => o.summary.warnings.map((w) => `point ${o.point.dir}: ${w}`));
@@ -99,8 +101,9 @@ export async function sweepReport(opts: {
 
   const files: ReportFiles = new Map();
   const charts = sweepCharts(axes, plot, outcomes);
+  const images = IMAGE_FORMATS.filter((f) => (opts.formats ?? ['png']).includes(f));
   for (const c of charts) {
-    files.set(`${c.id}.png`, await renderPng(c));
+    for (const f of images) files.set(`${c.id}.${f}`, renderChart(c, f));
     files.set(`${c.id}.csv`, toCsv(c.csv));
   }
   const table: CsvTable = {

@@ -30,7 +30,7 @@ export interface TheoryRow {
   source?: string;
   /** Whether the measurement agrees, when the study can judge it. */
   agrees?: boolean;
-  /** The margin `agrees` was judged with (e.g. "|difference| < 1e-9"): stated beside every judged row. */
+  /** How `agrees` is judged: the tolerance or criterion (e.g. "|log ratio| < ln 1.25", "≤ 1 + 1e-9 k"). */
   tolerance?: string;
 }
 

@@ -13,9 +13,8 @@ import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
 import { compareCommand } from './compare.ts';
 import { describeStudy, studyOrError, writeNewScenario } from './describe.ts';
-import { planRuns, reportProblems, runCommand, type RunCommandOptions } from './run-command.ts';
-
 import { EXIT } from './exit-codes.ts';
+import { planRuns, reportProblems, runCommand, type RunCommandOptions } from './run-command.ts';
 
 export { EXIT };
 

@@ -11,6 +11,7 @@ import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
+import { addClusterCommands, shardOption } from './cluster.ts';
 import { compareCommand } from './compare.ts';
 import { describeStudy, studyOrError, writeNewScenario } from './describe.ts';
 import { EXIT } from './exit-codes.ts';
@@ -69,8 +70,13 @@ export function buildProgram(): Command {
     .option('--strict', 'exit 1 when a report has warnings (a theory row that disagrees, an invalid set-up)')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
-    .action(async (files: string[], opts: Omit<RunCommandOptions, 'formats'> & { format: string }) => {
-      const code = await runCommand(files, { ...opts, formats: parseFormats(opts.format) });
+    .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a study's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
+    .option('--resume', 'continue the journal of a killed run (or shard): only unfinished jobs run')
+    .action(async (files: string[], opts: Omit<RunCommandOptions, 'formats' | 'shard'> & { format: string; shard?: string }) => {
+      const formats = parseFormats(opts.format);
+      const shard = shardOption(opts.shard, (code) => new ExitError(code));
+      const { shard: _text, format: _format, ...rest } = opts;
+      const code = await runCommand(files, { ...rest, formats, ...(shard ? { shard } : {}) });
       if (code !== EXIT.ok) throw new ExitError(code);
     });
 
@@ -165,6 +171,7 @@ export function buildProgram(): Command {
       const code = await compareCommand(a, b, opts);
       if (code !== EXIT.ok) throw new ExitError(code);
     });
+  addClusterCommands(program, (code) => new ExitError(code));
 
   return program;
 }

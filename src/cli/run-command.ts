@@ -11,7 +11,11 @@
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
 import { axesOfBlock, parseSet, parseSweep, type Override, type SweepAxis, type SweepPoint } from '../scenario/overrides.ts';
-import { runLoaded, type ReportFormat, type Summary } from '../scenario/run.ts';
+import type { ReportFormat, Summary } from '../scenario/run.ts';
+import { runJournaled } from '../sweeps/shards.ts';
+import { SweepInputError } from '../sweeps/journal.ts';
+import type { Shard } from '../sweeps/journal.ts';
+import { shardLine } from './cluster.ts';
 import { checkSummaryPath } from '../scenario/summary-schema.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 import { formatNumber } from '../report/format.ts';
@@ -32,6 +36,10 @@ export interface RunCommandOptions {
   threads?: number;
   json?: boolean;
   strict?: boolean;
+  /** Run only this shard of a study's own job list (src/sweeps/), journaled; `merge` builds the report. */
+  shard?: Shard;
+  /** Continue the journal of a killed run. */
+  resume?: boolean;
 }
 
 /** Options shared by run and validate: what to load and how to change it. */
@@ -146,6 +154,9 @@ function checksOf(summary: Pick<Summary, 'checks'>): JsonLine['checks'] {
 /** Run the command; returns the exit code. */
 export async function runCommand(args: readonly string[], opts: RunCommandOptions): Promise<number> {
   const { planned, problems } = planRuns(args, opts);
+  if (opts.shard) {
+    for (const p of planned) if (p.sweep) problems.push(`${p.loaded.file}: --shard splits a study's own job list; a parameter sweep (--sweep or sweep:) runs whole points: run it without --shard`);
+  }
   if (problems.length > 0) {
     reportProblems(problems);
     return EXIT.badInput;
@@ -191,7 +202,20 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
             status: statusOf(summary.checksPassed, summary.warnings.length, opts.strict),
           });
         } else {
-          const { summary, reportDir } = await runLoaded(l, { outDir: opts.out, progress: progress.sink, ...(opts.formats ? { formats: opts.formats } : {}) });
+          // the study's own jobs (training sweeps) are journaled: a killed run resumes with --resume
+          const journaled = await runJournaled(l, {
+            outDir: opts.out,
+            progress: progress.sink,
+            ...(opts.formats ? { formats: opts.formats } : {}),
+            ...(opts.shard ? { shard: opts.shard } : {}),
+            resume: opts.resume ?? false,
+            notify: (line) => progress.logTo(process.stderr, line),
+          });
+          if (journaled.kind === 'shard') {
+            say(shardLine(l.scenario.name, journaled));
+            continue;
+          }
+          const { summary, reportDir } = journaled.outcome;
           const c = checksOf(summary);
           say(`${l.scenario.name}: wrote ${reportDir}/ (checks: ${c.passed} of ${c.total} passed${summary.warnings.length ? `; ${summary.warnings.length} warning(s)` : ''})`);
           failedChecks(l.file, summary);
@@ -200,6 +224,10 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
         }
       } catch (e) {
         progress.stop();
+        if (e instanceof SweepInputError) {
+          process.stderr.write(`${e.message}\n`);
+          return EXIT.badInput;
+        }
         process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${(e as Error).stack ?? String(e)}\n`);
         process.stderr.write(`rnn-dynamics: no report was written for ${l.scenario.name}; any older report is untouched.\n`);
         json({ name: l.scenario.name, file: l.file, kind: l.scenario.kind, dir: null, checks: { passed: 0, total: l.scenario.checks.length, failed: [] }, warnings: [], status: EXIT.studyFailed, error: (e as Error).message });

@@ -15,6 +15,7 @@ import { evaluateCheck, type CheckResult } from './checks.ts';
 import type { LoadedScenario } from './load.ts';
 import type { Scenario } from './schema.ts';
 import { summaryMismatches } from './summary-schema.ts';
+import type { JobRunner } from '../sweeps/jobs.ts';
 
 /** Progress of one scenario: called by the study through ctx.progress. */
 export type ProgressSink = (scenario: string, done: number, total: number, label?: string) => void;
@@ -30,6 +31,8 @@ export interface RunOptions {
   /** Chart files (png, svg, pdf) and report.html to write; default png and html. */
   formats?: readonly ReportFormat[];
   progress?: ProgressSink;
+  /** Where the study's sweeps run (src/sweeps/); default: all here. */
+  jobs?: JobRunner;
 }
 
 /** summary.json: identification, the study's headline numbers, the checks, and the scenario echoed back. */
@@ -80,13 +83,14 @@ export function toJsonValue(v: unknown): unknown {
 }
 
 /** Run the study and evaluate the checks: the summary, without writing anything. */
-export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOptions, 'progress'> = {}): Promise<RunOutcome> {
+export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOptions, 'progress' | 'jobs'> = {}): Promise<RunOutcome> {
   const { scenario, study } = loaded;
   const result = await study.run(scenario.params, {
     seed: scenario.seed,
     scenarioDir: loaded.dir,
     ...(scenario.charts ? { charts: scenario.charts } : {}),
     progress: (done, total, label) => opts.progress?.(scenario.name, done, total, label),
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
   });
   for (const key of Object.keys(result.summary)) {
     if (RESERVED.has(key)) throw new Error(`study ${study.kind} returned the reserved summary key "${key}"`);

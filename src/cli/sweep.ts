@@ -35,8 +35,19 @@ function runInProcesses(jobs: readonly PointJob[], processes: number, finished: 
     let next = 0;
     let done = 0;
     let failed = false;
+    // a child told it is done disconnects and exits: tell each once, and let a send to a child that
+    // is already going report to its callback (not as an uncaught EPIPE)
+    const told = new Set<ChildProcess>();
+    const send = (c: ChildProcess, msg: ToChild): void => {
+      if (c.connected) c.send(msg, () => {});
+    };
+    const finish = (c: ChildProcess): void => {
+      if (told.has(c)) return;
+      told.add(c);
+      send(c, { done: true });
+    };
     const stopAll = (): void => {
-      for (const c of children) if (c.exitCode === null && c.connected) c.send({ done: true } satisfies ToChild);
+      for (const c of children) finish(c);
     };
     const fail = (e: Error): void => {
       if (failed) return;
@@ -50,8 +61,8 @@ function runInProcesses(jobs: readonly PointJob[], processes: number, finished: 
       if (next < jobs.length) {
         const k = next++;
         busy.set(c, k);
-        c.send({ k, job: jobs[k]! } satisfies ToChild);
-      } else if (c.connected) c.send({ done: true } satisfies ToChild);
+        send(c, { k, job: jobs[k]! });
+      } else finish(c);
     };
     for (let i = 0; i < Math.min(processes, jobs.length); i++) {
       const c = fork(POINT_PROCESS, [], {

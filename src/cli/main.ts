@@ -92,7 +92,7 @@ export function buildProgram(): Command {
       const loaded = loadAll(files);
       const overBudget = checkBudget(loaded, budgetFrom(opts));
       if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
-      const guard = guardReports(opts.out, loaded);
+      const guard = guardReports(opts.out, loaded, shard);
       announceOutDir(opts.out);
       const progress = createProgress(opts.progress ? undefined : false);
       const sink: typeof progress.sink = (...a) => {

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { checkReplaceable, lockReport, ReportPathError, type ReportLock } from '../report/write.ts';
 import type { LoadedScenario } from '../scenario/load.ts';
+import type { Shard } from '../sweeps/journal.ts';
 
 /** A problem found before any work: printed as is, exit 2. */
 export class BadInputError extends Error {
@@ -15,9 +16,12 @@ export class BadInputError extends Error {
 
 /**
  * Check every report path and take its lock (creating --out). Nothing is locked when one path is
- * refused. @throws BadInputError listing every refused path.
+ * refused. A shard (`--shard i/N`) writes only its own journal, `<name>.shards/shard-i-of-N.jsonl`,
+ * so it locks that shard and not the report: the shards of one sweep run side by side (two Slurm
+ * array tasks on one node share --out), while the same shard started twice is still refused.
+ * @throws BadInputError listing every refused path.
  */
-export function guardReports(outDir: string, loaded: readonly LoadedScenario[]): { release(): void } {
+export function guardReports(outDir: string, loaded: readonly LoadedScenario[], shard?: Shard): { release(): void } {
   const problems: string[] = [];
   for (const l of loaded) {
     try {
@@ -33,7 +37,7 @@ export function guardReports(outDir: string, loaded: readonly LoadedScenario[]):
     for (const k of locks) k.release();
   };
   try {
-    for (const l of loaded) locks.push(lockReport(outDir, l.scenario.name));
+    for (const l of loaded) locks.push(lockReport(outDir, shard ? `${l.scenario.name}.shard-${shard.index}-of-${shard.count}` : l.scenario.name));
   } catch (e) {
     release();
     if (e instanceof ReportPathError) throw new BadInputError(e.message);

@@ -173,7 +173,7 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
     return EXIT.badInput;
   }
   // a lock per report name, and nothing replaced that this tool did not write (throws BadInputError)
-  const guard = guardReports(opts.out, planned.map((p) => p.loaded));
+  const guard = guardReports(opts.out, planned.map((p) => p.loaded), opts.shard);
   announceOutDir(opts.out);
   const progress = createProgress(opts.progress ? undefined : false);
   const sink: typeof progress.sink = (...a) => {

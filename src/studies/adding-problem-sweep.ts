@@ -151,6 +151,7 @@ const clippingRun = fields({
   finalLoss: measured('final test loss'),
   solved: flag('met the criterion'),
   stepsToSuccess: measured('steps to success (null if not solved)'),
+  diverged: flag('the loss or a gradient norm became non-finite (norms are up to the last finite step; finalLoss is null)'),
 });
 const addingProblemSweepSummary = fields({
   lags: list(count('T'), 'the lags T swept'),

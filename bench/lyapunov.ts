@@ -15,7 +15,7 @@ export function lyapunov(n: number, steps: number): void {
   const h0 = rng.fillNormal(new Float64Array(n), 0, 0.1);
   let check = 0;
   const s = medianSeconds(() => {
-    check = lyapunovSpectrum(rnn, { k: n, steps, h0 }).exponents[0]!;
+    check = lyapunovSpectrum(rnn, { k: n, steps, s0: { h: h0 } }).exponents[0]!;
   }, QUICK ? 1 : 3);
   emit({ impl: 'rnn-dynamics', workload: 'lyapunov', n, B: 1, T: steps, usPerStep: (s / steps) * 1e6, gflops: (4 * n ** 3 * steps) / s / 1e9, check });
 }

@@ -20,8 +20,8 @@
  * underestimate would fake a violation of ||P_k|| <= prod ||J||. The products' leading singular
  * values separate geometrically with k (the Lyapunov gaps), so there power iteration is fast.
  */
-import { dgemm } from '../linalg/blas.ts';
 import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import { stateSize, type RecurrentCell, type Tape } from '../models/cell.ts';
 import { Rng } from '../init/rng.ts';
 import { sigmaMax, spectralNorm } from './spectral-norm.ts';
 
@@ -45,6 +45,8 @@ export interface ProductNorms {
 export interface ProductNormOptions {
   /** Largest lag (default T). */
   K?: number;
+  /** Batch row of the tape whose trajectory is measured (default 0). */
+  row?: number;
   /** Power-iteration tolerance (relative change). */
   tol?: number;
   maxIter?: number;
@@ -56,11 +58,15 @@ export interface ProductNormOptions {
 const WARM_MIX = 1e-3;
 
 /**
- * ||P_k|| for k = 1..K from W (n x n) and the Jacobian factors D (T x n, row t-1 = f'(a_t)).
+ * ||P_k|| for k = 1..K along the trajectory of batch row `row` of a filled tape, for any cell
+ * (src/models/cell.ts): P_k = J_T ... J_{T-k+1} over the whole state s = (h) or (h, c), S x S.
  *
- * @example for W = 0.5 I and identity activation, norms[k-1] = 0.5^k.
+ * @example for the RNN with W = 0.5 I and identity activation, norms[k-1] = 0.5^k.
  */
-export function productNorms(W: Float64Array, n: number, D: Float64Array, T: number, opts: ProductNormOptions = {}): ProductNorms {
+export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opts: ProductNormOptions = {}): ProductNorms {
+  const T = tape.length;
+  const r = opts.row ?? 0;
+  const n = stateSize(cell);
   const K = Math.min(opts.K ?? T, T);
   const tol = opts.tol ?? 1e-13;
   const maxIter = opts.maxIter ?? 20000;
@@ -69,11 +75,13 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   const stepNorms = new Float64Array(K);
   const logStepNormProducts = new Float64Array(K);
   const stepNormProducts = new Float64Array(K);
-  // work, allocated once
-  const P = allocF64(n * n);
-  const Q = allocF64(n * n);
+  // work, allocated once, in the kernel heap so the products run the SIMD kernels
+  let P = allocF64(n * n);
+  let Q = allocF64(n * n);
   const J = allocF64(n * n);
-  // in the kernel heap, so the power iteration's products run the SIMD kernels
+  const I = allocF64(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  const work = cell.createWork(n);
   const u = allocF64(n);
   const w = allocF64(n);
   const jitter = new Rng(0x7a11).fillNormal(new Float64Array(n), 0, 1 / Math.sqrt(n));
@@ -83,9 +91,9 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   let iterations = 0;
   let zero = false;
   for (let k = 1; k <= K; k++) {
-    const dOff = (T - k) * n; // factor of J_{T-k+1}
+    const t = T - k + 1; // the factor J_t
     if (withSteps) {
-      jacobianFromFactors(W, n, D, dOff, J);
+      cell.vjp(tape, t, r, n, I, J, work);
       const sj = sigmaMax(J, n);
       stepNorms[k - 1] = sj;
       logStepProduct += Math.log(sj);
@@ -100,11 +108,9 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
       logNorms[k - 1] = -Infinity;
       continue;
     }
-    if (k === 1) jacobianFromFactors(W, n, D, dOff, P);
-    else {
-      scaleColumnsKernel(n, P, D, dOff, Q);
-      dgemm(false, false, n, n, n, 1, Q, 0, n, W, 0, n, 0, P, 0, n);
-    }
+    // P_{k+1} = P_k J_t: each row u^T of P_k becomes u^T J_t (cell.vjp)
+    cell.vjp(tape, t, r, n, k === 1 ? I : P, Q, work);
+    [P, Q] = [Q, P];
     const mx = maxAbs(P);
     if (mx === 0) {
       zero = true;
@@ -120,31 +126,14 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
       // otherwise look converged at once
       for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
     }
-    const r = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: k > 1 ? u : undefined });
-    iterations += r.iterations;
-    logNorms[k - 1] = logScale + Math.log(r.sigma);
+    const res = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: k > 1 ? u : undefined });
+    iterations += res.iterations;
+    logNorms[k - 1] = logScale + Math.log(res.sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
-  for (const v of [P, Q, J, u, w]) freeF64(v);
+  for (const v of [P, Q, J, I, u, w]) freeF64(v);
+  cell.freeWork(work);
   return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations };
-}
-
-/** J = diag(D[dOff..dOff+n)) W (n x n). */
-export function jacobianFromFactors(W: Float64Array, n: number, D: Float64Array, dOff: number, J: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) {
-    const di = D[dOff + i]!;
-    const row = i * n;
-    for (let j = 0; j < n; j++) J[row + j] = di * W[row + j]!;
-  }
-  return J;
-}
-
-/** Q = P diag(D[dOff..dOff+n)) (scales column j of P by D_j). */
-export function scaleColumnsKernel(n: number, P: Float64Array, D: Float64Array, dOff: number, Q: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) Q[row + j] = P[row + j]! * D[dOff + j]!;
-  }
 }
 
 function maxAbs(A: Float64Array): number {

@@ -18,23 +18,23 @@
  * vectors); all buffers are allocated before the time loop.
  */
 import { Rng } from '../init/rng.ts';
-import { dgemm } from '../linalg/blas.ts';
-import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { allocF64, freeF64, inWasm } from '../linalg/wasm.ts';
 import { mgsQr } from '../linalg/parallel.ts';
-import { activationKernel, derivativeKernel, preactivationKernel, type Rnn } from '../models/rnn.ts';
+import { createTape, freeTape } from '../models/bptt.ts';
+import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
 
 export interface LyapunovOptions {
-  /** Number of exponents (tangent vectors), 1..n. */
+  /** Number of exponents (tangent vectors), 1..S (S = state size: n, or 2n for the LSTM). */
   k: number;
   /** Steps averaged over. */
   steps: number;
   /** Steps run first without measuring, so the state reaches its attractor. */
   transient?: number;
-  /** Initial state (n entries). */
-  h0: Float64Array;
+  /** Initial state, per part (n entries each); a missing part starts at 0. */
+  s0: Partial<StateArrays>;
   /** Fills the input x_t (m entries) for step t = 1..transient+steps; default zero input (autonomous). */
   input?: (t: number, x: Float64Array) => void;
-  /** Initial tangent vectors, k x n row-major (orthonormalised first); default pseudo-random from rng. */
+  /** Initial tangent vectors, k x S row-major (orthonormalised first); default pseudo-random from rng. */
   q0?: Float64Array;
   /** Source of the default q0 (default a fixed seed). */
   rng?: Rng;
@@ -46,46 +46,57 @@ export interface LyapunovResult {
   /** The exponents in QR order (vector i's stretching), before sorting. */
   raw: Float64Array;
   steps: number;
-  /** Final state. */
-  h: Float64Array;
+  /** Final state, per part. */
+  s: StateArrays;
 }
 
 /**
- * The k leading Lyapunov exponents along the trajectory from h0.
+ * The k leading Lyapunov exponents along the trajectory from s0, over the whole state of any cell
+ * (src/models/cell.ts): the tangent vectors live in the S-dimensional state space, e.g. (h, c) for
+ * the LSTM.
  *
- * @example for identity activation and W = diag(0.5, 2), the exponents are [ln 2, ln 0.5].
+ * @example for the RNN with identity activation and W = diag(0.5, 2), the exponents are [ln 2, ln 0.5].
  */
-export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResult {
-  const { n, m, W, U, b, activation } = rnn;
+export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: LyapunovOptions): LyapunovResult {
+  const { n, m } = cell;
+  const S = stateSize(cell);
   const { k, steps } = opts;
   const transient = opts.transient ?? 0;
-  const h = allocF64(n);
-  h.set(opts.h0);
-  const a = allocF64(n);
-  const d = allocF64(n);
+  // a one-step tape, rolled forward: s_1 is copied to s_0 after every step
+  const tape = createTape(cell, 1, 1);
+  for (const part of cell.state) {
+    const init = opts.s0[part];
+    if (init) tape.states[part]!.set(init.subarray(0, n));
+  }
+  // not in the kernel heap: the input product x U^T runs the plain loop (its bits are the reports')
   const x = new Float64Array(m);
-  let Q = allocF64(k * n);
-  let Z = allocF64(k * n);
+  const work = cell.createWork(k);
+  let Q = allocF64(k * S);
+  let Z = allocF64(k * S);
   const r = allocF64(k);
   const sums = new Float64Array(k);
   if (opts.q0) Q.set(opts.q0);
   else (opts.rng ?? new Rng(0x1a9)).fillNormal(Q);
-  mgsKernel(Q, k, n, r);
+  mgsKernel(Q, k, S, r);
   let t = 0;
-  for (let s = 0; s < transient; s++) {
+  const advance = (): void => {
     t++;
     if (opts.input) opts.input(t, x);
-    preactivationKernel(n, m, 1, W, U, b, h, 0, x, 0, a, 0);
-    activationKernel(activation, n, a, 0, h, 0);
+    cell.beginForward(tape, x, 1);
+    cell.step(tape, 1, x);
+  };
+  const roll = (): void => {
+    for (const part of cell.state) tape.states[part]!.copyWithin(0, n, 2 * n);
+  };
+  for (let s = 0; s < transient; s++) {
+    advance();
+    roll();
   }
   for (let s = 0; s < steps; s++) {
-    t++;
-    if (opts.input) opts.input(t, x);
-    preactivationKernel(n, m, 1, W, U, b, h, 0, x, 0, a, 0);
-    activationKernel(activation, n, a, 0, h, 0);
-    derivativeKernel(activation, n, h, 0, a, 0, d, 0);
-    tangentKernel(n, k, W, d, Q, Z);
-    mgsKernel(Z, k, n, r);
+    advance();
+    cell.jvp(tape, 1, 0, k, Q, Z, work);
+    roll();
+    mgsKernel(Z, k, S, r);
     for (let i = 0; i < k; i++) sums[i]! += Math.log(r[i]!);
     const tmp = Q;
     Q = Z;
@@ -94,26 +105,12 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
   const raw = new Float64Array(k);
   for (let i = 0; i < k; i++) raw[i] = sums[i]! / steps;
   const exponents = Float64Array.from(raw).sort().reverse();
-  const hEnd = Float64Array.from(h);
-  for (const buf of [h, a, d, Q, Z, r]) freeF64(buf);
-  return { exponents, raw, steps, h: hEnd };
-}
-
-/**
- * Z = Q J^T with J = diag(d) W: row i of Z is J q_i for the k tangent vectors q_i (rows of Q,
- * k x n). Z[i, j] = d_j sum_l W_jl Q_il.
- */
-export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64Array, Q: Float64Array, Z: Float64Array): void {
-  // rows of W are contiguous, so Q W^T is the dot-product (transB) path
-  dgemm(false, true, k, n, n, 1, Q, 0, n, W, 0, n, 0, Z, 0, n);
-  if (inWasm(Z) && inWasm(d)) {
-    kernels.scale_cols(k, n, Z.byteOffset, d.byteOffset);
-    return;
-  }
-  for (let i = 0; i < k; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) Z[row + j]! *= d[j]!;
-  }
+  const sEnd: StateArrays = { h: tape.states.h.slice(0, n) };
+  if (tape.states.c) sEnd.c = tape.states.c.slice(0, n);
+  for (const buf of [Q, Z, r]) freeF64(buf);
+  cell.freeWork(work);
+  freeTape(cell, tape);
+  return { exponents, raw, steps, s: sEnd };
 }
 
 /**

@@ -25,7 +25,8 @@ import { z } from 'zod';
 import { reach as reachOf } from '../analysis/gradient-flow.ts';
 import { Rng } from '../init/rng.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
-import { matchedRnnHiddenSize, lstmParameterCount } from '../models/lstm.ts';
+import { lstmParameterCount } from '../models/lstm.ts';
+import { matchedRnnHiddenSize } from '../models/rnn.ts';
 import { TaskSpec, makeTask } from '../tasks/registry.ts';
 import { trainingLoss } from '../tasks/task.ts';
 import { bindBatch, createModel, MODEL_KINDS, modelId, type ModelKind, type ModelSpec } from '../training/train.ts';
@@ -101,7 +102,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
     const { T, nLstm, B } = p;
     const task = makeTask({ ...p.task, T } as TaskSpec);
     const { inputSize: m, outputSize: out } = task;
-    const nRnn = p.nRnn ?? matchedRnnHiddenSize(nLstm, m, { forgetGate: true, p: out });
+    const nRnn = p.nRnn ?? matchedRnnHiddenSize(lstmParameterCount(nLstm, m, { forgetGate: true, p: out }), m, out);
     const root = new Rng(ctx.seed);
     // one input sequence (batch) for every model
     const batch = task.sample(B, root.fork());

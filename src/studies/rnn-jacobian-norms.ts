@@ -23,8 +23,9 @@ import { lyapunovSpectrum } from '../analysis/lyapunov.ts';
 import { sigmaMax, spectralRadius } from '../analysis/spectral-norm.ts';
 import { logTheoryBound, regime, theoryBound, VANISHING } from '../analysis/theory-bounds.ts';
 import { Rng } from '../init/rng.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../models/rnn.ts';
-import { activationName, resolveRnnWeights, scenarioDir, WeightSpec } from '../models/weights-source.ts';
+import { createTape, forward } from '../models/bptt.ts';
+import { createRnn } from '../models/rnn.ts';
+import { activationName, resolveRnnWeights, WeightSpec } from '../models/weights-source.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -94,7 +95,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
   run(p, ctx) {
     const { n, m, T } = p;
     const base = new Rng(ctx.seed);
-    const dir = scenarioDir(ctx);
+    const dir = ctx.scenarioDir;
     const ks = Array.from({ length: T }, (_, i) => i + 1);
     const results = [];
     const productSeries: Series[] = [];
@@ -110,9 +111,8 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       const x = rng.fork().fillNormal(new Float64Array(T * m), 0, p.inputStd);
       const h0 = rng.fork().fillNormal(new Float64Array(n), 0, p.h0Std);
       const tape = createTape(rnn, 1, T);
-      forward(rnn, x, h0, tape);
-      const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
-      const pn = productNorms(rnn.W, n, D, T);
+      forward(rnn, x, tape, { s0: { h: h0 } });
+      const pn = productNorms(rnn, tape);
       const sMax = sigmaMax(rnn.W, n);
       const rho = spectralRadius(rnn.W, n);
       const reg = regime(f.gamma, sMax);
@@ -135,7 +135,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
           k: 1,
           steps: p.lyapunovSteps,
           transient: 100,
-          h0,
+          s0: { h: h0 },
           input: (_t, xt) => drive.fillNormal(xt, 0, p.inputStd),
           rng: rng.fork(),
         }).exponents[0]!;

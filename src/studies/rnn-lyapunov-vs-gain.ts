@@ -25,7 +25,8 @@ import { meanFieldLyapunov } from '../analysis/mean-field.ts';
 import { spectralRadius } from '../analysis/spectral-norm.ts';
 import { Rng } from '../init/rng.ts';
 import { initWeights } from '../init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../models/rnn.ts';
+import { createTape, forward } from '../models/bptt.ts';
+import { createRnn } from '../models/rnn.ts';
 import { activationName } from '../models/weights-source.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
@@ -104,7 +105,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
     const lyapunov = [];
     for (const g of gains) {
       const rnn = netFor(g);
-      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, h0, input: driveFor(), rng: new Rng(driveSeed + 1) });
+      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
       const rho = spectralRadius(rnn.W, n);
       lyapunov.push({
         gain: g,
@@ -130,7 +131,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
         k: p.spectrumExponents,
         steps: p.spectrumSteps,
         transient: p.transient,
-        h0,
+        s0: { h: h0 },
         input: driveFor(),
         rng: new Rng(driveSeed + 2),
       });
@@ -153,12 +154,11 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
         drive(t + 1, xt);
         x.set(xt, t * m);
       }
-      forward(rnn, x, h0, tape);
-      const D = jacobianFactors(rnn, tape, 0, new Float64Array(len * n));
+      forward(rnn, x, tape, { s0: { h: h0 } });
       // the last K steps, after the transient
-      const pn = productNorms(rnn.W, n, D.subarray(p.transient * n), K, { stepNorms: false });
+      const pn = productNorms(rnn, tape, { K, stepNorms: false });
       const rate = decayRate(pn.logNorms).rate;
-      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, h0, input: driveFor(), rng: new Rng(driveSeed + 1) });
+      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
       products.push({ gain: g, decayRate: rate, largest: res.exponents[0]!, difference: rate - res.exponents[0]!, lags: K });
       ctx.progress(++done, total, `products g = ${g}`);
     }

@@ -45,10 +45,10 @@
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemm, dgemmPacked, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
+import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
 import { JOB_LSTM_BACKWARD, JOB_LSTM_FORWARD, twoShares } from '../linalg/parallel.ts';
-import { blocksSize, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -216,6 +216,26 @@ export function lstmFromParameters(config: Partial<LstmConfig> & { n: number; m:
   return lstmCell(cfg, blocks, flat);
 }
 
+/**
+ * A forget-gate LSTM without peepholes from PyTorch's tensors (torch.nn.LSTM's weight_ih_l0,
+ * weight_hh_l0, bias_ih_l0, bias_hh_l0, gate order i, f, g, o, which is this file's), copied; the
+ * two biases are summed into b.
+ *
+ * @throws Error naming the tensor whose shape or values are wrong, with the expected shape.
+ */
+export function lstmFromTorch(n: number, m: number, t: { weight_ih: Float64Array; weight_hh: Float64Array; bias_ih: Float64Array; bias_hh: Float64Array }): Lstm {
+  const lstm = lstmFromParameters({ n, m, forgetGate: true, peepholes: false, squash: 'tanh' });
+  const [wx, wh, b] = lstm.blocks as [ParameterBlock, ParameterBlock, ParameterBlock];
+  checkBlock('lstm', { ...wx, name: 'weight_ih' }, t.weight_ih);
+  checkBlock('lstm', { ...wh, name: 'weight_hh' }, t.weight_hh);
+  checkBlock('lstm', { ...b, name: 'bias_ih' }, t.bias_ih);
+  checkBlock('lstm', { ...b, name: 'bias_hh' }, t.bias_hh);
+  lstm.Wx.set(t.weight_ih);
+  lstm.Wh.set(t.weight_hh);
+  for (let i = 0; i < lstm.b.length; i++) lstm.b[i] = t.bias_ih[i]! + t.bias_hh[i]!;
+  return lstm;
+}
+
 function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array): Lstm {
   const { n, m, forgetGate } = cfg;
   const G = forgetGate ? 4 : 3;
@@ -329,12 +349,6 @@ export function inputProjectionKernel(lstm: Lstm, rows: number, x: Float64Array,
   if (m > 0 && rows > 0) dgemm(false, true, rows, Gn, m, 1, x, xOff, m, Wx, 0, m, 1, a, aOff, Gn);
 }
 
-/** y = tanh(a) over len entries (in place when a === y and the offsets agree); SIMD for heap arrays. */
-function tanhKernel(len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): void {
-  if (len >= 8 && inWasm(a) && inWasm(y)) kernels.tanh_kernel(len, a.byteOffset + 8 * aOff, y.byteOffset + 8 * yOff);
-  else for (let k = 0; k < len; k++) y[yOff + k] = Math.tanh(a[aOff + k]!);
-}
-
 /**
  * The elementwise cell update of one step, in place on the gate block (pre-activations in,
  * activations out): peepholes from c_{t-1} into i and f, c_t, the peephole from c_t into o,
@@ -377,9 +391,9 @@ export function cellKernel(
   }
   if (peepholes) {
     // o waits for c_t: only the blocks before it ([i f g] or [i g]) now
-    for (let r = 0; r < B; r++) tanhKernel(oo, gates, gOff + r * Gn, gates, gOff + r * Gn);
+    for (let r = 0; r < B; r++) dtanh(oo, gates, gOff + r * Gn, gates, gOff + r * Gn);
   } else {
-    tanhKernel(B * Gn, gates, gOff, gates, gOff);
+    dtanh(B * Gn, gates, gOff, gates, gOff);
   }
   for (let r = 0; r < B; r++) {
     const gr = gOff + r * Gn;
@@ -408,16 +422,16 @@ export function cellKernel(
       const ko = gOff + r * Gn + oo;
       const cr = cOff + r * n;
       for (let j = 0; j < n; j++) gates[ko + j] = 0.5 * (gates[ko + j]! + po[j]! * c[cr + j]!);
-      tanhKernel(n, gates, ko, gates, ko);
+      dtanh(n, gates, ko, gates, ko);
       for (let j = 0; j < n; j++) gates[ko + j] = 0.5 + 0.5 * gates[ko + j]!;
     }
   }
   const bn = B * n;
   if (invK === 1) {
-    tanhKernel(bn, c, cOff, hc, hcOff);
+    dtanh(bn, c, cOff, hc, hcOff);
   } else {
     for (let k = 0; k < bn; k++) hc[hcOff + k] = c[cOff + k]! * invK;
-    tanhKernel(bn, hc, hcOff, hc, hcOff);
+    dtanh(bn, hc, hcOff, hc, hcOff);
   }
   for (let r = 0; r < B; r++) {
     const ko = gOff + r * Gn + oo;

@@ -21,7 +21,7 @@
  *   // then bptt.ts: createTape(rnn, B, T), forward(rnn, x, tape, { s0: { h: h0 } }), ...
  */
 import type { Activation } from '../activations/index.ts';
-import { dgemm } from '../linalg/blas.ts';
+import { dgemm, dtanh } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
 import { JOB_RNN_BACKWARD, JOB_RNN_FORWARD, twoShares } from '../linalg/parallel.ts';
 import { blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
@@ -234,9 +234,7 @@ export function preactivationKernel(
 export function activationKernel(f: Activation, len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): void {
   switch (f.kind) {
     case 'tanh':
-      // the SIMD kernel (within a few ulp of Math.tanh, a third of its cost) for heap buffers
-      if (len >= 8 && inWasm(a) && inWasm(y)) kernels.tanh_kernel(len, a.byteOffset + 8 * aOff, y.byteOffset + 8 * yOff);
-      else for (let i = 0; i < len; i++) y[yOff + i] = Math.tanh(a[aOff + i]!);
+      dtanh(len, a, aOff, y, yOff);
       return;
     case 'sigmoid':
       for (let i = 0; i < len; i++) {

@@ -65,6 +65,7 @@ const LABELS: Record<ModelKind, string> = {
   irnn: 'IRNN (ReLU, W = I)',
   lstm1997: 'LSTM 1997 (no forget gate)',
   'lstm-forget': 'LSTM with forget gate',
+  gru: 'GRU',
 };
 
 function byLag(perStep: Float64Array, T: number): number[] {

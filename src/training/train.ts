@@ -14,7 +14,8 @@
  * - 'rnn-tanh', 'rnn-sigmoid': the vanilla RNN h_t = f(W h_{t-1} + U x_t + b), W orthogonal;
  * - 'irnn': the ReLU RNN with W = I and b = 0 (Le, Jaitly and Hinton 2015);
  * - 'lstm1997': the LSTM without forget gate, whose cell is the constant error carousel;
- * - 'lstm-forget': the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), b_f = 1.
+ * - 'lstm-forget': the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), b_f = 1;
+ * - 'gru': the gated recurrent unit (Cho et al. 2014) in PyTorch's convention.
  * All have a linear readout y_t = V h_t + c.
  *
  * Determinism: the initial weights, the training batches and the test set each come from their
@@ -33,6 +34,7 @@ import { initWeights, INITIALISATIONS, type InitName } from '../init/weights.ts'
 import { allocF64, freeF64 } from '../linalg/wasm.ts';
 import { backward, createGradients, createTape, forward, freeGradients, freeTape, type Gradients } from '../models/bptt.ts';
 import { parameterList, type RecurrentCell, type Tape } from '../models/cell.ts';
+import { createGru } from '../models/gru.ts';
 import { createLstm } from '../models/lstm.ts';
 import { createReadout, readoutBlocks, readoutOutputs, type Readout } from '../models/readout.ts';
 import { createRnn } from '../models/rnn.ts';
@@ -45,13 +47,13 @@ import { makeOptimiser, type OptimiserName, type ParameterGradient } from './opt
 // Models
 // ---------------------------------------------------------------------------------------------
 
-export const MODEL_KINDS = ['rnn-tanh', 'rnn-sigmoid', 'irnn', 'lstm1997', 'lstm-forget'] as const;
+export const MODEL_KINDS = ['rnn-tanh', 'rnn-sigmoid', 'irnn', 'lstm1997', 'lstm-forget', 'gru'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Model description as plain data (it crosses to worker threads). */
 export const ModelSpec = z
   .object({
-    kind: z.enum(MODEL_KINDS).describe('rnn-tanh, rnn-sigmoid, irnn (ReLU, W = I), lstm1997 (no forget gate) or lstm-forget'),
+    kind: z.enum(MODEL_KINDS).describe('rnn-tanh, rnn-sigmoid, irnn (ReLU, W = I), lstm1997 (no forget gate), lstm-forget or gru (PyTorch convention)'),
     n: z.number().int().min(1).max(512).describe('hidden size (number of units or memory cells)'),
     id: z
       .string()
@@ -65,6 +67,7 @@ export const ModelSpec = z
     forgetBias: z.number().optional().describe('LSTM forget-gate bias (default 1)'),
     inputBias: z.number().optional().describe('LSTM input-gate bias (default 0)'),
     outputBias: z.number().optional().describe('LSTM output-gate bias (default 0)'),
+    updateBias: z.number().optional().describe('GRU update-gate bias b_iz (default 0; positive starts the GRU copying its state)'),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -108,10 +111,24 @@ export interface Model {
  * The recurrent cell of a model spec for inputs of size m, freshly initialised from rng:
  * - rnn-tanh, rnn-sigmoid: W orthogonal (or spec.recurrentInit) with the gain, U xavier-uniform, b = 0;
  * - irnn: ReLU, W = I, b = 0 and U ~ N(0, 0.001^2) (Le, Jaitly and Hinton 2015);
- * - lstm1997, lstm-forget: src/models/lstm.ts createLstm with the spec's biases.
+ * - lstm1997, lstm-forget: src/models/lstm.ts createLstm with the spec's biases;
+ * - gru: src/models/gru.ts createGru (per-block xavier-uniform inputs, orthogonal recurrent weights).
  */
 export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell {
   const { n, kind } = spec;
+  if (kind === 'gru') {
+    return createGru(
+      {
+        n,
+        m,
+        ...(spec.recurrentInit ? { recurrentInit: spec.recurrentInit } : {}),
+        ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
+        ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
+        ...(spec.updateBias !== undefined ? { updateBias: spec.updateBias } : {}),
+      },
+      rng,
+    );
+  }
   if (kind === 'lstm1997' || kind === 'lstm-forget') {
     return createLstm(
       {

@@ -121,7 +121,7 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
  */
 export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array): void {
   if (inWasm(V) && inWasm(r)) {
-    mgsQr(V.byteOffset, k, n, r.byteOffset);
+    mgsQr(V, k, n, r);
     return;
   }
   for (let i = 0; i < k; i++) {

@@ -178,6 +178,16 @@ export function views(cell: Pick<RecurrentCell, 'blocks'>, theta: Float64Array):
   return out;
 }
 
+/** The offset of block `name` in theta (-1 when the cell has no such block). */
+export function blockOffset(cell: Pick<RecurrentCell, 'blocks'>, name: string): number {
+  let off = 0;
+  for (const b of cell.blocks) {
+    if (b.name === name) return off;
+    off += b.rows * b.cols;
+  }
+  return -1;
+}
+
 /** Total entries of a list of blocks. */
 export function blocksSize(blocks: readonly ParameterBlock[]): number {
   return blocks.reduce((s, b) => s + b.rows * b.cols, 0);

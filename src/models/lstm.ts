@@ -46,9 +46,9 @@
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
-import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
-import { JOB_LSTM_BACKWARD, JOB_LSTM_FORWARD, twoShares } from '../linalg/parallel.ts';
-import { blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, transposeInto } from '../linalg/wasm.ts';
+import { twoShares } from '../linalg/parallel.ts';
+import { blockOffset, blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -244,8 +244,7 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
   const none = theta.subarray(0, 0);
   const offsets = forgetGate ? { i: 0, f: n, g: 2 * n, o: 3 * n } : { i: 0, f: -1, g: n, o: 2 * n };
   // offsets of the peepholes in theta (and in its gradient)
-  const pOff = (name: string): number => (v[name] ? v[name]!.byteOffset - theta.byteOffset >> 3 : -1);
-  const peep = { pi: pOff('pi'), pf: pOff('pf'), po: pOff('po') };
+  const peep = { pi: blockOffset({ blocks }, 'pi'), pf: blockOffset({ blocks }, 'pf'), po: blockOffset({ blocks }, 'po') };
   const lstm: Lstm = {
     ...cfg,
     kind: 'lstm',
@@ -270,7 +269,7 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       freeF64(rec.gates);
       freeF64(rec.hc);
       for (const p of [rec.packedWhT, rec.packedWh]) if (p?.halves) freeF64(p.halves.buffer);
-      if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.block, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
+      if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
     },
     createWork(k) {
       return { u: allocF64(k * Gn), total: allocF64(k * n) };
@@ -635,148 +634,83 @@ const DEFERRED_ROWS = 512;
 // Whole-run kernels (two shares of batch rows)
 // ---------------------------------------------------------------------------------------------
 
-/** Batches of at least this many rows run as two shares of rows (kernels.ts lstm_forward, lstm_backward). */
-const SHARE_MIN_B = 8;
-/** Multiply-adds below which both shares stay on this thread. */
-const SHARE_PARALLEL_MIN_WORK = 1 << 17;
+const { lstmForward, lstmBackward } = ABI.jobs;
 
 /**
- * Scratch of the share kernels: the packed weights, each share's backward argument block, its rows
- * h_{t-1} and x_t of the current run (H, X) and the second share's weight-gradient sums (laid out as
- * theta; the first share adds into the gradient itself).
+ * Scratch of the share kernels: the packed weights, each share's rows h_{t-1} and x_t of the
+ * current run (H, X) and the second share's weight-gradient sums (laid out as theta; the first
+ * share adds into the gradient itself).
  */
 interface ShareScratch {
   readonly packed: Float64Array;
-  readonly block: Float64Array;
-  readonly args: Int32Array;
-  readonly first: number[];
-  readonly second: number[];
   readonly H: Float64Array;
   readonly X: Float64Array;
   readonly theta1: Float64Array;
   readonly run: number;
 }
 
-/** Int32 slots of kernels.ts lstm_backward's argument block (its LB_* constants). */
-const LB = {
-  n: 0, G: 1, B: 2, r0: 3, r1: 4, oi: 5, oF: 6, og: 7, oo: 8, squash: 9, m: 10,
-  gates: 11, c: 12, hc: 13, h: 14, x: 15, Wp: 16, Wh: 17, pi: 18, pf: 19, po: 20,
-  delta: 21, carry: 22, dh: 23, dc: 24, hNorms: 25, cNorms: 26,
-  dA: 27, H: 28, X: 29, dWh: 30, dWx: 31, db: 32, dpi: 33, dpf: 34, dpo: 35,
-  tHi: 36, t: 37, tEnd: 38, tLo: 39,
-} as const;
-const LB_ARGS = 40;
-
 function shareScratch(lstm: Lstm, rec: LstmRecords, B: number, run: number): ShareScratch {
   const { n, m, G } = lstm;
   const Gn = G * n;
-  const size = Math.max(kernels.packed_size(n, Gn) + Gn * m, kernels.packed_size(Gn, n));
+  const size = Math.max(packedSize(n, Gn) + Gn * m, packedSize(Gn, n));
   const s = rec.shares;
   if (s && s.run >= run && s.packed.length >= size) return s;
-  if (s) for (const buf of [s.packed, s.block, s.H, s.X, s.theta1]) freeF64(buf);
-  const block = allocF64(LB_ARGS); // two blocks of LB_ARGS Int32 slots
-  rec.shares = {
-    packed: allocF64(size),
-    block,
-    args: new Int32Array(block.buffer, block.byteOffset, 2 * LB_ARGS),
-    first: [block.byteOffset],
-    second: [block.byteOffset + 4 * LB_ARGS],
-    H: allocF64(run * B * n),
-    X: allocF64(Math.max(1, run * B * m)),
-    theta1: allocF64(lstm.theta.length),
-    run,
-  };
+  if (s) for (const buf of [s.packed, s.H, s.X, s.theta1]) freeF64(buf);
+  rec.shares = { packed: allocF64(size), H: allocF64(run * B * n), X: allocF64(Math.max(1, run * B * m)), theta1: allocF64(lstm.theta.length), run };
   return rec.shares;
 }
 
 function shareKernels(lstm: Lstm): WholeRunKernels<LstmRecords> {
   const { n, m, G } = lstm;
   const Gn = G * n;
-  let bw: { sh: ShareScratch; B: number; kb: KernelBackward } | null = null;
-  const ptr = (v: Float64Array): number => (v.length > 0 ? v.byteOffset : 0);
+  const { shareMinRows, shareParallelMinWork } = ABI.routes;
+  const cellArgs = { n, G, m, oi: lstm.offsets.i, oF: lstm.offsets.f, og: lstm.offsets.g, oo: lstm.offsets.o, squash: lstm.squash === 'tanh' ? 0 : 1, Wh: lstm.Wh, pi: lstm.pi, pf: lstm.pf, po: lstm.po };
+  let bw: { sh: ShareScratch; B: number; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
   return {
     applies(tape, x) {
       const { gates, hc } = tape.records;
-      return tape.B >= SHARE_MIN_B && [tape.states.h, tape.states.c!, gates, hc, lstm.theta].every(inWasm) && (m === 0 || inWasm(x));
+      return tape.B >= shareMinRows && [tape.states.h, tape.states.c!, gates, hc, lstm.theta].every(inWasm) && (m === 0 || inWasm(x));
     },
     forward(tape, x, T) {
       // two shares of rows, each the whole run in kernels.ts lstm_forward (input part included, each
       // step's rows while they are in cache): rows never interact
       const { B, records } = tape;
       const sh = shareScratch(lstm, records, B, 1);
-      kernels.pack_b(1, n, Gn, lstm.Wh.byteOffset, n, sh.packed.byteOffset);
-      const WxT = sh.packed.byteOffset + 8 * kernels.packed_size(n, Gn);
-      if (m > 0) kernels.transpose(Gn, m, lstm.Wx.byteOffset, m, WxT, Gn);
-      const { i, f, g, o } = lstm.offsets;
-      const tail = [T, i, f, g, o, lstm.squash === 'tanh' ? 0 : 1, records.gates.byteOffset, sh.packed.byteOffset, lstm.Wh.byteOffset,
-        tape.states.h.byteOffset, tape.states.c!.byteOffset, records.hc.byteOffset, ptr(lstm.pi), ptr(lstm.pf), ptr(lstm.po), m, m > 0 ? x.byteOffset : 0, WxT, lstm.b.byteOffset];
+      packB(true, n, Gn, lstm.Wh, 0, n, sh.packed);
+      const wxT = packedSize(n, Gn);
+      if (m > 0) transposeInto(Gn, m, lstm.Wx, 0, m, sh.packed, wxT, Gn);
+      const args = { ...cellArgs, B, T, gates: records.gates, Wp: sh.packed, h: tape.states.h, c: tape.states.c!, hc: records.hc, x: m > 0 ? x : null, WxT: [sh.packed, wxT] as const, b: lstm.b };
       const half = B >> 1;
-      twoShares(JOB_LSTM_FORWARD, [n, G, B, 0, half, ...tail], [n, G, B, half, B, ...tail], T * B * Gn * n >= SHARE_PARALLEL_MIN_WORK);
+      twoShares(lstmForward, jobArgs(lstmForward, { ...args, r0: 0, r1: half }), jobArgs(lstmForward, { ...args, r0: half, r1: B }), T * B * Gn * n >= shareParallelMinWork);
     },
     beginBackward(tape, x, kb) {
       const { B, records } = tape;
       const { run, dtheta, ds, perStep } = kb;
       const sh = shareScratch(lstm, records, B, run);
-      kernels.pack_b(0, Gn, n, lstm.Wh.byteOffset, n, sh.packed.byteOffset);
+      packB(false, Gn, n, lstm.Wh, 0, n, sh.packed);
       sh.theta1.fill(0);
-      const { args } = sh;
-      const shift = sh.theta1.byteOffset - dtheta.byteOffset;
       const half = B >> 1;
-      const pairs = kb.pairs.byteOffset;
-      const grad = (name: string): number => {
-        const v = views(lstm, dtheta)[name];
-        return v ? v.byteOffset : dtheta.byteOffset;
+      const args = { ...cellArgs, B, gates: records.gates, c: tape.states.c!, hc: records.hc, h: tape.states.h, x: m > 0 ? x : null, Wp: sh.packed,
+        delta: ds.h, carry: ds.c!, dh: perStep!.h, dc: perStep!.c!, tHi: 0, t: 0, tEnd: 0, tLo: 0 };
+      // each share's rows of the run's dA, H, X; the second share sums its weight gradients into theta1
+      const share = (k: number, r0: number, r1: number): Float64Array => {
+        const acc = k === 0 ? dtheta : sh.theta1;
+        const grad = (name: string) => (blockOffset(lstm, name) >= 0 ? ([acc, blockOffset(lstm, name)] as const) : null);
+        return jobArgs(lstmBackward, { ...args, r0, r1, hNorms: [kb.pairs, kb.stride * k], cNorms: [kb.pairs, kb.stride * (2 + k)],
+          dA: [kb.dA, run * r0 * Gn], H: [sh.H, run * r0 * n], X: [sh.X, run * r0 * m],
+          dWh: grad('Wh'), dWx: grad('Wx'), db: grad('b'), dpi: grad('pi'), dpf: grad('pf'), dpo: grad('po') });
       };
-      for (let k = 0; k < 2; k++) {
-        const a = k * LB_ARGS;
-        const r0 = k === 0 ? 0 : half;
-        const acc = k === 0 ? 0 : shift; // the second share sums into theta1
-        args[a + LB.n] = n;
-        args[a + LB.G] = G;
-        args[a + LB.B] = B;
-        args[a + LB.r0] = r0;
-        args[a + LB.r1] = k === 0 ? half : B;
-        args[a + LB.oi] = lstm.offsets.i;
-        args[a + LB.oF] = lstm.offsets.f;
-        args[a + LB.og] = lstm.offsets.g;
-        args[a + LB.oo] = lstm.offsets.o;
-        args[a + LB.squash] = lstm.squash === 'tanh' ? 0 : 1;
-        args[a + LB.m] = m;
-        args[a + LB.gates] = records.gates.byteOffset;
-        args[a + LB.c] = tape.states.c!.byteOffset;
-        args[a + LB.hc] = records.hc.byteOffset;
-        args[a + LB.h] = tape.states.h.byteOffset;
-        args[a + LB.x] = m > 0 ? x.byteOffset : 0;
-        args[a + LB.Wp] = sh.packed.byteOffset;
-        args[a + LB.Wh] = lstm.Wh.byteOffset;
-        args[a + LB.pi] = ptr(lstm.pi);
-        args[a + LB.pf] = ptr(lstm.pf);
-        args[a + LB.po] = ptr(lstm.po);
-        args[a + LB.delta] = ds.h.byteOffset;
-        args[a + LB.carry] = ds.c!.byteOffset;
-        args[a + LB.dh] = perStep!.h.byteOffset;
-        args[a + LB.dc] = perStep!.c!.byteOffset;
-        args[a + LB.hNorms] = pairs + 8 * kb.stride * k;
-        args[a + LB.cNorms] = pairs + 8 * kb.stride * (2 + k);
-        args[a + LB.dA] = kb.dA.byteOffset + 8 * run * r0 * Gn;
-        args[a + LB.H] = sh.H.byteOffset + 8 * run * r0 * n;
-        args[a + LB.X] = sh.X.byteOffset + 8 * run * r0 * m;
-        args[a + LB.dWh] = grad('Wh') + acc;
-        args[a + LB.dWx] = grad('Wx') + acc;
-        args[a + LB.db] = grad('b') + acc;
-        args[a + LB.dpi] = grad('pi') + acc;
-        args[a + LB.dpf] = grad('pf') + acc;
-        args[a + LB.dpo] = grad('po') + acc;
-      }
-      bw = { sh, B, kb };
+      bw = { sh, B, kb, first: share(0, 0, half), second: share(1, half, B) };
     },
     steps(t, tEnd, tLo, tHi) {
-      const { args } = bw!.sh;
-      args[LB.tHi] = args[LB_ARGS + LB.tHi] = tHi;
-      args[LB.t] = args[LB_ARGS + LB.t] = t;
-      args[LB.tEnd] = args[LB_ARGS + LB.tEnd] = tEnd;
-      args[LB.tLo] = args[LB_ARGS + LB.tLo] = tLo;
-      twoShares(JOB_LSTM_BACKWARD, bw!.sh.first, bw!.sh.second, (t - tEnd + 1) * bw!.B * Gn * n >= SHARE_PARALLEL_MIN_WORK);
+      const { first, second, B } = bw!;
+      for (const args of [first, second]) {
+        setArg(lstmBackward, args, 'tHi', tHi);
+        setArg(lstmBackward, args, 't', t);
+        setArg(lstmBackward, args, 'tEnd', tEnd);
+        setArg(lstmBackward, args, 'tLo', tLo);
+      }
+      twoShares(lstmBackward, first, second, (t - tEnd + 1) * B * Gn * n >= shareParallelMinWork);
     },
     endRun() {},
     endBackward() {

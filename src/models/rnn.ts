@@ -11,7 +11,7 @@
  * (expression activations), since sigmoid, tanh, relu and identity have f'(a) = g(f(a)): the
  * backward pass takes f' from h_t (tfjs-core habit).
  *
- * Batches of `shareMinRows` rows or more with a built-in activation run in two shares of rows,
+ * Batches of ABI.routes.shareMinRows rows or more with a built-in activation run in two shares of rows,
  * each a whole-run WebAssembly kernel (kernels.ts `rnn_forward`, `rnn_backward`), on two threads
  * when the work is large enough; the result does not depend on the thread count. Other cases run
  * the TypeScript step below.
@@ -21,9 +21,9 @@
  *   // then bptt.ts: createTape(rnn, B, T), forward(rnn, x, tape, { s0: { h: h0 } }), ...
  */
 import type { Activation } from '../activations/index.ts';
-import { dgemm, dtanh } from '../linalg/blas.ts';
-import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
-import { JOB_RNN_BACKWARD, JOB_RNN_FORWARD, twoShares } from '../linalg/parallel.ts';
+import { dgemm, dscaleColumns, dtanh } from '../linalg/blas.ts';
+import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg } from '../linalg/wasm.ts';
+import { twoShares } from '../linalg/parallel.ts';
 import { blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
@@ -163,7 +163,7 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
       // rows J v_i = diag(d) W v_i: Q W^T is the dot-product (transB) path, W's rows being contiguous
       stepDerivative(cell, tape, t, r, work.d);
       dgemm(false, true, k, n, n, 1, V, 0, n, W, 0, n, 0, out, 0, n);
-      scaleColumns(k, n, out, work.d);
+      dscaleColumns(k, n, out, work.d);
     },
     vjp(tape, t, r, k, Uv, out, work) {
       // rows u_i^T diag(d) W
@@ -185,18 +185,6 @@ function stepDerivative(rnn: Rnn, tape: Tape<RnnRecords>, t: number, r: number, 
   const { n } = rnn;
   const { B } = tape;
   derivativeKernel(rnn.activation, n, tape.states.h, t * B * n + r * n, tape.records.a, (t - 1) * B * n + r * n, d, 0);
-}
-
-/** Z (rows x n) <- Z diag(d): column j scaled by d_j (the SIMD kernel for heap arrays). */
-function scaleColumns(rows: number, n: number, Z: Float64Array, d: Float64Array): void {
-  if (inWasm(Z) && inWasm(d)) {
-    kernels.scale_cols(rows, n, Z.byteOffset, d.byteOffset);
-    return;
-  }
-  for (let i = 0; i < rows; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) Z[row + j]! *= d[j]!;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -362,71 +350,66 @@ const DEFERRED_ROWS = 1024;
 // Whole-run kernels (two shares of batch rows)
 // ---------------------------------------------------------------------------------------------
 
-/** Batches of at least this many rows run as two shares of rows (kernels.ts rnn_forward, rnn_backward). */
-const SHARE_MIN_B = 8;
-/** Multiply-adds of a share job below which both shares stay on this thread (a hand-off costs ~1 us). */
-const SHARE_PARALLEL_MIN_WORK = 1 << 17;
+const { rnnForward, rnnBackward } = ABI.jobs;
 const SHARE_ACTIVATIONS: Partial<Record<Activation['kind'], number>> = { identity: 0, tanh: 1, sigmoid: 2, relu: 3 };
 
 /**
  * W packed once per pass for the share kernels' GEMM (kernels.ts pack_b): as op(B) = W^T for the
  * forward product h W^T, as W for the backward product da W. Packed at every call, since training
- * updates W in place. Returns its byte pointer.
+ * updates W in place.
  */
-function packedW(rnn: Rnn, rec: RnnRecords, transposed: boolean): number {
+function packedW(rnn: Rnn, rec: RnnRecords, transposed: boolean): Float64Array {
   const { n, W } = rnn;
-  const size = kernels.packed_size(n, n);
+  const size = packedSize(n, n);
   if (!rec.packed || rec.packed.length < size) {
     if (rec.packed) freeF64(rec.packed);
     rec.packed = allocF64(size);
   }
-  kernels.pack_b(transposed ? 1 : 0, n, n, W.byteOffset, n, rec.packed.byteOffset);
-  return rec.packed.byteOffset;
+  packB(transposed, n, n, W, 0, n, rec.packed);
+  return rec.packed;
 }
 
 function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
   const { n, m, W, b, U, activation } = rnn;
   const code = SHARE_ACTIVATIONS[activation.kind];
-  // the backward pass's job arguments, filled in per run at slots 5..7 (t, tEnd, tLo): no allocation in the loop
-  let first: number[] = [];
-  let second: number[] = [];
-  let bw: { tape: Tape<RnnRecords>; x: Float64Array; b: KernelBackward } | null = null;
+  const { shareMinRows, shareParallelMinWork } = ABI.routes;
+  // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
+  let bw: { tape: Tape<RnnRecords>; x: Float64Array; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
   return {
     applies(tape, x) {
       const { a, aStep } = tape.records;
-      if (code === undefined || tape.B < SHARE_MIN_B) return false;
+      if (code === undefined || tape.B < shareMinRows) return false;
       if (!inWasm(rnn.theta) || !inWasm(tape.states.h) || !inWasm(aStep) || (a && !inWasm(a))) return false;
       return m === 0 || inWasm(x);
     },
     forward(tape, x, T) {
       const { B, records } = tape;
-      const bn = B * n;
-      const aBuf = records.a ?? records.aStep;
-      const tail = [T, W.byteOffset, U.byteOffset, b.byteOffset, m > 0 ? x.byteOffset : 0, tape.states.h.byteOffset, aBuf.byteOffset, records.a ? bn : 0, packedW(rnn, records, true)];
       const half = B >> 1;
-      twoShares(JOB_RNN_FORWARD, [code!, n, m, B, 0, half, ...tail], [code!, n, m, B, half, B, ...tail], T * B * n * (n + m) >= SHARE_PARALLEL_MIN_WORK);
+      const aBuf = records.a ?? records.aStep;
+      const args = { act: code!, n, m, B, T, W, U, b, x: m > 0 ? x : null, h: tape.states.h, a: aBuf, aStride: records.a ? B * n : 0, Wp: packedW(rnn, records, true) };
+      twoShares(rnnForward, jobArgs(rnnForward, { ...args, r0: 0, r1: half }), jobArgs(rnnForward, { ...args, r0: half, r1: B }), T * B * n * (n + m) >= shareParallelMinWork);
     },
     beginBackward(tape, x, kb) {
       const { B } = tape;
       const half = B >> 1;
-      const np = kb.pairs.byteOffset;
-      const sp = np + 8 * kb.stride; // the second share's (scale, ssq) pairs
-      const Wp = packedW(rnn, tape.records, false);
-      const h = tape.states.h.byteOffset;
-      first = [code!, n, B, 0, half, 0, 0, 0, W.byteOffset, h, kb.ds.h.byteOffset, kb.dA.byteOffset, np, Wp];
-      second = [code!, n, B, half, B, 0, 0, 0, W.byteOffset, h, kb.ds.h.byteOffset, kb.dA.byteOffset, sp, Wp];
-      bw = { tape, x, b: kb };
+      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, W, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packedW(rnn, tape.records, false) };
+      // the shares' (scale, ssq) pairs of ||dL/dh_t||, one array each
+      const first = jobArgs(rnnBackward, { ...args, r0: 0, r1: half, norms: kb.pairs });
+      const second = jobArgs(rnnBackward, { ...args, r0: half, r1: B, norms: [kb.pairs, kb.stride] });
+      bw = { tape, x, kb, first, second };
     },
     steps(t, tEnd, tLo) {
-      first[5] = second[5] = t;
-      first[6] = second[6] = tEnd;
-      first[7] = second[7] = tLo;
-      twoShares(JOB_RNN_BACKWARD, first, second, (t - tEnd + 1) * bw!.tape.B * n * n >= SHARE_PARALLEL_MIN_WORK);
+      const { first, second, tape } = bw!;
+      for (const args of [first, second]) {
+        setArg(rnnBackward, args, 't', t);
+        setArg(rnnBackward, args, 'tEnd', tEnd);
+        setArg(rnnBackward, args, 'tLo', tLo);
+      }
+      twoShares(rnnBackward, first, second, (t - tEnd + 1) * tape.B * n * n >= shareParallelMinWork);
     },
     endRun(tLo, tHi) {
-      const { tape, x, b: kb } = bw!;
-      const { B } = tape;
-      const rows = (tHi - tLo + 1) * B;
+      const { tape, x, kb } = bw!;
+      const rows = (tHi - tLo + 1) * tape.B;
       rnn.weightGradients(tape, x, tLo, tHi, kb.dA, kb.dtheta);
       const bOff = n * n + n * m;
       for (let r = 0; r < rows; r++) {

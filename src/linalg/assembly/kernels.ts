@@ -727,11 +727,21 @@ export function tanh_kernel(len: i32, a: usize, y: usize): void {
 // Activation codes: 0 identity, 1 tanh, 2 sigmoid (0.5 + 0.5 tanh(x/2)), 3 ReLU.
 // ---------------------------------------------------------------------------------------------
 
-// True when blas.ts runs an m x n x k product through the blocked GEMM (otherwise the small
-// kernels): the same choice here keeps the same bits on every route.
+// The route threshold of the blocked GEMM, set by `configure` from the one table in wasm.ts (its
+// routes.blockedMinWork and blockedMinDim) when an instance is made, so that blas.ts and these
+// kernels pick the same kernel for a product and give the same bits on every route.
+let blockedMinWork: i32 = 16384;
+let blockedMinDim: i32 = 4;
+
+export function configure(minWork: i32, minDim: i32): void {
+  blockedMinWork = minWork;
+  blockedMinDim = minDim;
+}
+
+// True when blas.ts runs an m x n x k product through the blocked GEMM (otherwise the small kernels).
 // @ts-ignore: decorator
 @inline function usePacked(m: i32, n: i32, k: i32): bool {
-  return m * n * k >= 16384 && m >= 4 && n >= 4;
+  return m * n * k >= blockedMinWork && m >= blockedMinDim && n >= blockedMinDim;
 }
 
 // C (m x n) += A B^T (A: m x k, lda; B: n x k, ldb), the kernel blas.ts picks for this shape.
@@ -827,22 +837,22 @@ function sumSquares(v: usize, len: i32, out: usize): void {
   store<f64>(out, ss, 8);
 }
 
-// Backward over steps tHi down to tLo for batch rows [r0, r1), with no loss term inside
-// (tLo, tHi]: delta (B x n) enters as dL/dh_tHi and leaves as dL/dh_{tLo-1}. For every step,
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. For every step,
 // ||delta_t||^2 over the rows goes to norms[2t + 1] with norms[2t] = 1, or, when the plain sum of
 // squares would overflow or underflow, ssq and scale with ||.||^2 = scale^2 ssq (as dnrm2);
-// da_t = delta_t * f'(a_t) goes to dA at row block t - tBase (for the deferred weight gradient).
+// da_t = delta_t * f'(a_t) goes to dA at row block t - tLo (the run tLo.. of the deferred weight gradient).
 export function rnn_backward(
-  act: i32, n: i32, B: i32, r0: i32, r1: i32, tHi: i32, tLo: i32, tBase: i32,
+  act: i32, n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
   W: usize, h: usize, delta: usize, dA: usize, norms: usize, Wp: usize, work: usize,
 ): void {
   const packed = Wp != 0 && usePacked(r1 - r0, n, n);
   const len = (r1 - r0) * n;
   const bn = B * n;
   const d0 = delta + ((<usize>r0 * n) << 3);
-  for (let t = tHi; t >= tLo; t--) {
+  for (let t = t0; t >= tEnd; t--) {
     sumSquares(d0, len, norms + ((<usize>t * 2) << 3));
-    const da = dA + ((<usize>(t - tBase) * bn + <usize>r0 * n) << 3);
+    const da = dA + ((<usize>(t - tLo) * bn + <usize>r0 * n) << 3);
     derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
     // delta <- da W (rows x n)
     if (packed) gemm_packed(false, r1 - r0, n, n, 1, da, n, Wp, 0, d0, n, work);
@@ -984,18 +994,8 @@ export function lstm_forward(
 // peepholes), and lstm.ts adds the two shares' buffers. dA, H and X hold this share's rows of a
 // run of steps (tLo..tHi, row block s - tLo), contiguous, so that each sum is one product at the
 // end of the run (deferred, as in rnn.ts).
-// The 40 arguments are Int32 slots at `args` (too many for one call); indices below.
+// The arguments, in the order of the table in src/linalg/wasm.ts (jobs.lstmBackward).
 // ---------------------------------------------------------------------------------------------
-const LB_N = 0, LB_G = 1, LB_B = 2, LB_R0 = 3, LB_R1 = 4, LB_OI = 5, LB_OF = 6, LB_OG = 7, LB_OO = 8, LB_SQUASH = 9, LB_M = 10;
-const LB_GATES = 11, LB_C = 12, LB_HC = 13, LB_H = 14, LB_X = 15, LB_WP = 16, LB_WH = 17, LB_PI = 18, LB_PF = 19, LB_PO = 20;
-const LB_DELTA = 21, LB_CARRY = 22, LB_DH = 23, LB_DC = 24, LB_HNORMS = 25, LB_CNORMS = 26;
-const LB_DA = 27, LB_HS = 28, LB_XS = 29, LB_DWH = 30, LB_DWX = 31, LB_DB = 32, LB_DPI = 33, LB_DPF = 34, LB_DPO = 35;
-const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
-
-// @ts-ignore: decorator
-@inline function arg(args: usize, k: i32): i32 {
-  return load<i32>(args + (<usize>k << 2));
-}
 
 // Steps t = T0 down to tEnd (no loss term in (tEnd, T0]) of the run tLo..tHi, for this share's rows.
 // delta (B x n) enters as dL/dh_T0 and leaves as dL/dh_{tEnd-1}; carry (B x n) as the part of
@@ -1006,31 +1006,26 @@ const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
 //   da_i = dc_t g i (1 - i),  da_g = dc_t i G'(g),  da_f = dc_t c_{t-1} f (1 - f),
 //   carry <- dc_t f (dc_t without a forget gate) + p_i da_i + p_f da_f,
 // and delta <- da_t Wh. When tEnd = tLo, the run's weight-gradient products.
-export function lstm_backward(args: usize, work: usize): void {
-  const n = arg(args, LB_N), G = arg(args, LB_G), B = arg(args, LB_B), m = arg(args, LB_M);
-  const r0 = arg(args, LB_R0), rows = arg(args, LB_R1) - r0;
-  const oi = arg(args, LB_OI), oF = arg(args, LB_OF), og = arg(args, LB_OG), oo = arg(args, LB_OO);
-  const gates = <usize>arg(args, LB_GATES), c = <usize>arg(args, LB_C), hc = <usize>arg(args, LB_HC);
-  const h = <usize>arg(args, LB_H), x = <usize>arg(args, LB_X), Wp = <usize>arg(args, LB_WP), Wh = <usize>arg(args, LB_WH);
-  const pi = <usize>arg(args, LB_PI), pf = <usize>arg(args, LB_PF), po = <usize>arg(args, LB_PO);
-  const dh = <usize>arg(args, LB_DH), dc = <usize>arg(args, LB_DC);
-  const hNorms = <usize>arg(args, LB_HNORMS), cNorms = <usize>arg(args, LB_CNORMS);
-  const dA = <usize>arg(args, LB_DA), Hs = <usize>arg(args, LB_HS), Xs = <usize>arg(args, LB_XS);
-  const dpi = <usize>arg(args, LB_DPI), dpf = <usize>arg(args, LB_DPF), dpo = <usize>arg(args, LB_DPO);
-  const tLo = arg(args, LB_TLO), tEnd = arg(args, LB_TEND);
+export function lstm_backward(
+  n: i32, G: i32, B: i32, r0: i32, r1: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32, m: i32,
+  gates: usize, c: usize, hc: usize, h: usize, x: usize, Wp: usize, Wh: usize, pi: usize, pf: usize, po: usize,
+  delta: usize, carry: usize, dh: usize, dc: usize, hNorms: usize, cNorms: usize,
+  dA: usize, Hs: usize, Xs: usize, dWh: usize, dWx: usize, db: usize, dpi: usize, dpf: usize, dpo: usize,
+  tHi: i32, T0: i32, tEnd: i32, tLo: i32, work: usize,
+): void {
+  const rows = r1 - r0;
   const Gn = G * n;
   const bn = B * n;
   const len = rows * n;
   // G(a) = A tanh(a / k), H(c) = tanh(c / k_h): squash 0 tanh (A = k = k_h = 1), 1 the 1997 scaled sigmoids (2)
-  const squash = arg(args, LB_SQUASH);
   const invA = f64x2.splat(squash ? 0.5 : 1);
   const dInScale = f64x2.splat(1); // A / k
   const invKh = f64x2.splat(squash ? 0.5 : 1);
   const one = f64x2.splat(1);
-  const d0 = <usize>arg(args, LB_DELTA) + ((<usize>r0 * n) << 3);
-  const k0 = <usize>arg(args, LB_CARRY) + ((<usize>r0 * n) << 3);
+  const d0 = delta + ((<usize>r0 * n) << 3);
+  const k0 = carry + ((<usize>r0 * n) << 3);
   const packed = usePacked(rows, n, Gn);
-  for (let t = arg(args, LB_T); t >= tEnd; t--) {
+  for (let t = T0; t >= tEnd; t--) {
     const share = (<usize>t * bn + <usize>r0 * n) << 3;
     const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
     memory.copy(dh + share, d0, <usize>len << 3);
@@ -1094,8 +1089,7 @@ export function lstm_backward(args: usize, work: usize): void {
   }
   if (tEnd != tLo) return;
   // the run's weight gradients: dWh += dA^T H, dWx += dA^T X, db += 1^T dA over K = steps x rows
-  const K = (arg(args, LB_THI) - tLo + 1) * rows;
-  const dWh = <usize>arg(args, LB_DWH), dWx = <usize>arg(args, LB_DWX), db = <usize>arg(args, LB_DB);
+  const K = (tHi - tLo + 1) * rows;
   if (usePacked(Gn, n, K)) gemm(true, false, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n, work);
   else gemm_xn(1, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n);
   if (m > 0) {

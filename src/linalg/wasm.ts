@@ -70,6 +70,13 @@ export const ABI = {
       args: ['n', 'G', 'B', 'r0', 'r1', 'oi', 'oF', 'og', 'oo', 'squash', 'm', 'gates', 'c', 'hc', 'h', 'x', 'Wp', 'Wh', 'pi', 'pf', 'po',
         'delta', 'carry', 'dh', 'dc', 'hNorms', 'cNorms', 'dA', 'H', 'X', 'dWh', 'dWx', 'db', 'dpi', 'dpf', 'dpo', 'tHi', 't', 'tEnd', 'tLo'],
     },
+    gruForward: { kind: 7, fn: 'gru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'Wh', 'ah', 'hn', 'h', 'm', 'x', 'WxT', 'bx', 'bh'] },
+    gruBackward: {
+      kind: 8,
+      fn: 'gru_backward',
+      work: true,
+      args: ['n', 'B', 'r0', 'r1', 'm', 'gates', 'hn', 'h', 'x', 'Wp', 'Wh', 'delta', 'hNorms', 'dA', 'H', 'X', 'dWx', 'dWh', 'dbx', 'dbh', 'tHi', 't', 'tEnd', 'tLo'],
+    },
   },
 } as const;
 

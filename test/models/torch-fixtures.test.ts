@@ -55,7 +55,7 @@ function repeatRows(v: number[], T: number, B: number, width: number, times: num
 }
 
 /** The routes each cell has. */
-const ROUTES = { gru: ['TypeScript steps'], lstm: ['TypeScript steps', 'whole-run kernels'] } as const;
+const ROUTES = { gru: ['TypeScript steps', 'whole-run kernels'], lstm: ['TypeScript steps', 'whole-run kernels'] } as const;
 
 for (const c of CASES) {
   for (const route of ROUTES[c.kind]) {

@@ -1103,3 +1103,157 @@ export function lstm_backward(
     if (q < Gn) store<f64>(db + (<usize>q << 3), ld(db + (<usize>q << 3)) + ld(row + (<usize>q << 3)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// GRU forward over a share of the batch (src/models/gru.ts runs two shares, one per thread): rows
+// never interact in the forward pass. Gate pre-activations of step t (rows [r z n], 3n wide): the
+// input part g = bx + x_t Wx^T (WxT: Wx^T, m x 3n; the sum over inputs first, then the bias, as
+// gemm with beta = 1 adds it) in `gates`, the recurrent part a = bh + h_{t-1} Wh^T in the scratch
+// `ah` (B x 3n, this share's rows), then the cell (PyTorch's convention, gru.ts cellKernel):
+//   r = sigma(g_r + a_r), z = sigma(g_z + a_z), hn = a_n, n = tanh(g_n + r hn), h = (1 - z) n + z h',
+// with sigma(v) = 1/2 + 1/2 tanh(v/2). The activations replace the pre-activations in `gates`; hn
+// goes to its record.
+// ---------------------------------------------------------------------------------------------
+export function gru_forward(
+  n: i32, B: i32, r0: i32, r1: i32, T: i32, gates: usize, Wp: usize, Wh: usize, ah: usize, hn: usize, h: usize,
+  m: i32, x: usize, WxT: usize, bx: usize, bh: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const bn = B * n;
+  const n2 = 2 * n;
+  const packed = usePacked(rows, G, n);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const at = ah + ((<usize>r0 * G) << 3);
+  for (let t = 1; t <= T; t++) {
+    const gt = gates + ((<usize>(t - 1) * B * G + <usize>r0 * G) << 3);
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * G) << 3);
+      const xr = x + ((<usize>((t - 1) * B + r0 + r) * m) << 3);
+      gemv_t(m, G, 1, WxT, G, xr, 0, g0); // x_t Wx^T = (Wx^T)^T x_t
+      addInto(g0, bx, G);
+      memory.copy(at + ((<usize>r * G) << 3), bh, <usize>G << 3);
+    }
+    if (packed) gemm_packed(false, rows, G, n, 1, hPrev, n, Wp, 1, at, G, work);
+    else gemm_nt(rows, G, n, 1, hPrev, n, Wh, n, 1, at, G);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * G) << 3);
+      const a0 = at + ((<usize>r * G) << 3);
+      const hp = hPrev + ((<usize>r * n) << 3);
+      const hr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 3);
+      const ho = h + ((<usize>(t * B + r0 + r) * n) << 3);
+      // r and z: sigma(g + a) over the row's first 2n entries
+      addInto(g0, a0, n2);
+      squashRun(0, g0, g0, n2, half, half);
+      const gr = g0;
+      const gz = g0 + (<usize>n << 3);
+      const gn = g0 + (<usize>n2 << 3);
+      const an = a0 + (<usize>n2 << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = <usize>j << 3;
+        const v = ld2(an + o8, two);
+        st2(hr + o8, v, two);
+        st2(gn + o8, f64x2.add(ld2(gn + o8, two), f64x2.mul(ld2(gr + o8, two), v)), two);
+      }
+      squashRun(1, gn, gn, n, one, one);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n;
+        const o8 = <usize>j << 3;
+        const z = ld2(gz + o8, two);
+        st2(ho + o8, f64x2.add(f64x2.mul(f64x2.sub(one, z), ld2(gn + o8, two)), f64x2.mul(z, ld2(hp + o8, two))), two);
+      }
+    }
+  }
+}
+
+// a[j] += b[j], j < len.
+function addInto(a: usize, b: usize, len: i32): void {
+  for (let j = 0; j < len; j += 2) {
+    const two = j + 2 <= len;
+    const o8 = <usize>j << 3;
+    st2(a + o8, f64x2.add(ld2(a + o8, two), ld2(b + o8, two)), two);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU BPTT over a share of the batch (gru.ts backward runs two shares, one per thread). Rows never
+// interact in the recursion dL/dh_{t-1} = dh z + [da_r, da_z, r da_n] Wh, so rows [r0, r1) run
+// every step without meeting the others; the weight gradients are sums over rows, each share
+// adding its rows' terms to its own buffers (deferred over the run tLo..tHi, as lstm_backward:
+// dA, H and X hold this share's rows, row block s - tLo). The arguments, in the order of the table
+// in src/linalg/wasm.ts (jobs.gruBackward).
+// Steps t = t0 down to tEnd (no loss term in (tEnd, t0]): delta (B x n) enters as dL/dh_t0 and
+// leaves as dL/dh_{tEnd-1}. Per step: the pair (scale, ssq) of ||dL/dh_t|| over the share's rows
+// at hNorms[2t] (see sumSquares); the cell (gru.ts cellBackwardKernel):
+//   da_n = dh (1 - z)(1 - n^2),  da_z = dh (h' - n) z (1 - z),  da_r = da_n hn r (1 - r),
+//   da_t = [da_r, da_z, da_n | da_r, da_z, r da_n],  delta <- dh z + da_t[3n..] Wh;
+// when tEnd = tLo, the run's weight-gradient products.
+// ---------------------------------------------------------------------------------------------
+export function gru_backward(
+  n: i32, B: i32, r0: i32, r1: i32, m: i32, gates: usize, hn: usize, h: usize, x: usize, Wp: usize, Wh: usize,
+  delta: usize, hNorms: usize, dA: usize, Hs: usize, Xs: usize, dWx: usize, dWh: usize, dbx: usize, dbh: usize,
+  tHi: i32, t0: i32, tEnd: i32, tLo: i32, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const G2 = 2 * G;
+  const bn = B * n;
+  const len = rows * n;
+  const one = f64x2.splat(1);
+  const d0 = delta + ((<usize>r0 * n) << 3);
+  const packed = usePacked(rows, n, G);
+  for (let t = t0; t >= tEnd; t--) {
+    const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
+    sumSquares(d0, len, hNorms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * rows * G2) << 3);
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>(r * n) << 3;
+      const g0 = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 3);
+      const da = daT + ((<usize>r * G2) << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = ro + (<usize>j << 3);
+        const j8 = <usize>j << 3;
+        const rg = ld2(g0 + j8, two);
+        const z = ld2(g0 + ((<usize>(n + j)) << 3), two);
+        const nn = ld2(g0 + ((<usize>(2 * n + j)) << 3), two);
+        const dhv = ld2(d0 + o8, two);
+        const dan = f64x2.mul(f64x2.mul(dhv, f64x2.sub(one, z)), f64x2.sub(one, f64x2.mul(nn, nn)));
+        const daz = f64x2.mul(f64x2.mul(f64x2.mul(dhv, f64x2.sub(ld2(h + prev + o8, two), nn)), z), f64x2.sub(one, z));
+        const dar = f64x2.mul(f64x2.mul(f64x2.mul(dan, ld2(hn + prev + o8, two)), rg), f64x2.sub(one, rg));
+        st2(da + j8, dar, two);
+        st2(da + ((<usize>(n + j)) << 3), daz, two);
+        st2(da + ((<usize>(2 * n + j)) << 3), dan, two);
+        st2(da + ((<usize>(G + j)) << 3), dar, two);
+        st2(da + ((<usize>(G + n + j)) << 3), daz, two);
+        st2(da + ((<usize>(G + 2 * n + j)) << 3), f64x2.mul(rg, dan), two);
+        st2(d0 + o8, f64x2.mul(dhv, z), two);
+      }
+    }
+    // the rows h_{t-1}, x_t of the weight-gradient products
+    memory.copy(Hs + ((<usize>(t - tLo) * len) << 3), h + prev, <usize>len << 3);
+    if (m > 0) memory.copy(Xs + ((<usize>(t - tLo) * rows * m) << 3), x + ((<usize>((t - 1) * B + r0) * m) << 3), (<usize>rows * m) << 3);
+    // delta += da_t[3n..] Wh (rows x n)
+    const dah = daT + (<usize>G << 3);
+    if (packed) gemm_packed(false, rows, n, G, 1, dah, G2, Wp, 1, d0, n, work);
+    else gemm_xn(0, rows, n, G, 1, dah, G2, Wh, n, 1, d0, n);
+  }
+  if (tEnd != tLo) return;
+  // the run's weight gradients over K = steps x rows: dWh += dA_h^T H, dWx += dA_x^T X, and the biases
+  const K = (tHi - tLo + 1) * rows;
+  const dAh = dA + (<usize>G << 3);
+  if (usePacked(G, n, K)) gemm(true, false, G, n, K, 1, dAh, G2, Hs, n, 1, dWh, n, work);
+  else gemm_xn(1, G, n, K, 1, dAh, G2, Hs, n, 1, dWh, n);
+  if (m > 0) {
+    if (usePacked(G, m, K)) gemm(true, false, G, m, K, 1, dA, G2, Xs, m, 1, dWx, m, work);
+    else gemm_xn(1, G, m, K, 1, dA, G2, Xs, m, 1, dWx, m);
+  }
+  for (let k = 0; k < K; k++) {
+    const row = dA + ((<usize>k * G2) << 3);
+    addInto(dbx, row, G);
+    addInto(dbh, row + (<usize>G << 3), G);
+  }
+}

@@ -6,7 +6,7 @@
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
- *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep)
+ *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -19,6 +19,7 @@ import { gruBptt } from './gru-bptt.ts';
 import { lyapunov, lyapunovCell } from './lyapunov.ts';
 import { matmul } from './matmul.ts';
 import { sweep } from './sweep.ts';
+import { slurmSweep } from './slurm-sweep.ts';
 
 export type { BenchLine } from './common.ts';
 
@@ -31,3 +32,4 @@ if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : 
 for (const kind of ['lstm', 'gru'] as const) if (want(`lyapunov-${kind}`)) lyapunovCell(kind, 128, T / 5);
 if (want('matmul')) for (const n of [128, 512]) matmul(n);
 if (want('sweep')) await sweep(2);
+if (want('slurm-sweep')) await slurmSweep();

@@ -24,6 +24,30 @@ export function reach(normsByLag: ArrayLike<number>, factor = 1e-6): number {
   return T;
 }
 
+/**
+ * The least-squares slope of ln(norm) against the lag k over the finite positive values of norms
+ * indexed by lag (norms[0] at k = 0): the per-step log factor of a decaying gradient.
+ *
+ * @example Math.exp(logSlope([1, 0.5, 0.25, 0.125])) // 0.5
+ */
+export function logSlope(rel: readonly number[]): number {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  rel.forEach((v, k) => {
+    if (!(v > 0) || !Number.isFinite(v)) return;
+    const y = Math.log(v);
+    n++;
+    sx += k;
+    sy += y;
+    sxx += k * k;
+    sxy += k * y;
+  });
+  return n < 2 ? 0 : (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
 export interface GradientFlow {
   /** ||dL/dh_{T-k}|| for k = 0..T (lag order). */
   normsByLag: Float64Array;

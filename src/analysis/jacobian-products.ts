@@ -1,29 +1,33 @@
 /**
- * Norms of the backward Jacobian products of an RNN trajectory,
+ * Norms of the backward Jacobian products of a trajectory of any recurrent cell (src/models/cell.ts),
  *
- *     P_k = J_T J_{T-1} ... J_{T-k+1} = dh_T / dh_{T-k},   J_t = diag(f'(a_t)) W,   k = 1..K,
+ *     P_k = J_T J_{T-1} ... J_{T-k+1} = ds_T / ds_{T-k},   J_t = ds_t / ds_{t-1},   k = 1..K,
  *
- * whose size decides whether a gradient from step T reaches step T - k (Bengio, Simard and
- * Frasconi 1994; Pascanu, Mikolov and Bengio 2013). By submultiplicativity
+ * over the whole state s (h for the RNN and the GRU, (h, c) for the LSTM; for the RNN
+ * J_t = diag(f'(a_t)) W), whose size decides whether a gradient from step T reaches step T - k
+ * (Bengio, Simard and Frasconi 1994; Pascanu, Mikolov and Bengio 2013). By submultiplicativity
  *
- *     ||P_k|| <= prod_{j<k} ||J_{T-j}|| <= (gamma sigma_max(W))^k,
+ *     ||P_k|| <= prod_{j<k} ||J_{T-j}||   (<= (gamma sigma_max(W))^k for the RNN),
  *
  * the middle term being the "product of per-step norms".
  *
- * Algorithm: the product is accumulated one factor at a time, P_{k+1} = (P_k diag(D_{T-k})) W
- * (one n^3 product per lag), rescaled by its largest entry after each step with the scale kept
- * in log form so that ||P_k|| ~ 1e-300 or 1e+300 neither underflows nor overflows; its spectral
- * norm comes from power iteration warm-started from the previous lag's left singular vector
- * (no SVD per lag). The per-step norms ||J_t|| are computed exactly by SVD, once per step: a
- * single step's leading singular values are often nearly equal (diag(D) W with W orthogonal has
- * singular values g |D_i|), where power iteration stalls short of the maximum, and an
- * underestimate would fake a violation of ||P_k|| <= prod ||J||. The products' leading singular
- * values separate geometrically with k (the Lyapunov gaps), so there power iteration is fast.
+ * Algorithm: the product is accumulated one factor at a time, P_{k+1} = P_k J_{T-k} (each row of P_k
+ * through the cell's vjp: one S^3 product per lag), rescaled by its largest entry after each step
+ * with the scale kept in log form so that ||P_k|| ~ 1e-300 or 1e+300 neither underflows nor
+ * overflows. Lag 1 is the exact norm of J_T (SVD), which is also the per-step norm; its left
+ * singular vector warm-starts the power iteration of lag 2, and every later lag is warm-started
+ * from the previous one (no SVD per lag): the products' leading singular values separate
+ * geometrically with k (the Lyapunov gaps), so there power iteration is fast. A power iteration
+ * that reaches maxIter without meeting its tolerance is never used as is: that lag's norm is the
+ * exact one (SVD) and the lag is listed in `unconvergedLags`. The per-step norms ||J_t|| are exact
+ * (SVD, once per step): a single step's leading singular values are often nearly equal (diag(D) W
+ * with W orthogonal has singular values |D_i|), where power iteration stalls short of the maximum,
+ * and an underestimate would fake a violation of ||P_k|| <= prod ||J||.
  */
 import { allocF64, freeF64 } from '../linalg/wasm.ts';
 import { stateSize, type RecurrentCell, type Tape } from '../models/cell.ts';
 import { Rng } from '../init/rng.ts';
-import { sigmaMax, spectralNorm } from './spectral-norm.ts';
+import { leadingSingularPair, sigmaMax, spectralNorm } from './spectral-norm.ts';
 
 export interface ProductNorms {
   /** Number of lags K. */
@@ -38,8 +42,10 @@ export interface ProductNorms {
   logStepNormProducts: Float64Array;
   /** prod_{j<k} ||J_{T-j}||, index k-1. */
   stepNormProducts: Float64Array;
-  /** Total power iterations spent (products and single steps). */
+  /** Total power iterations spent. */
   iterations: number;
+  /** Lags whose power iteration stopped at maxIter unconverged; their norms are the exact (SVD) ones. */
+  unconvergedLags: number[];
 }
 
 export interface ProductNormOptions {
@@ -90,13 +96,18 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
   let logStepProduct = 0;
   let iterations = 0;
   let zero = false;
+  const unconvergedLags: number[] = [];
   for (let k = 1; k <= K; k++) {
     const t = T - k + 1; // the factor J_t
-    if (withSteps) {
+    let top: { sigma: number; u?: Float64Array } | null = null;
+    if (withSteps || k === 1) {
       cell.vjp(tape, t, r, n, I, J, work);
-      const sj = sigmaMax(J, n);
-      stepNorms[k - 1] = sj;
-      logStepProduct += Math.log(sj);
+      // the left singular vector only where it starts the power iteration (lag 2)
+      top = k === 1 ? leadingSingularPair(J, n) : { sigma: sigmaMax(J, n) };
+    }
+    if (withSteps) {
+      stepNorms[k - 1] = top!.sigma;
+      logStepProduct += Math.log(top!.sigma);
     } else {
       stepNorms[k - 1] = NaN;
       logStepProduct = NaN;
@@ -108,9 +119,12 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
       logNorms[k - 1] = -Infinity;
       continue;
     }
-    // P_{k+1} = P_k J_t: each row u^T of P_k becomes u^T J_t (cell.vjp)
-    cell.vjp(tape, t, r, n, k === 1 ? I : P, Q, work);
-    [P, Q] = [Q, P];
+    // P_{k+1} = P_k J_t: each row u^T of P_k becomes u^T J_t (cell.vjp); P_1 = J_T
+    if (k === 1) P.set(J);
+    else {
+      cell.vjp(tape, t, r, n, P, Q, work);
+      [P, Q] = [Q, P];
+    }
     const mx = maxAbs(P);
     if (mx === 0) {
       zero = true;
@@ -119,21 +133,33 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
       continue;
     }
     for (let i = 0; i < n * n; i++) P[i]! /= mx;
-    logScale += Math.log(mx);
-    if (k > 1) {
-      // the previous left vector plus a small generic part: a warm start that is exactly a
-      // non-leading singular vector of P_k (e.g. a coordinate axis when W is orthogonal) would
-      // otherwise look converged at once
-      for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
+    let sigma: number;
+    if (k === 1) {
+      // the exact norm of J_T, the same number as its per-step norm; its left vector starts lag 2
+      logNorms[0] = Math.log(top!.sigma);
+      norms[0] = top!.sigma;
+      logScale = Math.log(mx);
+      u.set(top!.u!);
+      continue;
     }
-    const res = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: k > 1 ? u : undefined });
+    logScale += Math.log(mx);
+    // the previous left vector plus a small generic part: a warm start that is exactly a
+    // non-leading singular vector of P_k (e.g. a coordinate axis when W is orthogonal) would
+    // otherwise look converged at once
+    for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
+    const res = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: u });
     iterations += res.iterations;
-    logNorms[k - 1] = logScale + Math.log(res.sigma);
+    if (res.converged) sigma = res.sigma;
+    else {
+      unconvergedLags.push(k);
+      sigma = sigmaMax(P, n);
+    }
+    logNorms[k - 1] = logScale + Math.log(sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
   for (const v of [P, Q, J, I, u, w]) freeF64(v);
   cell.freeWork(work);
-  return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations };
+  return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations, unconvergedLags };
 }
 
 function maxAbs(A: Float64Array): number {

@@ -13,8 +13,10 @@
  * - `runs[i]`: {label, activation, init, gain, sigmaMax, spectralRadius, gamma, threshold (1/gamma),
  *   gammaSigmaMax, regime, decayRate (per step, natural log), decayFactor (e^decayRate),
  *   boundRate (ln gamma sigma_max), lyapunovLargest, slopeMinusLyapunov, maxRatioToBound, maxRatioToStepProduct,
- *   boundViolations, productNorms[k-1], bound[k-1], stepNormProducts[k-1]}.
- * - `boundViolations` (all runs), `maxRatioToBound`, `maxRatioToStepProduct` (max over runs).
+ *   boundViolations, unconvergedLags (lags whose power iteration did not converge: their norm is the
+ *   SVD's), productNorms[k-1], bound[k-1], stepNormProducts[k-1]}.
+ * - `boundViolations` (all runs), `maxRatioToBound`, `maxRatioToStepProduct` (max over runs),
+ *   `powerIterationFallbacks` (unconverged lags over all runs).
  */
 import { z } from 'zod';
 import { activation as activationOf } from '../activations/index.ts';
@@ -170,6 +172,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
         maxRatioToBound: Math.exp(maxLogRatio),
         maxRatioToStepProduct: Math.exp(maxLogRatioStep),
         boundViolations: violations,
+        unconvergedLags: pn.unconvergedLags,
         productNorms: pn.norms,
         bound,
         stepNormProducts: pn.stepNormProducts,
@@ -202,6 +205,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       ctx.progress(i + 1, p.runs.length, label);
     }
     const boundViolations = results.reduce((s, r) => s + r.boundViolations, 0);
+    const powerIterationFallbacks = results.reduce((s, r) => s + r.unconvergedLags.length, 0);
     const maxRatioToBound = Math.max(...results.map((r) => r.maxRatioToBound));
     const maxRatioToStepProduct = Math.max(...results.map((r) => r.maxRatioToStepProduct));
     const allPositive = [...productSeries.flatMap((s) => Array.from(s.y))].filter((v) => v > 0);
@@ -235,7 +239,8 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       `Every curve in the first chart is a product of ${T} Jacobians J_t = diag(f'(a_t)) W taken backwards from the last step. ` +
         'Because the spectral norm is submultiplicative, the measured norm ||P_k|| (solid) can never rise above the product of the per-step norms (dotted), ' +
         'and since |f\'| <= gamma each per-step norm is at most gamma sigma_max(W), so the dotted line in turn stays under the straight dashed line (gamma sigma_max)^k. ' +
-        `Across the ${results.length} runs the largest ratio ||P_k|| / bound is ${fmt(maxRatioToBound, 4)}, with ${boundViolations} violations.`,
+        `Across the ${results.length} runs the largest ratio ||P_k|| / bound is ${fmt(maxRatioToBound, 4)}, with ${boundViolations} violations. ` +
+        `||P_1|| is the exact norm of J_T (SVD); each later lag comes from a power iteration warm-started at the previous lag, and a power iteration that cannot meet its tolerance within its iteration limit (nearly equal leading singular values) is replaced by the SVD of the product: here ${powerIterationFallbacks} of the ${results.length * T} lags.`,
       vanishing.length > 0
         ? `Runs with gamma sigma_max(W) < 1 (${vanishing.map((r) => r.label).join('; ')}) are in the regime where the bound itself decays geometrically: ` +
           'whatever the inputs do, a gradient from step T is multiplied by at most (gamma sigma_max)^k by the time it reaches step T - k, so long-range credit assignment is impossible. ' +
@@ -258,7 +263,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       .join('\n\n');
 
     return {
-      summary: { runs: results, boundViolations, maxRatioToBound, maxRatioToStepProduct },
+      summary: { runs: results, boundViolations, maxRatioToBound, maxRatioToStepProduct, powerIterationFallbacks },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,

@@ -15,7 +15,8 @@
  *   through -zeroTolerance (interpolated); `chaosOnset`: where it rises through +zeroTolerance;
  *   `meanFieldZeroCrossing`: where the mean field crosses 0 (1 for tanh).
  * - `maxGapToLogSpectralRadius`: max over g < 1 of |lambda_1 - ln rho(W)|.
- * - `products[j]`: {gain, decayRate, largest, difference} for the product-norm gains.
+ * - `products[j]`: {gain, decayRate, largest, difference, lags, unconvergedLags (lags whose power
+ *   iteration did not converge: their norm is the SVD's)} for the product-norm gains.
  */
 import { z } from 'zod';
 import { activation as activationOf } from '../activations/index.ts';
@@ -159,7 +160,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
       const pn = productNorms(rnn, tape, { K, stepNorms: false });
       const rate = decayRate(pn.logNorms).rate;
       const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
-      products.push({ gain: g, decayRate: rate, largest: res.exponents[0]!, difference: rate - res.exponents[0]!, lags: K });
+      products.push({ gain: g, decayRate: rate, largest: res.exponents[0]!, difference: rate - res.exponents[0]!, lags: K, unconvergedLags: pn.unconvergedLags });
       ctx.progress(++done, total, `products g = ${g}`);
     }
 
@@ -258,7 +259,10 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
       'The largest Lyapunov exponent lambda_1 is the average log-rate at which an infinitesimal perturbation of the state grows per step. ' +
         'It is also the rate at which the backward Jacobian products J_T ... J_{T-k+1} grow with the lag, so it is the per-step log-factor of the gradient: ' +
         'negative lambda_1 means vanishing gradients, positive means exploding gradients.' +
-        (products.length > 0 ? ` Measured directly: ${products.map((pr) => `slope ${fmt(pr.decayRate, 3)} against lambda_1 = ${fmt(pr.largest, 3)} at g = ${pr.gain}`).join('; ')}.` : ''),
+        (products.length > 0
+          ? ` Measured directly: ${products.map((pr) => `slope ${fmt(pr.decayRate, 3)} against lambda_1 = ${fmt(pr.largest, 3)} at g = ${pr.gain}`).join('; ')}` +
+            ` (${products.reduce((a, pr) => a + pr.unconvergedLags.length, 0)} of the ${products.reduce((a, pr) => a + pr.lags, 0)} product norms came from the SVD where the power iteration did not converge).`
+          : ''),
       `Below g = 1 the state falls onto the origin, where the Jacobian is W itself, so lambda_1 = ln rho(W), close to ln g because the eigenvalues of W fill a disc of radius about g (Girko's circular law)` +
         (p.inputStd === 0 && below.length > 0 ? `; the largest gap between lambda_1 and ln rho(W) below g = 1 is ${fmt(worstBelow)}.` : '.') +
         ` Above g = 1 the origin is unstable and, for large n, the network is chaotic with lambda_1 > 0 (Sompolinsky, Crisanti and Sommers 1988). ` +

@@ -66,6 +66,12 @@ export const TOL = {
    * ~1e-13 relative; 1e-10 leaves the margin the issue asks for and fails any wrong term.
    */
   torchFixture: 1e-10,
+  /**
+   * Exact cases of the analysis (product norms, exponents and gradient ratios known in closed form:
+   * linear networks, the carousel, a copying GRU) computed through O(1e3) products, QR steps and
+   * logarithms: round-off ~1e-13 that grows with the steps; 1e-10 is the issue's bar for "exact".
+   */
+  exactCase: 1e-10,
   /** Entries of the torch fixtures below this size are compared absolutely (their sums cancel). */
   torchFixtureFloor: 1e-6,
 } as const;

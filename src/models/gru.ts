@@ -91,6 +91,21 @@ export function gruParameterCount(n: number, m: number, p = 0): number {
   return 3 * n * (m + n + 2) + p * (n + 1);
 }
 
+/**
+ * The GRU hidden size whose parameter count (with a readout of size p) is closest to `count` (ties
+ * to the smaller network): the root of 3 n^2 + (3 m + 6 + p) n + p = count, rounded to the nearer
+ * of floor and ceil.
+ *
+ * @example matchedGruHiddenSize(1233, 2, 1) // 18 (1207 parameters; 19 would have 1331)
+ */
+export function matchedGruHiddenSize(count: number, m: number, p = 0): number {
+  const k = 3 * m + 6 + p;
+  const root = (-k + Math.sqrt(k * k + 12 * (count - p))) / 6;
+  const lo = Math.max(1, Math.floor(root));
+  const hi = lo + 1;
+  return Math.abs(gruParameterCount(hi, m, p) - count) < Math.abs(gruParameterCount(lo, m, p) - count) ? hi : lo;
+}
+
 /** The parameter blocks of a GRU, in theta order (PyTorch's tensors). */
 export function gruBlocks(n: number, m: number): ParameterBlock[] {
   return [

@@ -6,7 +6,8 @@
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
- *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep)
+ *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep,
+ *                                       startup)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -20,6 +21,7 @@ import { lyapunov, lyapunovCell } from './lyapunov.ts';
 import { matmul } from './matmul.ts';
 import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
+import { startup } from './startup.ts';
 
 export type { BenchLine } from './common.ts';
 
@@ -32,4 +34,5 @@ if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : 
 for (const kind of ['lstm', 'gru'] as const) if (want(`lyapunov-${kind}`)) lyapunovCell(kind, 128, T / 5);
 if (want('matmul')) for (const n of [128, 512]) matmul(n);
 if (want('sweep')) await sweep(2);
+if (want('startup')) startup();
 if (want('slurm-sweep')) await slurmSweep();

@@ -24,6 +24,7 @@
 import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';
 import { allocF64, freeF64, inWasm } from '../linalg/wasm.ts';
+import { firstNonFinite, NumericalFault } from './faults.ts';
 import { mgsQr } from '../linalg/parallel.ts';
 import { createTape, freeTape } from '../models/bptt.ts';
 import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
@@ -137,6 +138,11 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
     while (next < recordAt.length && recordAt[next] === s - transient + 1) {
       const count = recordAt[next++]!;
       history.push({ steps: count, exponents: sums.map((v) => v / count).sort().reverse() });
+    }
+    // per chunk of 64 steps: a NaN, an overflow or a collapsed tangent vector (log 0) is a fault
+    if ((s & 63) === 63 || s === transient + steps - 1) {
+      if (firstNonFinite(sums) >= 0) throw new NumericalFault('the R diagonal of the Lyapunov QR (the log of a zero or non-finite stretching factor)', t);
+      for (const part of cell.state) if (firstNonFinite(tape.states[part]!, 0, n) >= 0) throw new NumericalFault(`the state ${part}_t of the Lyapunov run`, t);
     }
     const tmp = Q;
     Q = Z;

@@ -19,6 +19,7 @@
  * - `baselineLoss` per T, `budget` {steps, batchSize, sequences}.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
 import { createTape, forward, freeTape } from '../models/bptt.ts';
 import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-spec.ts';
@@ -73,20 +74,23 @@ export type AddingProblemSweepParams = z.infer<typeof params>;
 
 const CHART_IDS = ['success-rate', 'learning-curves', 'gradient-norms'] as const;
 
+/** Gradient-norm statistics of a training; a diverged one (a non-finite norm or loss) is counted as such, its norms up to the last finite step. */
 function clipStats(r: TrainResult) {
   let max = 0;
   let maxClipped = 0;
+  const finite = Array.from(r.gradNorms).filter(Number.isFinite);
   for (let i = 0; i < r.gradNorms.length; i++) {
-    max = Math.max(max, r.gradNorms[i]!);
-    maxClipped = Math.max(maxClipped, r.clippedNorms[i]!);
+    if (Number.isFinite(r.gradNorms[i]!)) max = Math.max(max, r.gradNorms[i]!);
+    if (Number.isFinite(r.clippedNorms[i]!)) maxClipped = Math.max(maxClipped, r.clippedNorms[i]!);
   }
-  const sorted = Array.from(r.gradNorms).sort((a, b) => a - b);
+  const sorted = finite.sort((a, b) => a - b);
   return {
     maxGradNorm: max,
     medianGradNorm: sorted[sorted.length >> 1] ?? 0,
     maxAppliedNorm: maxClipped,
     clippedSteps: r.clipped,
-    finalLoss: r.finalLoss,
+    diverged: r.diverged,
+    finalLoss: r.diverged || !Number.isFinite(r.finalLoss) ? null : r.finalLoss,
     solved: r.solved,
     stepsToSuccess: r.stepsToSuccess,
   };
@@ -117,11 +121,61 @@ function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng): { meanAbsCell:
   return { meanAbsCell: sum / bn, saturatedFraction: sat / bn };
 }
 
-export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const sweepCell = fields({
+  T: count('lag'),
+  runs: count('trainings'),
+  solved: count('trainings that met the criterion within the budget'),
+  successRate: measured('solved / runs'),
+  successRateInterval: fields({ lower: measured('lower end'), upper: measured('upper end') }, '95 % Wilson score interval of the success rate (Wilson 1927)'),
+  medianStepsToSuccess: measured('median steps to success over the solved runs (null if none)'),
+  finalLoss: measured('median final test loss'),
+  diverged: count('runs whose loss became non-finite'),
+});
+const clippingRun = fields({
+  maxGradNorm: measured('largest gradient norm before clipping'),
+  medianGradNorm: measured('median gradient norm'),
+  maxAppliedNorm: measured('largest norm of the step applied'),
+  clippedSteps: count('steps where clipping acted'),
+  finalLoss: measured('final test loss'),
+  solved: flag('met the criterion'),
+  stepsToSuccess: measured('steps to success (null if not solved)'),
+  diverged: flag('the loss or a gradient norm became non-finite (norms are up to the last finite step; finalLoss is null)'),
+});
+const addingProblemSweepSummary = fields({
+  lags: list(count('T'), 'the lags T swept'),
+  models: keyed(
+    '<model>',
+    fields({
+      kind: text('model kind'),
+      n: count('hidden size'),
+      parameterCount: count('trainable parameters'),
+      lastSuccessfulT: measured('largest T up to which every T had success rate >= 1/2 (null if none)'),
+      byT: keyed('<T>', sweepCell, 'per lag, e.g. byT["100"]'),
+    }),
+    'per model, e.g. models["lstm-forget"]',
+  ),
+  lastSuccessfulT: keyed('<model>', measured('lastSuccessfulT of the model'), 'by model'),
+  clipping: fields(
+    { model: text('model id'), T: count('lag'), threshold: exact('clipping threshold'), steps: count('training steps'), without: clippingRun, with: clippingRun },
+    'one configuration trained with and without gradient clipping by norm',
+  ),
+  cellDrift: keyed('<lstm model>', fields({ meanAbsCell: measured('mean |c_t| at the end of a sequence'), saturatedFraction: measured('fraction of cell outputs in saturation') }), 'cell-state drift of the LSTMs at initialisation'),
+  baselineLoss: keyed('<T>', measured('loss of the best constant prediction'), 'per lag'),
+  budget: fields({ steps: count('training steps'), batchSize: count('batch size') }, 'training budget of every run'),
+  repetitions: count('trainings per (model, T)'),
+});
+export type AddingProblemSweepSummary = z.infer<typeof addingProblemSweepSummary>;
+export type AddingProblemSweepParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProblemSweepSummary> = {
   kind: 'adding-problem-sweep',
   summary: 'Success rate on the adding problem against the lag T for the vanilla RNN and the LSTMs, trained in parallel; gradient norms with and without clipping.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: addingProblemSweepSummary,
   async run(p, ctx) {
     const lags = [...p.lags].sort((a, b) => a - b);
     const ids = p.models.map(modelId);
@@ -284,16 +338,31 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       Object.keys(drift).length > 0
         ? `Cell drift (measured before training, at T = ${Tmax}): ${Object.entries(drift).map(([id, d]) => `${id}: mean |c_T| = ${d.meanAbsCell.toFixed(2)}, ${(100 * d.saturatedFraction).toFixed(0)} % of cells with |tanh(c_T)| > 0.9`).join('; ')}. The 1997 cell has no way to empty itself: c_t = c_0 + sum_s i_s g_s, so any bias in the cell input accumulates linearly in t and the cell output tanh(c) saturates, which shuts the error flow out of the cell (H'(c) near 0) the longer the sequence. A negative input-gate bias (here ${p.models.find((m) => m.kind === 'lstm1997')?.inputBias ?? 0}) slows the drift, and the 1997 paper likewise started its gates with negative biases; the forget gate (Gers et al. 2000) removes the drift by letting the cell decay.`
         : '',
-      `Gradient clipping (last chart): without clipping the gradient norm of ${clipping.model} at T = ${clipping.T} reached ${clipping.without.maxGradNorm.toPrecision(3)} (median ${clipping.without.medianGradNorm.toPrecision(3)}); with the threshold ${clipping.threshold} ${clipping.with.clippedSteps} of ${clipping.steps} steps were rescaled and no applied step exceeded ${clipping.with.maxAppliedNorm.toPrecision(3)}. Clipping bounds the step length when the gradient explodes (Pascanu, Mikolov and Bengio 2013), but it cannot create a signal that has vanished: final test loss ${clipping.without.finalLoss.toFixed(4)} without and ${clipping.with.finalLoss.toFixed(4)} with clipping (baseline ${clipTask.baseline.loss.toFixed(4)}).`,
+      `Gradient clipping (last chart): without clipping the gradient norm of ${clipping.model} at T = ${clipping.T} reached ${clipping.without.maxGradNorm.toPrecision(3)} (median ${clipping.without.medianGradNorm.toPrecision(3)}); with the threshold ${clipping.threshold} ${clipping.with.clippedSteps} of ${clipping.steps} steps were rescaled and no applied step exceeded ${clipping.with.maxAppliedNorm.toPrecision(3)}. Clipping bounds the step length when the gradient explodes (Pascanu, Mikolov and Bengio 2013), but it cannot create a signal that has vanished: final test loss ${clipping.without.finalLoss?.toFixed(4) ?? 'none (the training diverged)'} without and ${clipping.with.finalLoss?.toFixed(4) ?? 'none (the training diverged)'} with clipping (baseline ${clipTask.baseline.loss.toFixed(4)}).`,
     ]
       .filter((x) => x !== '')
       .join('\n\n');
 
+    // a budget too small to decide: most runs missed the criterion, yet their loss fell well below
+    // the input-blind baseline, so they were still learning when the budget ended
+    const warnings: string[] = [];
+    for (const id of ids) {
+      for (const T of lags) {
+        const cell = sweep.byModel[id]!.byT[String(T)]!;
+        const base = baselineLoss[String(T)]!;
+        if (cell.successRate < 0.5 && cell.finalLoss !== null && cell.finalLoss < 0.5 * base) {
+          warnings.push(
+            `${id} at T = ${T}: ${cell.solved} of ${cell.runs} runs met the criterion within ${budget.steps} steps, but the median final test loss ${cell.finalLoss.toPrecision(3)} is below half the input-blind baseline ${base.toPrecision(3)}: the runs were still learning when the budget ended, so this success rate may rise with a larger training.steps`,
+          );
+        }
+      }
+    }
     return {
       summary: { lags, models, lastSuccessfulT, clipping, cellDrift: drift, baselineLoss, budget, repetitions: p.repetitions },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

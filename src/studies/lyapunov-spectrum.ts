@@ -17,7 +17,7 @@
  * Summary fields:
  * - `cell`, `state` ("h" or "h, c"), `stateSize` S, `steps`, `transient`.
  * - `exponents` (descending), `kaplanYorkeDimension`, `entropyRate`, `positive` (count), `sum`.
- * - `meanLogAbsDet` (NaN unless all S exponents are computed) and `volumeGap` = |sum - meanLogAbsDet|.
+ * - `meanLogAbsDet` and `volumeGap` = |sum - meanLogAbsDet| (null unless all S exponents are computed).
  * - `convergence`: the running estimates of lambda_1 and lambda_k at the recorded step counts.
  */
 import { z } from 'zod';
@@ -30,6 +30,7 @@ import { createLstm, lstmFromTorch } from '../models/lstm.ts';
 import { createRnn } from '../models/rnn.ts';
 import { activationName, resolveRnnWeights, resolveWeights, WeightSpec } from '../models/weights-source.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { count, fields, list, measured, text } from '../scenario/summary-schema.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const size = {
@@ -86,8 +87,10 @@ const cellSchema = z.discriminatedUnion('kind', [
 
 const params = z
   .object({
-    cell: cellSchema.describe('the cell and where its weights come from'),
-    inputStd: z.number().nonnegative().default(0).describe('inputs x_t ~ N(0, inputStd^2) in every one of the m inputs; 0: autonomous'),
+    cell: cellSchema
+      .default({ kind: 'gru', n: 32, m: 1, gain: 4, updateBias: 0 })
+      .describe('the cell and where its weights come from (default: a GRU, n = 32, recurrent gain 4)'),
+    inputStd: z.number().nonnegative().default(1).describe('inputs x_t ~ N(0, inputStd^2) in every one of the m inputs; 0: autonomous'),
     h0Std: z.number().nonnegative().default(1).describe('initial state h_0 (and c_0) ~ N(0, h0Std^2)'),
     exponents: z.number().int().min(1).max(1024).optional().describe('number k of exponents (default: all, the state size S)'),
     steps: z.number().int().min(10).max(1_000_000).default(2000).describe('steps averaged over'),
@@ -148,11 +151,36 @@ function checkpoints(steps: number): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const lyapunovSpectrumSummary = fields({
+  cell: text('cell kind: rnn, lstm or gru'),
+  state: text('the state parts the exponents are over: "h" or "h, c"'),
+  stateSize: count('S, the number of state entries (n, or 2n for the LSTM)'),
+  steps: count('steps averaged over'),
+  transient: count('steps run first (tangent vectors aligned, not measured)'),
+  exponents: list(measured('lambda_i (natural log per step)'), 'the k exponents, descending'),
+  kaplanYorkeDimension: measured('j + (lambda_1 + ... + lambda_j) / |lambda_{j+1}| (Kaplan and Yorke 1979)'),
+  entropyRate: measured('sum of the positive exponents: a bound on the entropy rate, nats per step'),
+  positive: count('number of positive exponents'),
+  sum: measured('sum of the k exponents'),
+  meanLogAbsDet: measured('mean ln |det J_t| along the trajectory (LU of the dense Jacobian); null unless k = S'),
+  volumeGap: measured('|sum - meanLogAbsDet|; null unless k = S'),
+  convergence: list(
+    fields({ steps: count('steps averaged'), largest: measured('running estimate of lambda_1'), smallest: measured('running estimate of lambda_k') }),
+    'the running estimates at about 40 log-spaced step counts',
+  ),
+});
+export type LyapunovSpectrumSummary = z.infer<typeof lyapunovSpectrumSummary>;
+export type LyapunovSpectrumParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectrumSummary> = {
   kind: 'lyapunov-spectrum',
   summary: 'Full Lyapunov spectrum of one cell (RNN, LSTM over (h, c), GRU) from an initialisation or PyTorch weights: exponents, Kaplan-Yorke dimension, entropy rate, convergence.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: lyapunovSpectrumSummary,
   run(p, ctx) {
     const base = new Rng(ctx.seed);
     const cell = buildCell(p.cell, base.fork(), ctx.scenarioDir);
@@ -174,8 +202,7 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams> = {
     const positive = exponents.filter((v) => v > 0).length;
     const dKY = kaplanYorkeDimension(exponents);
     const hKS = entropyRate(exponents);
-    // both -Infinity where a direction is annihilated (a zero column of J_t): no gap
-    const volumeGap = sum === res.meanLogAbsDet ? 0 : Math.abs(sum - res.meanLogAbsDet);
+    const volumeGap = Math.abs(sum - res.meanLogAbsDet);
     const stateName = cell.state.join(', ');
     const name = cellName(p.cell);
     const drive = input ? `inputs of standard deviation ${p.inputStd}` : 'autonomous';
@@ -262,8 +289,9 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams> = {
         entropyRate: hKS,
         positive,
         sum,
-        meanLogAbsDet: res.meanLogAbsDet,
-        volumeGap,
+        // null unless every exponent was computed
+        meanLogAbsDet: k === S ? res.meanLogAbsDet : null,
+        volumeGap: k === S ? volumeGap : null,
         convergence: res.history.map((h) => ({ steps: h.steps, largest: h.exponents[0]!, smallest: h.exponents[k - 1]! })),
       },
       charts: selectCharts(charts, ctx.charts),

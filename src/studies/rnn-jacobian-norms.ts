@@ -19,6 +19,7 @@
  *   `powerIterationFallbacks` (unconverged lags over all runs).
  */
 import { z } from 'zod';
+import { count, exact, fields, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
 import { decayRate, productNorms } from '../analysis/jacobian-products.ts';
 import { lyapunovSpectrum } from '../analysis/lyapunov.ts';
@@ -30,6 +31,7 @@ import { createRnn } from '../models/rnn.ts';
 import { activationName, resolveRnnWeights, WeightSpec } from '../models/weights-source.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
+import { assertFiniteSteps } from '../analysis/faults.ts';
 
 const run = z
   .object({
@@ -89,11 +91,51 @@ function fmt(v: number, digits = 3): string {
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(digits) : v.toExponential(2);
 }
 
-export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const rnnJacobianNormsSummary = fields({
+  runs: list(
+    fields({
+      label: text('the run as listed in params.runs'),
+      activation: text('activation function'),
+      init: text('initialisation of W'),
+      gain: exact('gain of W'),
+      sigmaMax: measured('largest singular value of W'),
+      spectralRadius: measured('spectral radius rho(W)'),
+      gamma: exact("bound on |f'|: 1/4 for sigmoid, 1 for tanh"),
+      threshold: exact('1/gamma: sigma_max above it allows explosion'),
+      gammaSigmaMax: measured('gamma sigma_max(W)'),
+      regime: text('vanishing (sufficient condition holds), exploding possible, or boundary'),
+      decayRate: measured('slope of ln ||P_k|| against k (natural log per step)'),
+      decayFactor: measured('e^decayRate'),
+      boundRate: measured('ln(gamma sigma_max)'),
+      lyapunovLargest: measured('largest Lyapunov exponent of the same driven dynamics'),
+      slopeMinusLyapunov: measured('decayRate - lyapunovLargest'),
+      maxRatioToBound: measured('max over k of ||P_k|| / (gamma sigma_max)^k (<= 1 by the theorem)'),
+      maxRatioToStepProduct: measured('max over k of ||P_k|| / prod ||J_t|| (<= 1)'),
+      boundViolations: count('lags where ||P_k|| exceeds the bound beyond round-off'),
+      unconvergedLags: list(count('lag k'), "lags whose power iteration did not converge within its limit: their norm is the SVD's"),
+      productNorms: list(measured('||P_k||'), '||J_T ... J_{T-k+1}|| for k = 1..K (index k - 1)'),
+      bound: list(measured('(gamma sigma_max)^k'), 'the bound for k = 1..K'),
+      stepNormProducts: list(measured('prod ||J_t||'), 'the product of per-step norms for k = 1..K'),
+    }),
+    'one entry per run',
+  ),
+  boundViolations: count('bound violations over all runs'),
+  maxRatioToBound: measured('max ratio to the bound over all runs'),
+  maxRatioToStepProduct: measured('max ratio to the per-step product over all runs'),
+  powerIterationFallbacks: count('unconverged power iterations over all runs (their lags take the SVD norm)'),
+});
+export type RnnJacobianNormsSummary = z.infer<typeof rnnJacobianNormsSummary>;
+export type RnnJacobianNormsParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNormsSummary> = {
   kind: 'rnn-jacobian-norms',
   summary: 'Jacobian-product norms ||J_T ... J_{T-k+1}|| of vanilla RNNs against the (gamma sigma_max)^k bound (Pascanu et al. 2013).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: rnnJacobianNormsSummary,
   run(p, ctx) {
     const { n, m, T } = p;
     const base = new Rng(ctx.seed);
@@ -114,6 +156,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       const h0 = rng.fork().fillNormal(new Float64Array(n), 0, p.h0Std);
       const tape = createTape(rnn, 1, T);
       forward(rnn, x, tape, { s0: { h: h0 } });
+      assertFiniteSteps(tape.states.h, n, `the state h_t of runs[${i}] (${label})`);
       const pn = productNorms(rnn, tape);
       const sMax = sigmaMax(rnn.W, n);
       const rho = spectralRadius(rnn.W, n);
@@ -167,8 +210,8 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
         decayRate: rate.rate,
         decayFactor: rate.factor,
         boundRate: Math.log(reg.gammaSigmaMax),
-        lyapunovLargest: lyap,
-        slopeMinusLyapunov: rate.rate - lyap,
+        lyapunovLargest: p.lyapunovSteps > 0 ? lyap : null,
+        slopeMinusLyapunov: p.lyapunovSteps > 0 ? rate.rate - lyap : null,
         maxRatioToBound: Math.exp(maxLogRatio),
         maxRatioToStepProduct: Math.exp(maxLogRatioStep),
         boundViolations: violations,
@@ -256,7 +299,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       p.lyapunovSteps > 0
         ? 'The slope of ln ||P_k|| against k is, for long sequences, the largest Lyapunov exponent of the driven dynamics (Oseledets\' theorem): ' +
           'a negative exponent means nearby trajectories converge and gradients vanish at that rate; a positive one means the network is chaotic and gradients explode. ' +
-          `Measured slopes against exponents: ${results.map((r) => `${fmt(r.decayRate, 3)} vs ${fmt(r.lyapunovLargest, 3)}`).join('; ')}; a single sequence of ${T} steps gives the slope to within its O(1/sqrt(T)) fluctuations.`
+          `Measured slopes against exponents: ${results.map((r) => `${fmt(r.decayRate, 3)} vs ${fmt(r.lyapunovLargest ?? NaN, 3)}`).join('; ')}; a single sequence of ${T} steps gives the slope to within its O(1/sqrt(T)) fluctuations.`
         : '',
     ]
       .filter((s) => s !== '')

@@ -4,26 +4,30 @@
  * (p = 1). FLOPs per step: 2 B (4n)n forward, 4 B (4n)n backward (dh and dWh), i.e. 24 B n^2.
  */
 import { Rng } from '../src/init/rng.ts';
-import { createLstm, createTape, createGradients, forward, backward, freeLstm, freeTape, freeGradients } from '../src/models/lstm.ts';
+import { backward, createGradients, createTape, forward, freeGradients, freeTape } from '../src/models/bptt.ts';
+import { createLstm } from '../src/models/lstm.ts';
+import { createReadout } from '../src/models/readout.ts';
+import { initWeights } from '../src/init/weights.ts';
 import { allocF64, freeF64 } from '../src/linalg/wasm.ts';
 import { emit, medianSeconds, QUICK, T } from './common.ts';
 
 export function lstmBptt(n: number, B: number): void {
   const rng = new Rng(5);
-  const lstm = createLstm({ n, m: 1, p: 1, forgetGate: true, inputInit: 'gaussian', recurrentInit: 'gaussian' }, rng);
+  const lstm = createLstm({ n, m: 1, forgetGate: true, inputInit: 'gaussian', recurrentInit: 'gaussian' }, rng);
+  const readout = createReadout(n, 1, initWeights('xavier-uniform', 1, n, rng));
   const tape = createTape(lstm, B, T);
-  const grads = createGradients(lstm, B, T);
+  const grads = createGradients(lstm, B, T, readout);
   const x = rng.fillNormal(allocF64(T * B));
   const targets = allocF64(B);
   const loss = { kind: 'squared-error' as const, steps: 'last' as const, targets };
   let check = 0;
   const s = medianSeconds(() => {
     forward(lstm, x, tape);
-    check = backward(lstm, tape, x, loss, grads) + grads.Wh[0]!;
+    check = backward(lstm, tape, x, loss, readout, grads) + grads.theta[lstm.Wx.length]!;
   }, QUICK ? 3 : 5);
   emit({ impl: 'rnn-dynamics', workload: 'lstm-bptt', n, B, T, usPerStep: (s / T) * 1e6, gflops: (24 * B * n * n * T) / s / 1e9, check });
   for (const v of [x, targets]) freeF64(v);
   freeGradients(grads);
-  freeTape(tape);
-  freeLstm(lstm);
+  freeTape(lstm, tape);
+  for (const v of [lstm.theta, readout.theta]) freeF64(v);
 }

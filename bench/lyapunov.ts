@@ -1,11 +1,20 @@
 /**
  * lyapunov: the full Lyapunov spectrum of an autonomous tanh RNN (gain 1.5) by Benettin's QR
  * re-orthonormalisation (issue 3). FLOPs per step: 2 n^3 (J Q) + about 2 n^3 (the QR).
+ *
+ * lyapunov-lstm, lyapunov-gru (issue 10): the full spectrum over the whole state of an autonomous
+ * forget-gate LSTM (S = 2n: (h, c)) and GRU (S = n), weights N(0, 1.5^2 / n), zero input, as
+ * torch.nn.LSTMCell / GRUCell in bench/pytorch_workloads.py. FLOPs per step: the tangent map of
+ * S vectors (LSTM 2 (2n)(4n) n = 16 n^3, GRU 2 n (3n) n = 6 n^3) plus the QR (LSTM 16 n^3, GRU
+ * 2 n^3): 32 n^3 and 8 n^3.
  */
 import { Rng } from '../src/init/rng.ts';
 import { initWeights } from '../src/init/weights.ts';
 import { TANH } from '../src/activations/index.ts';
 import { createRnn } from '../src/models/rnn.ts';
+import { gruFromParameters } from '../src/models/gru.ts';
+import { lstmFromParameters } from '../src/models/lstm.ts';
+import type { RecurrentCell } from '../src/models/cell.ts';
 import { lyapunovSpectrum } from '../src/analysis/lyapunov.ts';
 import { emit, medianSeconds, QUICK } from './common.ts';
 
@@ -15,7 +24,21 @@ export function lyapunov(n: number, steps: number): void {
   const h0 = rng.fillNormal(new Float64Array(n), 0, 0.1);
   let check = 0;
   const s = medianSeconds(() => {
-    check = lyapunovSpectrum(rnn, { k: n, steps, h0 }).exponents[0]!;
+    check = lyapunovSpectrum(rnn, { k: n, steps, s0: { h: h0 } }).exponents[0]!;
   }, QUICK ? 1 : 3);
   emit({ impl: 'rnn-dynamics', workload: 'lyapunov', n, B: 1, T: steps, usPerStep: (s / steps) * 1e6, gflops: (4 * n ** 3 * steps) / s / 1e9, check });
+}
+
+export function lyapunovCell(kind: 'lstm' | 'gru', n: number, steps: number): void {
+  const rng = new Rng(4);
+  const cell: RecurrentCell = kind === 'lstm' ? lstmFromParameters({ n, m: 1, forgetGate: true }) : gruFromParameters(n, 1);
+  rng.fillNormal(cell.theta, 0, 1.5 / Math.sqrt(n));
+  const S = kind === 'lstm' ? 2 * n : n;
+  const s0 = { h: rng.fillNormal(new Float64Array(n), 0, 0.1), c: rng.fillNormal(new Float64Array(n), 0, 0.1) };
+  let check = 0;
+  const s = medianSeconds(() => {
+    check = lyapunovSpectrum(cell, { k: S, steps, s0 }).exponents[0]!;
+  }, QUICK ? 1 : 3);
+  const flops = (kind === 'lstm' ? 32 : 8) * n ** 3 * steps;
+  emit({ impl: 'rnn-dynamics', workload: `lyapunov-${kind}`, n, B: 1, T: steps, usPerStep: (s / steps) * 1e6, gflops: flops / s / 1e9, check });
 }

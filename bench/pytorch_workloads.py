@@ -9,10 +9,14 @@ Prints one JSON line per configuration, the same fields as `npm run bench`:
 - rnn-bptt: torch.nn.RNN (tanh, input size 1, float64), loss 0.5 * sum(h_T^2) / B, forward + backward.
 - lstm-bptt: torch.nn.LSTM (forget gate, input size 1, float64) with a Linear(n, 1) readout, loss
   0.5 * sum(y_T^2) / B, forward + backward.
+- gru-bptt: torch.nn.GRU (input size 1, float64) with a Linear(n, 1) readout, the same loss.
 - jacobian-norms: P_k = P_{k-1} diag(f'(a)) W accumulated over T lags, ||P_k||_2 by
   torch.linalg.matrix_norm(ord=2) (an SVD per lag, the straightforward way in PyTorch).
 - lyapunov: the full spectrum by QR re-orthonormalisation (torch.linalg.qr) along an autonomous
   tanh trajectory.
+- lyapunov-lstm, lyapunov-gru: the full spectrum over the whole state ((h, c) for the LSTM) of an
+  autonomous torch.nn.LSTMCell / GRUCell (weights N(0, 1.5^2 / n)), the step Jacobian by
+  torch.autograd.functional.jacobian (vectorized), then QR as above.
 - matmul: numpy float64 n x n matmul (OpenBLAS), the machine's reference GFLOP/s.
 """
 import json
@@ -82,6 +86,57 @@ def lstm_bptt(n, B, T):
     emit("lstm-bptt", n, B, T, s, 24 * B * n * n * T, out["check"])
 
 
+def gru_bptt(n, B, T):
+    gru = torch.nn.GRU(1, n, dtype=DT)
+    readout = torch.nn.Linear(n, 1, dtype=DT)
+    x = torch.randn(T, B, 1, dtype=DT)
+    out = {}
+
+    def run():
+        gru.zero_grad()
+        readout.zero_grad()
+        _, hT = gru(x)
+        loss = 0.5 * (readout(hT[0]) ** 2).sum() / B
+        loss.backward()
+        out["check"] = float(gru.weight_hh_l0.grad.norm())
+
+    s = median_time(run, 3 if QUICK else 5)
+    emit("gru-bptt", n, B, T, s, 18 * B * n * n * T, out["check"])
+
+
+def lyapunov_cell(kind, n, T):
+    cell = (torch.nn.LSTMCell if kind == "lstm" else torch.nn.GRUCell)(1, n, dtype=DT)
+    with torch.no_grad():
+        for w in cell.parameters():
+            w.normal_(0, 1.5 / n ** 0.5)
+    x = torch.zeros(1, 1, dtype=DT)
+    S = 2 * n if kind == "lstm" else n
+
+    def step(s):
+        if kind == "lstm":
+            h, c = cell(x, (s[:n].unsqueeze(0), s[n:].unsqueeze(0)))
+            return torch.cat([h[0], c[0]])
+        return cell(x, s.unsqueeze(0))[0]
+
+    out = {}
+
+    def run():
+        s = torch.randn(S, dtype=DT) * 0.1
+        Q = torch.eye(S, dtype=DT)
+        acc = torch.zeros(S, dtype=DT)
+        for t in range(T):
+            J = torch.autograd.functional.jacobian(step, s, vectorize=True)
+            with torch.no_grad():
+                s = step(s)
+            Q, R = torch.linalg.qr(J @ Q)
+            acc += torch.log(torch.abs(torch.diagonal(R)))
+        out["check"] = float(acc.max() / T)
+
+    s = median_time(run, 1 if QUICK else 3)
+    flops = (32 if kind == "lstm" else 8) * n ** 3 * T
+    emit("lyapunov-" + kind, n, 1, T, s, flops, out["check"])
+
+
 def jacobian_norms(n, T):
     W = torch.randn(n, n, dtype=DT) / n ** 0.5
     D = 1 - torch.tanh(torch.randn(T, n, dtype=DT)) ** 2
@@ -143,12 +198,19 @@ if __name__ == "__main__":
         for n in [8, 32, 128, 512]:
             for B in [1, 32]:
                 lstm_bptt(n, B, T)
+    if want("gru-bptt"):
+        for n in [8, 32, 128, 512]:
+            for B in [1, 32]:
+                gru_bptt(n, B, T)
     if want("jacobian-norms"):
         for n in [32, 128, 512]:
             jacobian_norms(n, T if n < 512 else T // 5)
     if want("lyapunov"):
         for n in [32, 128, 512]:
             lyapunov(n, T if n < 512 else T // 5)
+    for kind in ["lstm", "gru"]:
+        if want("lyapunov-" + kind):
+            lyapunov_cell(kind, 128, T // 5)
     if want("matmul"):
         for n in [128, 512]:
             matmul(n)

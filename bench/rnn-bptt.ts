@@ -5,7 +5,8 @@
 import { Rng } from '../src/init/rng.ts';
 import { initWeights } from '../src/init/weights.ts';
 import { TANH } from '../src/activations/index.ts';
-import { createRnn, createTape, createGradients, forward, backward, freeRnn, freeTape, freeGradients } from '../src/models/rnn.ts';
+import { backward, createGradients, createTape, forward, freeGradients, freeTape } from '../src/models/bptt.ts';
+import { createRnn } from '../src/models/rnn.ts';
 import { allocF64, freeF64 } from '../src/linalg/wasm.ts';
 import { emit, medianSeconds, QUICK, T } from './common.ts';
 
@@ -20,12 +21,12 @@ export function rnnBptt(n: number, B: number): void {
   const loss = { kind: 'squared-error' as const, steps: 'last' as const, targets };
   let check = 0;
   const s = medianSeconds(() => {
-    forward(rnn, x, h0, tape);
-    check = backward(rnn, tape, x, loss, grads) + grads.W[0]!;
+    forward(rnn, x, tape, { s0: { h: h0 } });
+    check = backward(rnn, tape, x, loss, null, grads) + grads.theta[0]!;
   }, QUICK ? 3 : 5);
   emit({ impl: 'rnn-dynamics', workload: 'rnn-bptt', n, B, T, usPerStep: (s / T) * 1e6, gflops: (6 * B * n * n * T) / s / 1e9, check });
   for (const v of [x, h0, targets]) freeF64(v);
   freeGradients(grads);
-  freeTape(tape);
-  freeRnn(rnn);
+  freeTape(rnn, tape);
+  freeF64(rnn.theta);
 }

@@ -5,8 +5,9 @@
  *
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
- *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, jacobian-norms,
- *                                       lyapunov, matmul, sweep, slurm-sweep, startup)
+ *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
+ *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep,
+ *                                       startup)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -15,7 +16,8 @@ import { ONLY, T } from './common.ts';
 import { rnnBptt } from './rnn-bptt.ts';
 import { lstmBptt } from './lstm-bptt.ts';
 import { jacobianNorms } from './jacobian-norms.ts';
-import { lyapunov } from './lyapunov.ts';
+import { gruBptt } from './gru-bptt.ts';
+import { lyapunov, lyapunovCell } from './lyapunov.ts';
 import { matmul } from './matmul.ts';
 import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
@@ -26,8 +28,10 @@ export type { BenchLine } from './common.ts';
 const want = (w: string): boolean => ONLY === undefined || ONLY === w;
 if (want('rnn-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) rnnBptt(n, B);
 if (want('lstm-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) lstmBptt(n, B);
+if (want('gru-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) gruBptt(n, B);
 if (want('jacobian-norms')) for (const n of [32, 128, 512]) jacobianNorms(n, n < 512 ? T : T / 5);
 if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : T / 5);
+for (const kind of ['lstm', 'gru'] as const) if (want(`lyapunov-${kind}`)) lyapunovCell(kind, 128, T / 5);
 if (want('matmul')) for (const n of [128, 512]) matmul(n);
 if (want('sweep')) await sweep(2);
 if (want('startup')) startup();

@@ -33,6 +33,30 @@ export { Rng } from './init/rng.ts';
 export { initWeights, orthogonal, INITIALISATIONS, type InitName } from './init/weights.ts';
 export { dgemv, dgemm, dnrm2, ddot, daxpy } from './linalg/blas.ts';
 
+// the cells on one contract, the BPTT driver and the readout
+export { jacobian, stateSize, views, type RecurrentCell, type Tape, type StateArrays, type ParameterBlock } from './models/cell.ts';
+export { createTape, freeTape, forward, backward, createGradients, freeGradients, lossValue, type Gradients } from './models/bptt.ts';
+export { createReadout, type Readout, type LossKind, type SequenceLoss } from './models/readout.ts';
+export { createRnn, rnnParameterCount, type Rnn } from './models/rnn.ts';
+export { createLstm, lstmFromParameters, lstmFromTorch, lstmParameterCount, type Lstm } from './models/lstm.ts';
+export { createGru, gruFromParameters, gruFromTorch, gruParameterCount, type Gru } from './models/gru.ts';
+export { OneNeuronFlow, OneNeuronMap } from './models/one-neuron.ts';
+export { resolveWeights, readMatrixFile, type WeightSpec } from './models/weights-source.ts';
+
+// analysis over any cell
+export { productNorms, decayRate, type ProductNorms } from './analysis/jacobian-products.ts';
+export { gradientFlow, reach, type GradientFlow } from './analysis/gradient-flow.ts';
+export { lyapunovSpectrum, kaplanYorkeDimension, entropyRate, type LyapunovResult } from './analysis/lyapunov.ts';
+export { spectralNorm, sigmaMax, spectralRadius } from './analysis/spectral-norm.ts';
+export { theoryBound, regime, reachBound } from './analysis/theory-bounds.ts';
+export { meanFieldChi, meanFieldLyapunov } from './analysis/mean-field.ts';
+
+// dynamics of the one-neuron network
+export { equilibria, equilibriumCount, type Equilibrium } from './dynamics/equilibria.ts';
+export { foldPoints, foldCurves, cusp, type FoldPoint } from './dynamics/folds.ts';
+export { equilibriumBranches } from './dynamics/continuation.ts';
+export { hysteresisLoop } from './dynamics/hysteresis.ts';
+
 /** Validate a scenario given as an object (as it would be parsed from YAML). Throws ScenarioError. */
 export function loadScenario(input: unknown, opts: { file?: string; dir?: string } = {}): LoadedScenario {
   return validateScenario(input, opts.file ?? '<scenario object>', resolve(opts.dir ?? '.'), STUDIES_BY_KIND);

@@ -15,7 +15,10 @@ import ndarray, { type NdArray } from 'ndarray';
 import { activation as activationFromSpec } from './activations/index.ts';
 import { Rng } from './init/rng.ts';
 import { initWeights, type InitName } from './init/weights.ts';
-import { createRnn, createTape, forward, freeRnn, freeTape, jacobian, type Rnn } from './models/rnn.ts';
+import { freeF64 } from './linalg/wasm.ts';
+import { createTape, forward, freeTape } from './models/bptt.ts';
+import { jacobian } from './models/cell.ts';
+import { createRnn, type Rnn } from './models/rnn.ts';
 
 export type { NdArray } from 'ndarray';
 
@@ -126,11 +129,11 @@ export function rnnTrajectory(p: RnnWeights, inputs: RnnInputs, h0?: NdArray): N
   const { rnn, x, T } = buildRnn(p, inputs);
   const tape = createTape(rnn, 1, T);
   try {
-    forward(rnn, x, initialState(h0, rnn.n), tape);
-    return matrixView(Float64Array.from(tape.h), T + 1, rnn.n);
+    forward(rnn, x, tape, { s0: { h: initialState(h0, rnn.n) } });
+    return matrixView(Float64Array.from(tape.states.h), T + 1, rnn.n);
   } finally {
-    freeTape(tape);
-    freeRnn(rnn);
+    freeTape(rnn, tape);
+    freeF64(rnn.theta);
   }
 }
 
@@ -145,11 +148,11 @@ export function rnnJacobians(p: RnnWeights, inputs: RnnInputs, h0?: NdArray): Nd
   const n = rnn.n;
   const out = new Float64Array(T * n * n);
   try {
-    forward(rnn, x, initialState(h0, n), tape);
+    forward(rnn, x, tape, { s0: { h: initialState(h0, n) } });
     for (let t = 1; t <= T; t++) jacobian(rnn, tape, t, 0, out.subarray((t - 1) * n * n, t * n * n));
     return ndarray(out, [T, n, n]);
   } finally {
-    freeTape(tape);
-    freeRnn(rnn);
+    freeTape(rnn, tape);
+    freeF64(rnn.theta);
   }
 }

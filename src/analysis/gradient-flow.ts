@@ -7,7 +7,9 @@
  * Simard and Frasconi 1994; Hochreiter 1991). The *reach* is the lag at which the norm has
  * fallen by a factor (1e-6 by default) from its value at the last step.
  */
-import { backward, createGradients, createTape, forward, type Rnn, type RnnLoss } from '../models/rnn.ts';
+import { backward, createGradients, createTape, forward, freeGradients, freeTape } from '../models/bptt.ts';
+import type { RecurrentCell, StateArrays } from '../models/cell.ts';
+import type { Readout, SequenceLoss } from '../models/readout.ts';
 
 /**
  * The first lag k with norms[k] <= factor * norms[0], where norms is indexed by lag
@@ -22,28 +24,74 @@ export function reach(normsByLag: ArrayLike<number>, factor = 1e-6): number {
   return T;
 }
 
+/**
+ * The least-squares slope of ln(norm) against the lag k over the finite positive values of norms
+ * indexed by lag (norms[0] at k = 0): the per-step log factor of a decaying gradient.
+ *
+ * @example Math.exp(logSlope([1, 0.5, 0.25, 0.125])) // 0.5
+ */
+export function logSlope(rel: readonly number[]): number {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  rel.forEach((v, k) => {
+    if (!(v > 0) || !Number.isFinite(v)) return;
+    const y = Math.log(v);
+    n++;
+    sx += k;
+    sy += y;
+    sxx += k * k;
+    sxy += k * y;
+  });
+  return n < 2 ? 0 : (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
 export interface GradientFlow {
   /** ||dL/dh_{T-k}|| for k = 0..T (lag order). */
   normsByLag: Float64Array;
   /** normsByLag[k] / normsByLag[0]. */
   relative: Float64Array;
   reach: number;
+  /** The same for the memory cell c of cells that have one: ||dL/dc_{T-k}|| (the total derivative). */
+  cell: { normsByLag: Float64Array; relative: Float64Array; reach: number } | null;
   loss: number;
 }
 
-/**
- * Run forward and BPTT for a loss on h_T and return the gradient norms by lag and the reach.
- * x is T x B x m, h0 is B x n; `loss.steps` should be 'last' for the lag picture to mean
- * "from the last step".
- */
-export function gradientFlow(rnn: Rnn, x: Float64Array, h0: Float64Array, B: number, T: number, loss: RnnLoss, factor = 1e-6): GradientFlow {
-  const tape = createTape(rnn, B, T);
-  const grads = createGradients(rnn, B, T, loss.readout);
-  forward(rnn, x, h0, tape);
-  const L = backward(rnn, tape, x, loss, grads);
+/** Per-step norms (t = 0..T) in lag order, relative to the last step, and their reach. */
+function byLag(perStep: Float64Array, T: number, factor: number): { normsByLag: Float64Array; relative: Float64Array; reach: number } {
   const normsByLag = new Float64Array(T + 1);
   const relative = new Float64Array(T + 1);
-  for (let k = 0; k <= T; k++) normsByLag[k] = grads.hNorms[T - k]!;
+  for (let k = 0; k <= T; k++) normsByLag[k] = perStep[T - k]!;
   for (let k = 0; k <= T; k++) relative[k] = normsByLag[k]! / normsByLag[0]!;
-  return { normsByLag, relative, reach: reach(normsByLag, factor), loss: L };
+  return { normsByLag, relative, reach: reach(normsByLag, factor) };
+}
+
+/**
+ * Run forward and BPTT of any cell for a loss and return the gradient norms by lag and the reach.
+ * x is T x B x m, s0 the initial state parts (B x n each); `loss.steps` should be 'last' for the
+ * lag picture to mean "from the last step". Without a readout the loss is on h_T itself.
+ */
+export function gradientFlow(
+  cell: RecurrentCell,
+  x: Float64Array,
+  s0: Partial<StateArrays>,
+  B: number,
+  T: number,
+  loss: SequenceLoss,
+  readout: Readout | null = null,
+  factor = 1e-6,
+): GradientFlow {
+  const tape = createTape(cell, B, T);
+  const grads = createGradients(cell, B, T, readout);
+  try {
+    forward(cell, x, tape, { s0 });
+    const L = backward(cell, tape, x, loss, readout, grads);
+    const h = byLag(grads.norms.h, T, factor);
+    return { ...h, cell: grads.norms.c ? byLag(grads.norms.c, T, factor) : null, loss: L };
+  } finally {
+    freeTape(cell, tape);
+    freeGradients(grads);
+  }
 }

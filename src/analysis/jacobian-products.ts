@@ -1,29 +1,33 @@
 /**
- * Norms of the backward Jacobian products of an RNN trajectory,
+ * Norms of the backward Jacobian products of a trajectory of any recurrent cell (src/models/cell.ts),
  *
- *     P_k = J_T J_{T-1} ... J_{T-k+1} = dh_T / dh_{T-k},   J_t = diag(f'(a_t)) W,   k = 1..K,
+ *     P_k = J_T J_{T-1} ... J_{T-k+1} = ds_T / ds_{T-k},   J_t = ds_t / ds_{t-1},   k = 1..K,
  *
- * whose size decides whether a gradient from step T reaches step T - k (Bengio, Simard and
- * Frasconi 1994; Pascanu, Mikolov and Bengio 2013). By submultiplicativity
+ * over the whole state s (h for the RNN and the GRU, (h, c) for the LSTM; for the RNN
+ * J_t = diag(f'(a_t)) W), whose size decides whether a gradient from step T reaches step T - k
+ * (Bengio, Simard and Frasconi 1994; Pascanu, Mikolov and Bengio 2013). By submultiplicativity
  *
- *     ||P_k|| <= prod_{j<k} ||J_{T-j}|| <= (gamma sigma_max(W))^k,
+ *     ||P_k|| <= prod_{j<k} ||J_{T-j}||   (<= (gamma sigma_max(W))^k for the RNN),
  *
  * the middle term being the "product of per-step norms".
  *
- * Algorithm: the product is accumulated one factor at a time, P_{k+1} = (P_k diag(D_{T-k})) W
- * (one n^3 product per lag), rescaled by its largest entry after each step with the scale kept
- * in log form so that ||P_k|| ~ 1e-300 or 1e+300 neither underflows nor overflows; its spectral
- * norm comes from power iteration warm-started from the previous lag's left singular vector
- * (no SVD per lag). The per-step norms ||J_t|| are computed exactly by SVD, once per step: a
- * single step's leading singular values are often nearly equal (diag(D) W with W orthogonal has
- * singular values g |D_i|), where power iteration stalls short of the maximum, and an
- * underestimate would fake a violation of ||P_k|| <= prod ||J||. The products' leading singular
- * values separate geometrically with k (the Lyapunov gaps), so there power iteration is fast.
+ * Algorithm: the product is accumulated one factor at a time, P_{k+1} = P_k J_{T-k} (each row of P_k
+ * through the cell's vjp: one S^3 product per lag), rescaled by its largest entry after each step
+ * with the scale kept in log form so that ||P_k|| ~ 1e-300 or 1e+300 neither underflows nor
+ * overflows. Lag 1 is the exact norm of J_T (SVD), which is also the per-step norm; its left
+ * singular vector warm-starts the power iteration of lag 2, and every later lag is warm-started
+ * from the previous one (no SVD per lag): the products' leading singular values separate
+ * geometrically with k (the Lyapunov gaps), so there power iteration is fast. A power iteration
+ * that reaches maxIter without meeting its tolerance is never used as is: that lag's norm is the
+ * exact one (SVD) and the lag is listed in `unconvergedLags`. The per-step norms ||J_t|| are exact
+ * (SVD, once per step): a single step's leading singular values are often nearly equal (diag(D) W
+ * with W orthogonal has singular values |D_i|), where power iteration stalls short of the maximum,
+ * and an underestimate would fake a violation of ||P_k|| <= prod ||J||.
  */
-import { dgemm } from '../linalg/blas.ts';
 import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import { stateSize, type RecurrentCell, type Tape } from '../models/cell.ts';
 import { Rng } from '../init/rng.ts';
-import { sigmaMax, spectralNorm } from './spectral-norm.ts';
+import { leadingSingularPair, sigmaMax, spectralNorm } from './spectral-norm.ts';
 
 export interface ProductNorms {
   /** Number of lags K. */
@@ -38,13 +42,17 @@ export interface ProductNorms {
   logStepNormProducts: Float64Array;
   /** prod_{j<k} ||J_{T-j}||, index k-1. */
   stepNormProducts: Float64Array;
-  /** Total power iterations spent (products and single steps). */
+  /** Total power iterations spent. */
   iterations: number;
+  /** Lags whose power iteration stopped at maxIter unconverged; their norms are the exact (SVD) ones. */
+  unconvergedLags: number[];
 }
 
 export interface ProductNormOptions {
   /** Largest lag (default T). */
   K?: number;
+  /** Batch row of the tape whose trajectory is measured (default 0). */
+  row?: number;
   /** Power-iteration tolerance (relative change). */
   tol?: number;
   maxIter?: number;
@@ -56,11 +64,15 @@ export interface ProductNormOptions {
 const WARM_MIX = 1e-3;
 
 /**
- * ||P_k|| for k = 1..K from W (n x n) and the Jacobian factors D (T x n, row t-1 = f'(a_t)).
+ * ||P_k|| for k = 1..K along the trajectory of batch row `row` of a filled tape, for any cell
+ * (src/models/cell.ts): P_k = J_T ... J_{T-k+1} over the whole state s = (h) or (h, c), S x S.
  *
- * @example for W = 0.5 I and identity activation, norms[k-1] = 0.5^k.
+ * @example for the RNN with W = 0.5 I and identity activation, norms[k-1] = 0.5^k.
  */
-export function productNorms(W: Float64Array, n: number, D: Float64Array, T: number, opts: ProductNormOptions = {}): ProductNorms {
+export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opts: ProductNormOptions = {}): ProductNorms {
+  const T = tape.length;
+  const r = opts.row ?? 0;
+  const n = stateSize(cell);
   const K = Math.min(opts.K ?? T, T);
   const tol = opts.tol ?? 1e-13;
   const maxIter = opts.maxIter ?? 20000;
@@ -69,11 +81,13 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   const stepNorms = new Float64Array(K);
   const logStepNormProducts = new Float64Array(K);
   const stepNormProducts = new Float64Array(K);
-  // work, allocated once
-  const P = allocF64(n * n);
-  const Q = allocF64(n * n);
+  // work, allocated once, in the kernel heap so the products run the SIMD kernels
+  let P = allocF64(n * n);
+  let Q = allocF64(n * n);
   const J = allocF64(n * n);
-  // in the kernel heap, so the power iteration's products run the SIMD kernels
+  const I = allocF64(n * n);
+  for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  const work = cell.createWork(n);
   const u = allocF64(n);
   const w = allocF64(n);
   const jitter = new Rng(0x7a11).fillNormal(new Float64Array(n), 0, 1 / Math.sqrt(n));
@@ -82,13 +96,18 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
   let logStepProduct = 0;
   let iterations = 0;
   let zero = false;
+  const unconvergedLags: number[] = [];
   for (let k = 1; k <= K; k++) {
-    const dOff = (T - k) * n; // factor of J_{T-k+1}
+    const t = T - k + 1; // the factor J_t
+    let top: { sigma: number; u?: Float64Array } | null = null;
+    if (withSteps || k === 1) {
+      cell.vjp(tape, t, r, n, I, J, work);
+      // the left singular vector only where it starts the power iteration (lag 2)
+      top = k === 1 ? leadingSingularPair(J, n) : { sigma: sigmaMax(J, n) };
+    }
     if (withSteps) {
-      jacobianFromFactors(W, n, D, dOff, J);
-      const sj = sigmaMax(J, n);
-      stepNorms[k - 1] = sj;
-      logStepProduct += Math.log(sj);
+      stepNorms[k - 1] = top!.sigma;
+      logStepProduct += Math.log(top!.sigma);
     } else {
       stepNorms[k - 1] = NaN;
       logStepProduct = NaN;
@@ -100,10 +119,11 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
       logNorms[k - 1] = -Infinity;
       continue;
     }
-    if (k === 1) jacobianFromFactors(W, n, D, dOff, P);
+    // P_{k+1} = P_k J_t: each row u^T of P_k becomes u^T J_t (cell.vjp); P_1 = J_T
+    if (k === 1) P.set(J);
     else {
-      scaleColumnsKernel(n, P, D, dOff, Q);
-      dgemm(false, false, n, n, n, 1, Q, 0, n, W, 0, n, 0, P, 0, n);
+      cell.vjp(tape, t, r, n, P, Q, work);
+      [P, Q] = [Q, P];
     }
     const mx = maxAbs(P);
     if (mx === 0) {
@@ -113,38 +133,33 @@ export function productNorms(W: Float64Array, n: number, D: Float64Array, T: num
       continue;
     }
     for (let i = 0; i < n * n; i++) P[i]! /= mx;
-    logScale += Math.log(mx);
-    if (k > 1) {
-      // the previous left vector plus a small generic part: a warm start that is exactly a
-      // non-leading singular vector of P_k (e.g. a coordinate axis when W is orthogonal) would
-      // otherwise look converged at once
-      for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
+    let sigma: number;
+    if (k === 1) {
+      // the exact norm of J_T, the same number as its per-step norm; its left vector starts lag 2
+      logNorms[0] = Math.log(top!.sigma);
+      norms[0] = top!.sigma;
+      logScale = Math.log(mx);
+      u.set(top!.u!);
+      continue;
     }
-    const r = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: k > 1 ? u : undefined });
-    iterations += r.iterations;
-    logNorms[k - 1] = logScale + Math.log(r.sigma);
+    logScale += Math.log(mx);
+    // the previous left vector plus a small generic part: a warm start that is exactly a
+    // non-leading singular vector of P_k (e.g. a coordinate axis when W is orthogonal) would
+    // otherwise look converged at once
+    for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
+    const res = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: u });
+    iterations += res.iterations;
+    if (res.converged) sigma = res.sigma;
+    else {
+      unconvergedLags.push(k);
+      sigma = sigmaMax(P, n);
+    }
+    logNorms[k - 1] = logScale + Math.log(sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
-  for (const v of [P, Q, J, u, w]) freeF64(v);
-  return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations };
-}
-
-/** J = diag(D[dOff..dOff+n)) W (n x n). */
-export function jacobianFromFactors(W: Float64Array, n: number, D: Float64Array, dOff: number, J: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) {
-    const di = D[dOff + i]!;
-    const row = i * n;
-    for (let j = 0; j < n; j++) J[row + j] = di * W[row + j]!;
-  }
-  return J;
-}
-
-/** Q = P diag(D[dOff..dOff+n)) (scales column j of P by D_j). */
-export function scaleColumnsKernel(n: number, P: Float64Array, D: Float64Array, dOff: number, Q: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) Q[row + j] = P[row + j]! * D[dOff + j]!;
-  }
+  for (const v of [P, Q, J, I, u, w]) freeF64(v);
+  cell.freeWork(work);
+  return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations, unconvergedLags };
 }
 
 function maxAbs(A: Float64Array): number {

@@ -1,8 +1,9 @@
 /**
- * Lyapunov spectrum of an RNN trajectory h_t = f(W h_{t-1} + U x_t + b) by QR
+ * Lyapunov spectrum of a trajectory of any recurrent cell (src/models/cell.ts: the RNN
+ * h_t = f(W h_{t-1} + U x_t + b), the LSTMs over their state (h, c), the GRU) by QR
  * re-orthonormalisation (Benettin, Galgani, Giorgilli and Strelcyn 1980; Shimada and Nagashima
- * 1979): k tangent vectors Q are pushed through the Jacobians J_t = diag(f'(a_t)) W and
- * re-orthonormalised every step, J_t Q_{t-1} = Q_t R_t, and
+ * 1979): k tangent vectors Q are pushed through the step Jacobians J_t (the cell's jvp; for the RNN
+ * J_t = diag(f'(a_t)) W) and re-orthonormalised every step, J_t Q_{t-1} = Q_t R_t, and
  *
  *     lambda_i = (1/S) sum_{t=1..S} ln |(R_t)_ii|,   i = 1..k,
  *
@@ -14,31 +15,55 @@
  * attracts, lambda_1 -> ln rho(W) ~ ln g) and lambda_1 > 0 for g > 1 (chaos), the transition of
  * Sompolinsky, Crisanti and Sommers (1988).
  *
- * The hot loops are `tangentKernel` and `mgsKernel` (modified Gram-Schmidt on k contiguous
- * vectors); all buffers are allocated before the time loop.
+ * The transient pushes and re-orthonormalises the tangent vectors too, without measuring, so that
+ * the measurement starts from the Oseledets directions: a random start would otherwise leave an
+ * O(1/S) bias in every exponent (on a linear network, ln |M_i / M_{i-1}| / S with M_i the leading
+ * minors of the start). The hot loops are the cell's jvp and `mgsKernel` (modified Gram-Schmidt on
+ * k contiguous vectors); all buffers are allocated before the time loop.
  */
+import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';
-import { dgemm } from '../linalg/blas.ts';
-import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { allocF64, freeF64, inWasm } from '../linalg/wasm.ts';
 import { firstNonFinite, NumericalFault } from './faults.ts';
 import { mgsQr } from '../linalg/parallel.ts';
-import { activationKernel, derivativeKernel, preactivationKernel, type Rnn } from '../models/rnn.ts';
+import { createTape, freeTape } from '../models/bptt.ts';
+import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
+import { toMatrix } from './spectral-norm.ts';
+
+/** Steps of the default transient (see LyapunovOptions.transient). */
+export const DEFAULT_TRANSIENT = 200;
 
 export interface LyapunovOptions {
-  /** Number of exponents (tangent vectors), 1..n. */
+  /** Number of exponents (tangent vectors), 1..S (S = state size: n, or 2n for the LSTM). */
   k: number;
   /** Steps averaged over. */
   steps: number;
-  /** Steps run first without measuring, so the state reaches its attractor. */
+  /**
+   * Steps run first without measuring, in which the state reaches its attractor and the tangent
+   * vectors align with the Oseledets directions (they are pushed and re-orthonormalised as in the
+   * measured steps); default 200, which aligns directions whose exponents differ by 0.12 per step
+   * to 1e-10. 0 keeps the start's O(1/steps) bias.
+   */
   transient?: number;
-  /** Initial state (n entries). */
-  h0: Float64Array;
+  /** Initial state, per part (n entries each); a missing part starts at 0. */
+  s0: Partial<StateArrays>;
   /** Fills the input x_t (m entries) for step t = 1..transient+steps; default zero input (autonomous). */
   input?: (t: number, x: Float64Array) => void;
-  /** Initial tangent vectors, k x n row-major (orthonormalised first); default pseudo-random from rng. */
+  /** Initial tangent vectors, k x S row-major (orthonormalised first); default pseudo-random from rng. */
   q0?: Float64Array;
   /** Source of the default q0 (default a fixed seed). */
   rng?: Rng;
+  /**
+   * Measured-step counts (ascending, 1..steps) at which the running estimates (sorted) are kept in
+   * `history`: how the finite-time exponents converge.
+   */
+  recordAt?: readonly number[];
+  /**
+   * Also average ln |det J_t| over the measured steps, J_t the dense step Jacobian from the cell's
+   * vjp and its determinant by LU (one S^3 factorisation per step): the phase-space volume's growth
+   * rate, which the sum of all S exponents equals (an independent route to sum_i lambda_i).
+   */
+  logDet?: boolean;
 }
 
 export interface LyapunovResult {
@@ -47,51 +72,77 @@ export interface LyapunovResult {
   /** The exponents in QR order (vector i's stretching), before sorting. */
   raw: Float64Array;
   steps: number;
-  /** Final state. */
-  h: Float64Array;
+  /** Final state, per part. */
+  s: StateArrays;
+  /** The running estimates (sorted) after each count of measured steps in opts.recordAt. */
+  history: { steps: number; exponents: Float64Array }[];
+  /** (1/steps) sum_t ln |det J_t| when opts.logDet, else NaN. */
+  meanLogAbsDet: number;
 }
 
 /**
- * The k leading Lyapunov exponents along the trajectory from h0.
+ * The k leading Lyapunov exponents along the trajectory from s0, over the whole state of any cell
+ * (src/models/cell.ts): the tangent vectors live in the S-dimensional state space, e.g. (h, c) for
+ * the LSTM.
  *
- * @example for identity activation and W = diag(0.5, 2), the exponents are [ln 2, ln 0.5].
+ * @example for the RNN with identity activation and W = diag(0.5, 2), the exponents are [ln 2, ln 0.5].
  */
-export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResult {
-  const { n, m, W, U, b, activation } = rnn;
+export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: LyapunovOptions): LyapunovResult {
+  const { n, m } = cell;
+  const S = stateSize(cell);
   const { k, steps } = opts;
-  const transient = opts.transient ?? 0;
-  const h = allocF64(n);
-  h.set(opts.h0);
-  const a = allocF64(n);
-  const d = allocF64(n);
+  const transient = opts.transient ?? DEFAULT_TRANSIENT;
+  // a one-step tape, rolled forward: s_1 is copied to s_0 after every step
+  const tape = createTape(cell, 1, 1);
+  for (const part of cell.state) {
+    const init = opts.s0[part];
+    if (init) tape.states[part]!.set(init.subarray(0, n));
+  }
+  // not in the kernel heap: the input product x U^T runs the plain loop (its bits are the reports')
   const x = new Float64Array(m);
-  let Q = allocF64(k * n);
-  let Z = allocF64(k * n);
+  const work = cell.createWork(k);
+  let Q = allocF64(k * S);
+  let Z = allocF64(k * S);
   const r = allocF64(k);
   const sums = new Float64Array(k);
   if (opts.q0) Q.set(opts.q0);
   else (opts.rng ?? new Rng(0x1a9)).fillNormal(Q);
-  mgsKernel(Q, k, n, r);
+  mgsKernel(Q, k, S, r);
+  const recordAt = opts.recordAt ?? [];
+  const history: LyapunovResult['history'] = [];
+  let next = 0;
+  const eye = opts.logDet ? identity(S) : null;
+  const dense = opts.logDet ? new Float64Array(S * S) : null;
+  const detWork = opts.logDet ? cell.createWork(S) : null;
+  let logDetSum = 0;
   let t = 0;
-  for (let s = 0; s < transient; s++) {
+  const advance = (): void => {
     t++;
     if (opts.input) opts.input(t, x);
-    preactivationKernel(n, m, 1, W, U, b, h, 0, x, 0, a, 0);
-    activationKernel(activation, n, a, 0, h, 0);
-  }
-  for (let s = 0; s < steps; s++) {
-    t++;
-    if (opts.input) opts.input(t, x);
-    preactivationKernel(n, m, 1, W, U, b, h, 0, x, 0, a, 0);
-    activationKernel(activation, n, a, 0, h, 0);
-    derivativeKernel(activation, n, h, 0, a, 0, d, 0);
-    tangentKernel(n, k, W, d, Q, Z);
-    mgsKernel(Z, k, n, r);
-    for (let i = 0; i < k; i++) sums[i]! += Math.log(r[i]!);
+    cell.beginForward(tape, x, 1);
+    cell.step(tape, 1, x);
+  };
+  const roll = (): void => {
+    for (const part of cell.state) tape.states[part]!.copyWithin(0, n, 2 * n);
+  };
+  for (let s = 0; s < transient + steps; s++) {
+    advance();
+    cell.jvp(tape, 1, 0, k, Q, Z, work);
+    if (eye && s >= transient) {
+      cell.vjp(tape, 1, 0, S, eye, dense!, detWork!);
+      logDetSum += logAbsDet(dense!, S);
+    }
+    roll();
+    mgsKernel(Z, k, S, r);
+    if (s >= transient) for (let i = 0; i < k; i++) sums[i]! += Math.log(r[i]!);
+    while (next < recordAt.length && recordAt[next] === s - transient + 1) {
+      const count = recordAt[next++]!;
+      history.push({ steps: count, exponents: sums.map((v) => v / count).sort().reverse() });
+    }
     // per chunk of 64 steps: a NaN, an overflow or a collapsed tangent vector (log 0) is a fault
-    if ((s & 63) === 63 || s === steps - 1) {
+    if ((s & 63) === 63 || s === transient + steps - 1) {
       if (firstNonFinite(sums) >= 0) throw new NumericalFault('the R diagonal of the Lyapunov QR (the log of a zero or non-finite stretching factor)', t);
-      if (firstNonFinite(h) >= 0) throw new NumericalFault('the state h_t of the Lyapunov run', t);
+      for (const part of cell.state) if (firstNonFinite(tape.states[part]!, 0, n) >= 0) throw new NumericalFault(`the state ${part}_t of the Lyapunov run`, t);
     }
     const tmp = Q;
     Q = Z;
@@ -100,26 +151,33 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
   const raw = new Float64Array(k);
   for (let i = 0; i < k; i++) raw[i] = sums[i]! / steps;
   const exponents = Float64Array.from(raw).sort().reverse();
-  const hEnd = Float64Array.from(h);
-  for (const buf of [h, a, d, Q, Z, r]) freeF64(buf);
-  return { exponents, raw, steps, h: hEnd };
+  const sEnd: StateArrays = { h: tape.states.h.slice(0, n) };
+  if (tape.states.c) sEnd.c = tape.states.c.slice(0, n);
+  for (const buf of [Q, Z, r]) freeF64(buf);
+  cell.freeWork(work);
+  if (detWork) cell.freeWork(detWork);
+  freeTape(cell, tape);
+  return { exponents, raw, steps, s: sEnd, history, meanLogAbsDet: eye ? logDetSum / steps : NaN };
+}
+
+function identity(S: number): Float64Array {
+  const I = new Float64Array(S * S);
+  for (let i = 0; i < S; i++) I[i * S + i] = 1;
+  return I;
 }
 
 /**
- * Z = Q J^T with J = diag(d) W: row i of Z is J q_i for the k tangent vectors q_i (rows of Q,
- * k x n). Z[i, j] = d_j sum_l W_jl Q_il.
+ * ln |det A| of a square S x S row-major matrix from its LU factors (ml-matrix, partial pivoting):
+ * the sum of ln |U_ii|, which neither overflows nor underflows where det A itself would;
+ * -Infinity when A is singular.
+ *
+ * @example logAbsDet(new Float64Array([2, 0, 0, 0.5]), 2) // 0
  */
-export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64Array, Q: Float64Array, Z: Float64Array): void {
-  // rows of W are contiguous, so Q W^T is the dot-product (transB) path
-  dgemm(false, true, k, n, n, 1, Q, 0, n, W, 0, n, 0, Z, 0, n);
-  if (inWasm(Z) && inWasm(d)) {
-    kernels.scale_cols(k, n, Z.byteOffset, d.byteOffset);
-    return;
-  }
-  for (let i = 0; i < k; i++) {
-    const row = i * n;
-    for (let j = 0; j < n; j++) Z[row + j]! *= d[j]!;
-  }
+export function logAbsDet(A: Float64Array, S: number): number {
+  const U = new LuDecomposition(toMatrix(A, S, S)).upperTriangularMatrix;
+  let s = 0;
+  for (let i = 0; i < S; i++) s += Math.log(Math.abs(U.get(i, i)));
+  return s;
 }
 
 /**
@@ -130,7 +188,7 @@ export function tangentKernel(n: number, k: number, W: Float64Array, d: Float64A
  */
 export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array): void {
   if (inWasm(V) && inWasm(r)) {
-    mgsQr(V.byteOffset, k, n, r.byteOffset);
+    mgsQr(V, k, n, r);
     return;
   }
   for (let i = 0; i < k; i++) {
@@ -147,6 +205,39 @@ export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array
     r[i] = nrm;
     if (nrm > 0) for (let l = 0; l < n; l++) V[vi + l]! /= nrm;
   }
+}
+
+/**
+ * The Kaplan-Yorke (Lyapunov) dimension of a spectrum sorted descending (Kaplan and Yorke 1979):
+ *
+ *     D_KY = j + (lambda_1 + ... + lambda_j) / |lambda_{j+1}|,
+ *
+ * j the largest index with lambda_1 + ... + lambda_j >= 0 (0 when lambda_1 < 0: a stable fixed
+ * point or cycle has dimension 0; the length of the spectrum when every partial sum is >= 0).
+ *
+ * @example kaplanYorkeDimension([0.5, -0.2, -1]) // 2.3
+ */
+export function kaplanYorkeDimension(exponents: ArrayLike<number>): number {
+  let sum = 0;
+  for (let j = 0; j < exponents.length; j++) {
+    const next = sum + exponents[j]!;
+    if (next < 0) return j + sum / Math.abs(exponents[j]!);
+    sum = next;
+  }
+  return exponents.length;
+}
+
+/**
+ * The sum of the positive exponents: an upper bound on the Kolmogorov-Sinai entropy rate in nats per
+ * step (Ruelle's inequality; equality, Pesin's formula, for the smooth invariant measures of
+ * chaotic attractors), 0 when no exponent is positive.
+ *
+ * @example entropyRate([0.5, 0.25, -1]) // 0.75
+ */
+export function entropyRate(exponents: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < exponents.length; i++) if (exponents[i]! > 0) s += exponents[i]!;
+  return s;
 }
 
 /**

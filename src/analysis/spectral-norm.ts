@@ -3,7 +3,10 @@
  *
  * `spectralNorm` is power iteration on A A^T (Golub and Van Loan 2013, section 8.2.1): from a
  * unit vector u, w = A^T u, u <- A w / ||A w||; the estimate ||A w|| / ||w|| rises monotonically
- * to sigma_max at the rate (sigma_2 / sigma_1)^2 per iteration. It can be warm-started from the
+ * to sigma_max at the rate q = (sigma_2 / sigma_1)^2 per iteration, so its remaining error after a
+ * change d is about d q / (1 - q): a small change is convergence only when the rate, measured from
+ * two successive changes, says so (when sigma_2 is close to sigma_1 the change is small long before
+ * the estimate is right; such a run ends at maxIter, unconverged). It can be warm-started from the
  * previous left singular vector, which is what makes the Jacobian-product norms for every lag
  * cheap (the left vector of J_T ... J_{T-k+1} settles as k grows, Oseledets 1968).
  *
@@ -16,7 +19,7 @@ import { Rng } from '../init/rng.ts';
 import { NumericalFault } from './faults.ts';
 
 export interface SpectralNormResult {
-  /** sigma_max estimate (a lower bound that converged to the tolerance). */
+  /** sigma_max estimate (a lower bound; within the tolerance when converged). */
   sigma: number;
   /** Left singular vector estimate (rows entries), reusable as the next warm start. */
   u: Float64Array;
@@ -27,7 +30,7 @@ export interface SpectralNormResult {
 export interface PowerIterationOptions {
   /** Starting left vector (rows entries); default a fixed pseudo-random unit vector. */
   u0?: Float64Array;
-  /** Stop when the relative change of the estimate is at most tol. */
+  /** Stop when the estimated remaining error (and the last change) is at most tol relative. */
   tol?: number;
   maxIter?: number;
   /** Scratch of `cols` entries, to avoid allocation in a loop over many matrices. */
@@ -35,6 +38,9 @@ export interface PowerIterationOptions {
   /** Output vector for u (rows entries); may be u0. */
   out?: Float64Array;
 }
+
+/** Changes of the estimate at this relative size are round-off: the iteration has converged. */
+const ROUNDOFF = 4 * Number.EPSILON;
 
 /** The seed of the default start vector: fixed so results are reproducible. */
 const START_SEED = 0x5eed;
@@ -61,6 +67,7 @@ export function spectralNorm(A: Float64Array, rows: number, cols: number, opts: 
   let sigma = 0;
   let it = 0;
   let converged = false;
+  let lastChange = Infinity;
   let restarted = opts.u0 === undefined;
   while (it < maxIter) {
     it++;
@@ -81,11 +88,17 @@ export function spectralNorm(A: Float64Array, rows: number, cols: number, opts: 
     const nAw = dnrm2(rows, u);
     for (let i = 0; i < rows; i++) u[i]! /= nAw;
     const next = nAw / nw;
-    if (Math.abs(next - sigma) <= tol * next) {
-      sigma = Math.max(sigma, next);
-      converged = true;
-      break;
+    const change = Math.abs(next - sigma);
+    if (change <= tol * next) {
+      // remaining error ~ change q / (1 - q), q the measured rate; round-off ends it too
+      const q = change / lastChange;
+      if (change <= ROUNDOFF * next || (q < 1 && (change * q) / (1 - q) <= tol * next)) {
+        sigma = Math.max(sigma, next);
+        converged = true;
+        break;
+      }
     }
+    lastChange = change;
     sigma = next;
   }
   return { sigma, u, iterations: it, converged };
@@ -98,6 +111,26 @@ export function sigmaMax(A: Float64Array, rows: number, cols: number = rows): nu
   if (scale === 0) return 0;
   const svd = new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
   return scale * (svd.diagonal[0] ?? 0);
+}
+
+/**
+ * sigma_max(A) and its left singular vector u (A v = sigma u) of a rows x cols row-major matrix, by
+ * SVD (ml-matrix): the exact value, and the warm start of a power iteration on a related matrix.
+ */
+export function leadingSingularPair(A: Float64Array, rows: number, cols: number = rows): { sigma: number; u: Float64Array } {
+  const u = new Float64Array(rows);
+  const { M, scale } = scaled(A, rows, cols, 'the SVD');
+  if (scale === 0) {
+    u[0] = 1;
+    return { sigma: 0, u };
+  }
+  const svd = new SingularValueDecomposition(M, { computeLeftSingularVectors: true, computeRightSingularVectors: false, autoTranspose: true });
+  const d = svd.diagonal;
+  let top = 0;
+  for (let i = 1; i < d.length; i++) if (d[i]! > d[top]!) top = i;
+  const U = svd.leftSingularVectors;
+  for (let i = 0; i < rows; i++) u[i] = U.get(i, top);
+  return { sigma: scale * (d[top] ?? 0), u };
 }
 
 /** All singular values, descending (ml-matrix SVD). */

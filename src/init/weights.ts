@@ -95,3 +95,32 @@ export function orthogonal(rows: number, cols: number, rng: Rng, gain = 1): Floa
   }
   return out;
 }
+
+/**
+ * sigma_w^2 = fanIn Var(W) of a square layer of the given width, for the zero-mean i.i.d.
+ * initialisations (orthogonal counts as its entries' variance); null for the others. The mean-field
+ * theory's weight scale (src/analysis/mean-field.ts meanFieldChi).
+ *
+ * @example weightVarianceScale('he', 100, 1) // 2
+ */
+export function weightVarianceScale(init: InitName, width: number, gain: number): number | null {
+  const g2 = gain * gain;
+  switch (init) {
+    case 'gaussian':
+      return g2;
+    case 'standard-normal':
+      return g2 * width;
+    case 'xavier':
+    case 'xavier-uniform':
+    case 'orthogonal':
+      return g2;
+    case 'he':
+      return 2 * g2;
+    case 'uniform':
+      return g2 / 3;
+    case 'kumar':
+      return g2 * 3.6 * 3.6;
+    default:
+      return null;
+  }
+}

@@ -10,16 +10,10 @@
  * up to the order of summation.
  */
 import { gemmBlocked, gemmPacked, packHalves, type PackedHalves } from './parallel.ts';
-import { inWasm, kernels, scratchF64 } from './wasm.ts';
+import { ABI, inWasm, kernels, ptr, scratchF64, usesBlockedGemm } from './wasm.ts';
 
-/** Below this many multiply-adds the call into WebAssembly costs more than it saves. */
-const WASM_MIN_WORK = 256;
-/**
- * From this many multiply-adds (and at least 4 rows and 4 columns) the cache-blocked kernel,
- * whose packing only pays off once each packed entry is used many times, on two threads when
- * large (parallel.ts).
- */
-const BLOCKED_MIN_WORK = 1 << 14;
+/** Below this many multiply-adds the call into WebAssembly costs more than it saves (wasm.ts ABI.routes). */
+const WASM_MIN_WORK = ABI.routes.wasmMinWork;
 
 /**
  * y = alpha * op(A) x + beta * y, where A is m x n row-major with leading dimension lda and
@@ -40,7 +34,7 @@ export function dgemv(
   yOff: number,
 ): Float64Array {
   if (m * n >= WASM_MIN_WORK && inWasm(A) && inWasm(x) && inWasm(y)) {
-    (trans ? kernels.gemv_t : kernels.gemv_n)(m, n, alpha, A.byteOffset + 8 * aOff, lda, x.byteOffset + 8 * xOff, beta, y.byteOffset + 8 * yOff);
+    (trans ? kernels.gemv_t : kernels.gemv_n)(m, n, alpha, ptr(A, aOff), lda, ptr(x, xOff), beta, ptr(y, yOff));
     return y;
   }
   if (!trans) {
@@ -82,7 +76,7 @@ export interface PackedMatrix {
  * recycles an earlier packing's buffer.
  */
 export function packMatrix(transB: boolean, k: number, n: number, B: Float64Array, bOff: number, ldb: number, reuse?: PackedMatrix): PackedMatrix {
-  const halves = inWasm(B) && n >= 4 ? packHalves(transB, k, n, B.byteOffset + 8 * bOff, ldb, reuse?.halves ?? undefined) : null;
+  const halves = inWasm(B) && n >= 4 ? packHalves(transB, k, n, ptr(B, bOff), ldb, reuse?.halves ?? undefined) : null;
   return { transB, k, n, B, bOff, ldb, halves };
 }
 
@@ -92,8 +86,8 @@ export function packMatrix(transB: boolean, k: number, n: number, B: Float64Arra
  */
 export function dgemmPacked(transA: boolean, m: number, alpha: number, A: Float64Array, aOff: number, lda: number, P: PackedMatrix, beta: number, C: Float64Array, cOff: number, ldc: number): Float64Array {
   const { k, n } = P;
-  if (P.halves && m * n * k >= BLOCKED_MIN_WORK && m >= 4 && n >= 4 && inWasm(A) && inWasm(C)) {
-    gemmPacked(transA, m, alpha, A.byteOffset + 8 * aOff, lda, P.halves, beta, C.byteOffset + 8 * cOff, ldc);
+  if (P.halves && usesBlockedGemm(m, n, k) && inWasm(A) && inWasm(C)) {
+    gemmPacked(transA, m, alpha, ptr(A, aOff), lda, P.halves, beta, ptr(C, cOff), ldc);
     return C;
   }
   return dgemm(transA, P.transB, m, n, k, alpha, A, aOff, lda, P.B, P.bOff, P.ldb, beta, C, cOff, ldc);
@@ -122,16 +116,16 @@ export function dgemm(
   ldc: number,
 ): Float64Array {
   if (m * n * k >= WASM_MIN_WORK && inWasm(A) && inWasm(B) && inWasm(C)) {
-    const a = A.byteOffset + 8 * aOff;
-    const b = B.byteOffset + 8 * bOff;
-    const c = C.byteOffset + 8 * cOff;
-    if (m * n * k >= BLOCKED_MIN_WORK && m >= 4 && n >= 4) gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    const a = ptr(A, aOff);
+    const b = ptr(B, bOff);
+    const c = ptr(C, cOff);
+    if (usesBlockedGemm(m, n, k)) gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else if (!transB) kernels.gemm_xn(transA ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else if (!transA) kernels.gemm_nt(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     else {
       const t = scratchF64(k * n);
-      kernels.transpose(n, k, b, ldb, t.byteOffset, n);
-      kernels.gemm_xn(1, m, n, k, alpha, a, lda, t.byteOffset, n, beta, c, ldc);
+      kernels.transpose(n, k, b, ldb, ptr(t), n);
+      kernels.gemm_xn(1, m, n, k, alpha, a, lda, ptr(t), n, beta, c, ldc);
     }
     return C;
   }
@@ -213,4 +207,28 @@ export function ddot(n: number, x: Float64Array, xOff: number, y: Float64Array, 
 export function daxpy(n: number, alpha: number, x: Float64Array, xOff: number, y: Float64Array, yOff: number): Float64Array {
   for (let i = 0; i < n; i++) y[yOff + i]! += alpha * x[xOff + i]!;
   return y;
+}
+
+/**
+ * y = tanh(a) over len entries (in place when a === y and the offsets agree): the SIMD kernel
+ * (kernels.ts tanh_kernel, within a few ulp of Math.tanh, a third of its cost) when both arrays
+ * live in the kernel heap and len >= 8, Math.tanh otherwise.
+ */
+export function dtanh(len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): Float64Array {
+  if (len >= 8 && inWasm(a) && inWasm(y)) kernels.tanh_kernel(len, ptr(a, aOff), ptr(y, yOff));
+  else for (let k = 0; k < len; k++) y[yOff + k] = Math.tanh(a[aOff + k]!);
+  return y;
+}
+
+/** Z (rows x n) <- Z diag(d): column j scaled by d_j (the SIMD kernel for heap arrays). */
+export function dscaleColumns(rows: number, n: number, Z: Float64Array, d: Float64Array): Float64Array {
+  if (inWasm(Z) && inWasm(d)) {
+    kernels.scale_cols(rows, n, ptr(Z), ptr(d));
+    return Z;
+  }
+  for (let i = 0; i < rows; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) Z[row + j]! *= d[j]!;
+  }
+  return Z;
 }

@@ -17,13 +17,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { allocF64, freeF64, kernelMemory, kernelModule, kernels } from './wasm.ts';
+import { ABI, allocF64, controlBlock, freeF64, kernelMemory, kernelModule, kernels, ptr, runJob, slotPointer, type Job } from './wasm.ts';
 
-/**
- * Multiply-adds below which a product stays on one thread: a hand-off costs microseconds on an idle
- * machine but can cost a time slice on a busy one (the n = 128, B = 32 per-step products, 0.5M, lose).
- */
-const THREAD_MIN_WORK = 1 << 20;
+const { routes, control: CTL, jobs: JOBS } = ABI;
 /** Spin iterations of the waiting side before it sleeps on the futex (~0.1-0.3 ms). */
 const SPIN = 200_000;
 
@@ -33,6 +29,7 @@ let worker: Worker | undefined;
 let failed = false;
 let ctl: Int32Array;
 let ctlF: Float64Array;
+const A0 = CTL.args;
 let seq = 0;
 let mainWork = 0;
 let workerWork = 0;
@@ -135,19 +132,19 @@ export function gemmThreads(): number {
 }
 
 function workPointer(): number {
-  if (!mainWork) mainWork = allocF64(kernels.gemmWork()).byteOffset;
+  if (!mainWork) mainWork = ptr(allocF64(kernels.gemmWork()));
   return mainWork;
 }
 
 function workerReady(): boolean {
   if (failed) return false;
   if (!worker) {
-    const block = allocF64(32); // 64 Int32 slots, the two Float64 arguments at Float64 slots 8 and 9
-    ctl = new Int32Array(block.buffer, block.byteOffset, 64);
-    ctlF = new Float64Array(block.buffer, block.byteOffset, 32);
-    workerWork = allocF64(kernels.gemmWork()).byteOffset;
+    const cb = controlBlock();
+    ctl = cb.I;
+    ctlF = cb.F;
+    workerWork = ptr(allocF64(kernels.gemmWork()));
     worker = new Worker(new URL('./gemm-worker.mjs', import.meta.url), {
-      workerData: { memory: kernelMemory, module: kernelModule, ctrl: block.byteOffset, spin: SPIN },
+      workerData: { memory: kernelMemory, module: kernelModule, ctrl: ptr(cb.block), work: workerWork, spin: SPIN, abi: ABI },
       execArgv: [],
     });
     worker.on('error', () => {
@@ -155,7 +152,7 @@ function workerReady(): boolean {
     });
     worker.unref();
   }
-  return Atomics.load(ctl, 2) === 1;
+  return Atomics.load(ctl, CTL.ready) === 1;
 }
 
 /**
@@ -180,7 +177,7 @@ export function gemmBlocked(
   const tA = transA ? 1 : 0;
   const tB = transB ? 1 : 0;
   const macs = m * n * k;
-  if (threads === 1 || macs < THREAD_MIN_WORK || Math.max(m, n) < 16 || !workerReady()) {
+  if (threads === 1 || macs < routes.threadMinWork || Math.max(m, n) < 16 || !workerReady()) {
     kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
     return;
   }
@@ -218,7 +215,7 @@ export function packHalves(transB: boolean, k: number, n: number, b: number, ldb
   const s1 = n > n0 ? kernels.packed_size(k, n - n0) : 0;
   const buffer = reuse && reuse.buffer.length >= s0 + s1 ? reuse.buffer : allocF64(s0 + s1);
   if (reuse && reuse.buffer !== buffer) freeF64(reuse.buffer);
-  const left = buffer.byteOffset;
+  const left = ptr(buffer);
   const right = left + 8 * s0;
   kernels.pack_b(tB, k, n0, b, ldb, left);
   if (n > n0) kernels.pack_b(tB, k, n - n0, b + 8 * (tB ? n0 * ldb : n0), ldb, right);
@@ -232,7 +229,7 @@ export function packHalves(transB: boolean, k: number, n: number, b: number, ldb
 export function gemmPacked(transA: boolean, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
   const tA = transA ? 1 : 0;
   const macs = m * P.n * P.k;
-  if (threads === 1 || macs < THREAD_MIN_WORK || P.n === P.n0 || !workerReady()) {
+  if (threads === 1 || macs < routes.threadMinWork || P.n === P.n0 || !workerReady()) {
     gemmPackedOneThread(tA, m, alpha, a, lda, P, beta, c, ldc);
     return;
   }
@@ -255,20 +252,7 @@ function gemmPackedOneThread(tA: number, m: number, alpha: number, a: number, ld
 
 function gemmPackedTwoThreads(tA: number, m: number, alpha: number, a: number, lda: number, P: PackedHalves, beta: number, c: number, ldc: number): void {
   const { k, n, n0 } = P;
-  ctl[4] = tA;
-  ctl[6] = m;
-  ctl[7] = n - n0;
-  ctl[8] = k;
-  ctl[9] = a;
-  ctl[10] = lda;
-  ctl[11] = P.right;
-  ctl[13] = c + 8 * n0;
-  ctl[14] = ldc;
-  ctl[15] = workerWork;
-  ctl[20] = JOB_GEMM_PACKED;
-  ctlF[8] = alpha;
-  ctlF[9] = beta;
-  post();
+  post(JOBS.gemmPacked, [tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc]);
   kernels.gemm_packed(tA, m, n0, k, alpha, a, lda, P.left, beta, c, ldc, workPointer());
   if (claim()) {
     kernels.gemm_packed(tA, m, n - n0, k, alpha, a, lda, P.right, beta, c + 8 * n0, ldc, workPointer());
@@ -311,22 +295,7 @@ function gemmTwoThreads(
     b1 = b + 8 * (tB ? n0 * ldb : n0);
     c1 = c + 8 * n0;
   }
-  ctl[4] = tA;
-  ctl[5] = tB;
-  ctl[6] = m1;
-  ctl[7] = n1;
-  ctl[8] = k;
-  ctl[9] = a1;
-  ctl[10] = lda;
-  ctl[11] = b1;
-  ctl[12] = ldb;
-  ctl[13] = c1;
-  ctl[14] = ldc;
-  ctl[15] = workerWork;
-  ctl[20] = JOB_GEMM;
-  ctlF[8] = alpha;
-  ctlF[9] = beta;
-  post();
+  post(JOBS.gemm, [tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc]);
   kernels.gemm(tA, tB, m0, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
   // if the worker has not taken its share yet (descheduled on a loaded machine), do it here:
   // the same kernel on the same tiles, so the same bits
@@ -337,40 +306,31 @@ function gemmTwoThreads(
   waitForWorker();
 }
 
-function post(): void {
+/** Post a job for the worker: its arguments into the control block, its kind, then a new sequence number. */
+function post(job: Job, args: ArrayLike<number>): void {
+  for (let i = 0; i < args.length; i++) ctlF[A0 + i] = args[i]!;
+  ctl[CTL.kind] = job.kind;
   seq = seq >= 0x3fffffff ? 1 : seq + 1;
-  Atomics.store(ctl, 0, seq);
-  Atomics.notify(ctl, 0);
+  Atomics.store(ctl, CTL.seq, seq);
+  Atomics.notify(ctl, CTL.seq);
 }
 
 /** True when this thread took the posted share (the worker had not started it). */
 function claim(): boolean {
-  const c0 = Atomics.load(ctl, 3);
-  return c0 !== seq && Atomics.compareExchange(ctl, 3, c0, seq) === c0;
+  const c0 = Atomics.load(ctl, CTL.claim);
+  return c0 !== seq && Atomics.compareExchange(ctl, CTL.claim, c0, seq) === c0;
 }
 
 function waitForWorker(): void {
   let s = 0;
-  while (Atomics.load(ctl, 1) !== seq) {
+  while (Atomics.load(ctl, CTL.done) !== seq) {
     if (++s > SPIN) {
-      Atomics.wait(ctl, 1, Atomics.load(ctl, 1), 1);
+      Atomics.wait(ctl, CTL.done, Atomics.load(ctl, CTL.done), 1);
       s = 0;
     }
   }
 }
 
-/** Job kinds of the worker (gemm-worker.mjs): the control block's slot 20. */
-const JOB_GEMM = 0;
-export const JOB_RNN_FORWARD = 1;
-export const JOB_RNN_BACKWARD = 2;
-export const JOB_LSTM_FORWARD = 5;
-export const JOB_LSTM_BACKWARD = 6;
-const JOB_MGS = 3;
-const JOB_GEMM_PACKED = 4;
-/** Control-block slot of the Gram-Schmidt progress counter (rows final). */
-const MGS_PROGRESS = 48;
-/** k^2 n below which Gram-Schmidt stays on this thread (n = k = 64 and up go to two). */
-const MGS_MIN_WORK = 1 << 18;
 /** Spin iterations this thread waits for the worker to take a Gram-Schmidt job before doing it alone. */
 const CLAIM_SPIN = 100_000;
 
@@ -379,8 +339,10 @@ const CLAIM_SPIN = 100_000;
  * threads when the worker is running and the work is large (`mgs_share`: blocks of four rows
  * alternate between the threads). Byte pointers into the kernel heap. The same bits either way.
  */
-export function mgsQr(V: number, k: number, n: number, r: number): void {
-  if (threads === 1 || k < 8 || k * k * n < MGS_MIN_WORK || !workerReady()) {
+export function mgsQr(Va: Float64Array, k: number, n: number, ra: Float64Array): void {
+  const V = ptr(Va);
+  const r = ptr(ra);
+  if (threads === 1 || k < 8 || k * k * n < routes.mgsMinWork || !workerReady()) {
     kernels.mgs(V, k, n, r);
     return;
   }
@@ -396,56 +358,38 @@ export function mgsQr(V: number, k: number, n: number, r: number): void {
 }
 
 function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
-  Atomics.store(ctl, MGS_PROGRESS, 0);
-  ctl[24] = V;
-  ctl[25] = k;
-  ctl[26] = n;
-  ctl[27] = r;
-  ctl[28] = ctl.byteOffset + 4 * MGS_PROGRESS;
-  ctl[20] = JOB_MGS;
-  post();
+  Atomics.store(ctl, CTL.progress, 0);
+  const progress = slotPointer(ctl, CTL.progress);
+  post(JOBS.mgsShare, [V, k, n, r, 1, progress]);
   // the two threads' blocks wait on each other, so this thread starts only once the worker has
   // taken the job; a worker that does not come (a busy machine) leaves it to this thread alone
   let s = 0;
-  while (Atomics.load(ctl, 3) !== seq) {
+  while (Atomics.load(ctl, CTL.claim) !== seq) {
     if (++s > CLAIM_SPIN && claim()) {
       kernels.mgs(V, k, n, r);
       return;
     }
   }
-  kernels.mgs_share(V, k, n, r, 0, ctl.byteOffset + 4 * MGS_PROGRESS);
+  kernels.mgs_share(V, k, n, r, 0, progress);
   waitForWorker();
 }
-type ShareJob = typeof JOB_RNN_FORWARD | typeof JOB_RNN_BACKWARD | typeof JOB_LSTM_FORWARD | typeof JOB_LSTM_BACKWARD;
-
-function runShare(kind: ShareJob, args: readonly number[], work: number): void {
-  const a = args;
-  if (kind === JOB_RNN_FORWARD) kernels.rnn_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, work);
-  else if (kind === JOB_RNN_BACKWARD) kernels.rnn_backward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, work);
-  else if (kind === JOB_LSTM_BACKWARD) kernels.lstm_backward(a[0]!, work);
-  else kernels.lstm_forward(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, a[19]!, a[20]!, a[21]!, a[22]!, a[23]!, work);
-}
-
 /**
- * Two independent shares of a kernel's work (e.g. two halves of a batch): `first` (integer
- * arguments, the GEMM work pointer appended) on this thread and `second` on the worker thread, when
+ * Two independent shares of a job's work (e.g. two halves of a batch): `first` (its arguments, from
+ * wasm.ts jobArgs; the GEMM work pointer is appended) on this thread and `second` on the worker thread, when
  * `parallel` and the worker is running; otherwise both here, one after the other. Each share is
  * computed by the same kernel with the same arguments wherever it runs, so the results do not
  * depend on the thread count.
  */
-export function twoShares(kind: ShareJob, first: readonly number[], second: readonly number[], parallel: boolean): void {
+export function twoShares(job: Job, first: Float64Array, second: Float64Array, parallel: boolean): void {
   if (!parallel || threads === 1 || !workerReady()) {
-    runShare(kind, first, workPointer());
-    runShare(kind, second, workPointer());
+    runJob(job, first, workPointer());
+    runJob(job, second, workPointer());
     return;
   }
-  for (let i = 0; i < second.length; i++) ctl[24 + i] = second[i]!;
-  ctl[15] = workerWork;
-  ctl[20] = kind;
-  post();
-  runShare(kind, first, workPointer());
+  post(job, second);
+  runJob(job, first, workPointer());
   if (claim()) {
-    runShare(kind, second, workPointer());
+    runJob(job, second, workPointer());
     return;
   }
   waitForWorker();

@@ -1,6 +1,11 @@
 /**
- * The WebAssembly SIMD kernels (src/linalg/assembly/kernels.ts, compiled to kernels.wasm by
- * `npm run build:wasm`) and the float64 heap they work on.
+ * The boundary to WebAssembly, in one place (as tfjs-backend-wasm keeps each kernel's marshalling
+ * in one file): the SIMD kernels (src/linalg/assembly/kernels.ts, compiled to kernels.wasm by
+ * `npm run build:wasm`), the float64 heap they work on, and `ABI`, the one table of the route
+ * thresholds, the worker's control block and every job's kind and argument order, read by the
+ * TypeScript side and by the worker thread (gemm-worker.mjs receives it). No other module reads
+ * a byteOffset or writes a slot number: they pass Float64Arrays, and `ptr` and `jobArgs` below
+ * turn them into pointers.
  *
  * Buffers that hot loops pass to the kernels live in the module's linear memory: allocate them
  * with `allocF64` (a Float64Array view, 16-byte aligned) and return them with `freeF64`. The memory
@@ -10,25 +15,90 @@
  */
 import { readFileSync } from 'node:fs';
 
+/**
+ * The table. `routes`: where a computation switches kernels or threads (blockedMinWork and
+ * blockedMinDim are also the kernels' own choice of GEMM inside the whole-run jobs, passed to each
+ * instance by `configure`, so that every route sums in the same order). `control`: the worker's
+ * control block, Int32 slots for the handshake and Float64 slots for a job's arguments. `jobs`:
+ * per job its kind, the kernel it runs and its arguments in the kernel's parameter order (the GEMM
+ * scratch pointer `work` follows when `work` is true).
+ */
+export const ABI = {
+  routes: {
+    /** Multiply-adds below which a product stays in JavaScript (a call into WebAssembly costs more). */
+    wasmMinWork: 256,
+    /** Multiply-adds (and rows, columns) from which products run the cache-blocked GEMM. */
+    blockedMinWork: 1 << 14,
+    blockedMinDim: 4,
+    /** Multiply-adds below which a product stays on one thread (a hand-off costs ~1 us idle, a time slice busy). */
+    threadMinWork: 1 << 20,
+    /** k^2 n below which Gram-Schmidt stays on one thread. */
+    mgsMinWork: 1 << 18,
+    /** Batches of at least this many rows run a cell's whole-run kernels in two shares of rows. */
+    shareMinRows: 8,
+    /** Multiply-adds of a share job below which both shares stay on one thread. */
+    shareParallelMinWork: 1 << 17,
+  },
+  control: {
+    /** Int32 slots: job sequence, done sequence, worker ready, claim (the job whose share was taken), job kind, Gram-Schmidt progress. */
+    seq: 0,
+    done: 1,
+    ready: 2,
+    claim: 3,
+    kind: 4,
+    progress: 5,
+    /** Float64 slot of the first argument; doubles in the block. */
+    args: 4,
+    doubles: 64,
+  },
+  jobs: {
+    gemm: { kind: 0, fn: 'gemm', work: true, args: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'B', 'ldb', 'beta', 'C', 'ldc'] },
+    gemmPacked: { kind: 1, fn: 'gemm_packed', work: true, args: ['transA', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'Bp', 'beta', 'C', 'ldc'] },
+    mgsShare: { kind: 2, fn: 'mgs_share', work: false, args: ['V', 'k', 'n', 'r', 'parity', 'progress'] },
+    rnnForward: { kind: 3, fn: 'rnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'W', 'U', 'b', 'x', 'h', 'a', 'aStride', 'Wp'] },
+    rnnBackward: { kind: 4, fn: 'rnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'W', 'h', 'delta', 'dA', 'norms', 'Wp'] },
+    lstmForward: {
+      kind: 5,
+      fn: 'lstm_forward',
+      work: true,
+      args: ['n', 'G', 'B', 'r0', 'r1', 'T', 'oi', 'oF', 'og', 'oo', 'squash', 'gates', 'Wp', 'Wh', 'h', 'c', 'hc', 'pi', 'pf', 'po', 'm', 'x', 'WxT', 'b'],
+    },
+    lstmBackward: {
+      kind: 6,
+      fn: 'lstm_backward',
+      work: true,
+      args: ['n', 'G', 'B', 'r0', 'r1', 'oi', 'oF', 'og', 'oo', 'squash', 'm', 'gates', 'c', 'hc', 'h', 'x', 'Wp', 'Wh', 'pi', 'pf', 'po',
+        'delta', 'carry', 'dh', 'dc', 'hNorms', 'cNorms', 'dA', 'H', 'X', 'dWh', 'dWx', 'db', 'dpi', 'dpf', 'dpo', 'tHi', 't', 'tEnd', 'tLo'],
+    },
+    gruForward: { kind: 7, fn: 'gru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'Wh', 'ah', 'hn', 'h', 'm', 'x', 'WxT', 'bx', 'bh'] },
+    gruBackward: {
+      kind: 8,
+      fn: 'gru_backward',
+      work: true,
+      args: ['n', 'B', 'r0', 'r1', 'm', 'gates', 'hn', 'h', 'x', 'Wp', 'Wh', 'delta', 'hNorms', 'dA', 'H', 'X', 'dWx', 'dWh', 'dbx', 'dbh', 'tHi', 't', 'tEnd', 'tLo'],
+    },
+  },
+} as const;
+
+export type JobName = keyof typeof ABI.jobs;
+export type Job = (typeof ABI.jobs)[JobName];
+
 interface Kernels {
+  configure(minWork: number, minDim: number): void;
   gemm_xn(transA: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   gemm_nt(m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   gemv_t(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   gemv_n(m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number, y: number): void;
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;
-  lstm_forward(n: number, G: number, B: number, r0: number, r1: number, T: number, oi: number, oF: number, og: number, oo: number, squash: number, gates: number, Wp: number, Wh: number, h: number, c: number, hc: number, pi: number, pf: number, po: number, m: number, x: number, WxT: number, b: number, work: number): void;
-  lstm_backward(args: number, work: number): void;
-  scale_cols(rows: number, n: number, Z: number, d: number): void;
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
+  scale_cols(rows: number, n: number, Z: number, d: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   gemmWork(): number;
   packed_size(k: number, n: number): number;
   pack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
   gemm_packed(transA: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, Bp: number, beta: number, C: number, ldc: number, work: number): void;
   tanh_kernel(len: number, a: number, y: number): void;
-  rnn_forward(act: number, n: number, m: number, B: number, r0: number, r1: number, T: number, W: number, U: number, b: number, x: number, h: number, a: number, aStride: number, Wp: number, work: number): void;
-  rnn_backward(act: number, n: number, B: number, r0: number, r1: number, tHi: number, tLo: number, tBase: number, W: number, h: number, delta: number, dA: number, norms: number, Wp: number, work: number): void;
 }
 
 const PAGE = 65536;
@@ -40,14 +110,21 @@ const module = new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', imp
 /** The kernels' shared linear memory and compiled module, for instantiating them again in a worker thread (parallel.ts). */
 export { memory as kernelMemory, module as kernelModule };
 
-/** The exported kernels; pointers are byte offsets into `memory`. */
-export const kernels = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as Kernels;
+const exports = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } }).exports;
+/** The exported kernels; pointers are byte offsets into `memory` (use `ptr`). */
+export const kernels = exports as unknown as Kernels;
+kernels.configure(ABI.routes.blockedMinWork, ABI.routes.blockedMinDim);
 
 const heapBuffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
 
-/** True when `a` is a view into the kernels' memory (so its byteOffset is a valid pointer). */
+/** True when `a` is a view into the kernels' memory (so it has a pointer). */
 export function inWasm(a: Float64Array): boolean {
   return heapBuffers.has(a.buffer);
+}
+
+/** The byte pointer of a[off] for a view into the kernel heap. */
+export function ptr(a: Float64Array, off = 0): number {
+  return a.byteOffset + 8 * off;
 }
 
 // Size-class free lists (powers of two, in doubles) over a bump allocator. The first 1 KiB stays
@@ -68,9 +145,9 @@ function sizeClass(n: number): number {
 export function allocF64(n: number): Float64Array {
   const cls = sizeClass(Math.max(n, 1));
   const list = freeLists.get(cls);
-  let ptr = list?.pop();
-  if (ptr === undefined) {
-    ptr = top;
+  let p = list?.pop();
+  if (p === undefined) {
+    p = top;
     top += cls * 8;
     const needed = Math.ceil(top / PAGE);
     const have = memory.buffer.byteLength / PAGE;
@@ -80,7 +157,7 @@ export function allocF64(n: number): Float64Array {
       heapBuffers.add(memory.buffer);
     }
   }
-  const view = new Float64Array(memory.buffer, ptr, n);
+  const view = new Float64Array(memory.buffer, p, n);
   view.fill(0);
   return view;
 }
@@ -94,11 +171,6 @@ export function freeF64(a: Float64Array): void {
   list.push(a.byteOffset);
 }
 
-/** Bytes of the kernel heap in use (high-water mark), for the memory benchmarks. */
-export function heapBytes(): number {
-  return top;
-}
-
 let scratch: Float64Array | undefined;
 /** A scratch buffer of at least n doubles in the kernels' memory (reused between calls). */
 export function scratchF64(n: number): Float64Array {
@@ -107,4 +179,93 @@ export function scratchF64(n: number): Float64Array {
     scratch = allocF64(sizeClass(n));
   }
   return scratch;
+}
+
+/** Int32 and Float64 views of a control block of ABI.control.doubles doubles in the heap. */
+export function controlBlock(): { block: Float64Array; I: Int32Array; F: Float64Array } {
+  const block = allocF64(ABI.control.doubles);
+  return { block, I: new Int32Array(block.buffer, block.byteOffset, 2 * ABI.control.doubles), F: block };
+}
+
+/** The byte pointer of a control block's Int32 slot (the Gram-Schmidt progress counter the kernels wait on). */
+export function slotPointer(I: Int32Array, slot: number): number {
+  return I.byteOffset + 4 * slot;
+}
+
+/** An argument of a job: a number, a heap array (its pointer), a heap array at an offset, or null (pointer 0). */
+export type JobArg = number | boolean | Float64Array | readonly [Float64Array, number] | null;
+
+/**
+ * A job's arguments as a Float64Array in the table's order (pointers resolved), from values given
+ * by name. The same array can be changed in place by name (`setArg`) between calls.
+ */
+export function jobArgs(job: Job, values: Readonly<Record<string, JobArg>>): Float64Array {
+  const out = new Float64Array(job.args.length);
+  job.args.forEach((name, i) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`jobArgs(${job.fn}): no value for ${name}`);
+    out[i] = argValue(v);
+  });
+  return out;
+}
+
+function argValue(v: JobArg): number {
+  if (v === null) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Float64Array) return v.length > 0 ? ptr(v) : 0;
+  return ptr(v[0], v[1]);
+}
+
+const slots = new Map<Job, Map<string, number>>();
+/** The position of argument `name` of a job (looked up once per job). */
+export function argSlot(job: Job, name: string): number {
+  let m = slots.get(job);
+  if (!m) slots.set(job, (m = new Map((job.args as readonly string[]).map((a, i) => [a, i]))));
+  const i = m.get(name);
+  if (i === undefined) throw new Error(`job ${job.fn} has no argument ${name}`);
+  return i;
+}
+
+/** Change one argument of a jobArgs array in place. */
+export function setArg(job: Job, args: Float64Array, name: string, v: JobArg): void {
+  args[argSlot(job, name)] = argValue(v);
+}
+
+const calls = new Map<Job, { fn: (...a: number[]) => void; buf: number[] }>();
+/** Run a job's kernel on this thread with its arguments (and the GEMM scratch `work`). */
+export function runJob(job: Job, args: Float64Array, work: number): void {
+  let c = calls.get(job);
+  if (!c) {
+    const fn = (exports as Record<string, unknown>)[job.fn] as (...a: number[]) => void;
+    calls.set(job, (c = { fn, buf: new Array<number>(job.args.length + 1).fill(0) }));
+  }
+  const { fn, buf } = c;
+  for (let i = 0; i < args.length; i++) buf[i] = args[i]!;
+  buf[args.length] = work;
+  fn.apply(null, buf);
+}
+
+/** Multiply-adds and shapes for which blas.ts (and the whole-run kernels) use the blocked GEMM. */
+export function usesBlockedGemm(m: number, n: number, k: number): boolean {
+  return m * n * k >= ABI.routes.blockedMinWork && m >= ABI.routes.blockedMinDim && n >= ABI.routes.blockedMinDim;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed fronts of the kernels used outside linalg (views and offsets in, pointers inside)
+// ---------------------------------------------------------------------------------------------
+
+/** Doubles of op(B) (k x n) packed for the blocked GEMM (kernels.ts packed_size). */
+export function packedSize(k: number, n: number): number {
+  return kernels.packed_size(k, n);
+}
+
+/** Pack op(B) (k x n; B at bOff with leading dimension ldb) into dst at dOff (kernels.ts pack_b). */
+export function packB(transB: boolean, k: number, n: number, B: Float64Array, bOff: number, ldb: number, dst: Float64Array, dOff = 0): void {
+  kernels.pack_b(transB ? 1 : 0, k, n, ptr(B, bOff), ldb, ptr(dst, dOff));
+}
+
+/** T (n x k, ldt) = B^T for B (k x n, ldb), heap arrays. */
+export function transposeInto(k: number, n: number, B: Float64Array, bOff: number, ldb: number, T: Float64Array, tOff: number, ldt: number): void {
+  kernels.transpose(k, n, ptr(B, bOff), ldb, ptr(T, tOff), ldt);
 }

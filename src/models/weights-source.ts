@@ -70,14 +70,6 @@ export interface LoadedMatrix {
 }
 
 /**
- * The scenario's directory, for resolving weight files. The scenario loader is to add
- * `scenarioDir` to StudyContext; until then this falls back to the working directory.
- */
-export function scenarioDir(ctx: object): string {
-  return (ctx as { scenarioDir?: string }).scenarioDir ?? process.cwd();
-}
-
-/**
  * Resolve a weight spec to a row-major Float64Array of target.rows x target.cols.
  *
  * @param opts.rng draws for named initialisations (fork one per field for independence).

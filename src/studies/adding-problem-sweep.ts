@@ -21,12 +21,12 @@
 import { z } from 'zod';
 import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
-import { createLstm, createTape, forward, freeLstm, freeTape } from '../models/lstm.ts';
+import { createTape, forward, freeTape } from '../models/bptt.ts';
 import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import type { LongLagTask } from '../tasks/task.ts';
 import { runSweep } from '../training/sweep.ts';
-import { MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
+import { createModel, MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
 import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -103,31 +103,21 @@ function clipStats(r: TrainResult) {
  */
 function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng): { meanAbsCell: number; saturatedFraction: number } {
   const B = 64;
-  const lstm = createLstm(
-    {
-      n: spec.n,
-      m: task.inputSize,
-      p: task.outputSize,
-      forgetGate: spec.kind === 'lstm-forget',
-      ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
-      ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
-      ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
-    },
-    rng,
-  );
+  // the model as training makes it (cell, then readout: the same draws), run on its own tape
+  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, rng);
   const batch = task.sample(B, rng);
-  const tape = createTape(lstm, B, batch.T);
-  forward(lstm, batch.inputs, tape, { T: batch.T });
+  const tape = createTape(model.cell, B, batch.T);
+  forward(model.cell, batch.inputs, tape, { T: batch.T });
   const bn = B * spec.n;
   let sum = 0;
   let sat = 0;
   for (let i = 0; i < bn; i++) {
-    const c = tape.c[batch.T * bn + i]!;
+    const c = tape.states.c![batch.T * bn + i]!;
     sum += Math.abs(c);
     if (Math.abs(Math.tanh(c)) > 0.9) sat++;
   }
-  freeTape(tape);
-  freeLstm(lstm);
+  freeTape(model.cell, tape);
+  model.dispose();
   return { meanAbsCell: sum / bn, saturatedFraction: sat / bn };
 }
 

@@ -23,6 +23,7 @@ import type { LstmVsRnnGradientFlowParams } from './lstm-vs-rnn-gradient-flow.ts
 import type { RnnGradientFlowParams } from './rnn-gradient-flow.ts';
 import type { RnnJacobianNormsParams } from './rnn-jacobian-norms.ts';
 import type { RnnLyapunovVsGainParams } from './rnn-lyapunov-vs-gain.ts';
+import type { LyapunovSpectrumParams } from './lyapunov-spectrum.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -135,6 +136,18 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
       t('Jacobian products', (len * n * 3 + 4 * n * n) * F, p.productGains.length * (len * n * n + p.productLags * 2 * n ** 3 + (p.steps + p.transient) * 2 * n * n), 'productGains', 'productLags', 'n'),
     ];
   }) as Estimate<RnnLyapunovVsGainParams>,
+  'lyapunov-spectrum': ((p: LyapunovSpectrumParams) => {
+    const { n, m } = p.cell;
+    const G = p.cell.kind === 'lstm' ? 4 : p.cell.kind === 'gru' ? 3 : 1;
+    const S = p.cell.kind === 'lstm' ? 2 * n : n;
+    const k = p.exponents ?? S;
+    const steps = p.steps + p.transient;
+    return [
+      t('tangent vectors pushed through the step Jacobians and re-orthonormalised', (2 * k * S + G * n * (n + m + 2)) * F, steps * (k * G * n * (n + 1) + 2 * S * k * k), 'steps', 'transient', 'exponents', 'cell.n'),
+      // the dense Jacobian and its LU when every exponent is computed
+      t('ln |det J_t| by LU', (k === S ? 2 * S * S : 0) * F, k === S ? p.steps * (S * G * n * (n + 1) + S ** 3) : 0, 'steps', 'cell.n'),
+    ];
+  }) as Estimate<LyapunovSpectrumParams>,
   'lstm-vs-rnn-gradient-flow': ((p: LstmVsRnnGradientFlowParams) => {
     const n = Math.max(p.nLstm, p.nRnn ?? 4 * p.nLstm);
     return [t('forward and BPTT per model', (p.T + 1) * p.B * n * 12 * F, p.models.length * 3 * p.T * p.B * 4 * n * (n + 3), 'models', 'T', 'B', 'nLstm', 'nRnn')];

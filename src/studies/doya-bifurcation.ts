@@ -19,6 +19,7 @@
  * Nothing is random here: the seed is unused.
  */
 import { z } from 'zod';
+import { goldenSectionMaximum } from '../analysis/numerics.ts';
 import { count, exact, fields, flag, list, measured } from '../scenario/summary-schema.ts';
 import { sigmoid } from '../activations/index.ts';
 import { equilibriumBranches, type BranchSegment } from '../dynamics/continuation.ts';
@@ -84,18 +85,9 @@ const STABLE_COLOR = '#0072B2';
 const UNSTABLE_COLOR = '#D55E00';
 const FOLD_COLOR = '#000000';
 
-/** Golden-section search for the extremum of b(x) on [lo, hi] (min when sign = 1, max when -1). */
+/** The extremum of b(x) on [lo, hi] (min when sign = 1, max when -1), by golden-section search. */
 function foldXByTurningPoint(w: number, lo: number, hi: number, sign: 1 | -1): number {
-  const phi = (Math.sqrt(5) - 1) / 2;
-  let a = lo;
-  let c = hi;
-  for (let it = 0; it < 200 && c - a > 1e-15; it++) {
-    const m1 = c - phi * (c - a);
-    const m2 = a + phi * (c - a);
-    if (sign * biasAtEquilibrium(w, m1) < sign * biasAtEquilibrium(w, m2)) c = m2;
-    else a = m1;
-  }
-  return 0.5 * (a + c);
+  return goldenSectionMaximum((x) => -sign * biasAtEquilibrium(w, x), lo, hi, { tol: 1e-15, maxIter: 200 });
 }
 
 /** The b between lo and hi (either order) where the equilibrium count changes from countLo, by bisection. */

@@ -26,6 +26,7 @@
  * Nothing is random here: the seed is unused.
  */
 import { z } from 'zod';
+import { goldenSectionMaximum, richardsonDerivative } from '../analysis/numerics.ts';
 import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { logit } from '../activations/index.ts';
 import { equilibria } from '../dynamics/equilibria.ts';
@@ -226,7 +227,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams, DoyaGeometri
       const lo = bs[Math.max(0, k - 1)]!;
       const hi = bs[Math.min(bs.length - 1, k + 1)]!;
       const absGrad = (b: number): number => Math.abs(evaluate(b, x0, steps).db);
-      const bPeak = goldenMax(absGrad, lo, hi);
+      const bPeak = goldenSectionMaximum(absGrad, lo, hi);
       const vPeak = Math.max(absGrad(bPeak), Gs[k]!);
       const bBest = absGrad(bPeak) >= Gs[k]! ? bPeak : bs[k]!;
       peakGradient.push({ T, b: bBest, value: vPeak, distanceFromBoundary: Math.abs(bBest - bStar) });
@@ -255,11 +256,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams, DoyaGeometri
 
     // --- gradient check: adjoint against Richardson-extrapolated central differences
     const h = p.check.fdStep;
-    const richardson = (f: (v: number) => number, v: number): number => {
-      const d1 = (f(v + h) - f(v - h)) / (2 * h);
-      const d2 = (f(v + h / 2) - f(v - h / 2)) / h;
-      return (4 * d2 - d1) / 3;
-    };
+    const richardson = (f: (v: number) => number, v: number): number => richardsonDerivative(f, v, h);
     let maxErrDb = 0;
     let maxErrDx0 = 0;
     let checked = 0;
@@ -521,30 +518,3 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams, DoyaGeometri
     return { summary, charts: selectCharts(charts, ctx.charts), theory, discussion };
   },
 };
-
-/** Golden-section search for the maximum of f on [lo, hi]. */
-function goldenMax(f: (v: number) => number, lo: number, hi: number): number {
-  const phi = (Math.sqrt(5) - 1) / 2;
-  let a = lo;
-  let c = hi;
-  let m1 = c - phi * (c - a);
-  let m2 = a + phi * (c - a);
-  let f1 = f(m1);
-  let f2 = f(m2);
-  for (let it = 0; it < 120 && c - a > 1e-13; it++) {
-    if (f1 >= f2) {
-      c = m2;
-      m2 = m1;
-      f2 = f1;
-      m1 = c - phi * (c - a);
-      f1 = f(m1);
-    } else {
-      a = m1;
-      m1 = m2;
-      f1 = f2;
-      m2 = a + phi * (c - a);
-      f2 = f(m2);
-    }
-  }
-  return 0.5 * (a + c);
-}

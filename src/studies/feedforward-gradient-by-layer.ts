@@ -18,58 +18,15 @@
 import { z } from 'zod';
 import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { type Activation, activation as activationFromSpec } from '../activations/index.ts';
+import { meanFieldChi } from '../analysis/mean-field.ts';
 import { Rng } from '../init/rng.ts';
-import { INITIALISATIONS, type InitName } from '../init/weights.ts';
+import { weightVarianceScale } from '../init/weights.ts';
 import { dnrm2 } from '../linalg/blas.ts';
 import { Mlp } from '../models/mlp.ts';
-import { lineChart, styleByName, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { type ClassificationData, chanceLevel, teacherTask } from '../tasks/classification.ts';
+import { configurationStyle, DEFAULT_CONFIGURATIONS, configurationSchema, teacherTaskParams, type Configuration, type TeacherTaskParams } from './feedforward-configurations.ts';
 import { type Study, type TheoryRow, selectCharts } from './study.ts';
-
-/** The teacher task shared by the feed-forward studies. */
-export const teacherTaskParams = z
-  .object({
-    inputSize: z.number().int().positive().default(8).describe('d: input dimension (inputs are N(0, I_d))'),
-    teacherHidden: z.number().int().positive().default(16).describe('hidden units of the one-layer tanh teacher that labels the inputs'),
-    classes: z.number().int().min(2).default(2).describe('K: number of classes (argmax of the teacher output)'),
-    teacherSeed: z.number().int().nonnegative().default(7).describe("seed of the teacher's weights: fixes the task itself"),
-  })
-  .default({ inputSize: 8, teacherHidden: 16, classes: 2, teacherSeed: 7 })
-  .describe('synthetic task: inputs labelled by a random shallow teacher network (learnable by a shallow student)');
-
-export type TeacherTaskParams = z.infer<typeof teacherTaskParams>;
-
-/** One network configuration: the problem (sigmoid + bad init) or a remedy. */
-export const configurationSchema = z.object({
-  name: z.string().regex(/^[a-z0-9-]+$/).describe('label used in charts and as the summary key, e.g. sigmoid-xavier'),
-  activation: z.string().min(1).describe('hidden activation: sigmoid, tanh, relu, identity or a mathjs expression in x'),
-  init: z.enum(INITIALISATIONS).describe('weight initialisation of every layer'),
-  gain: z.number().positive().default(1).describe('gain passed to the initialisation'),
-  residual: z.boolean().default(false).describe('h_l = h_{l-1} + f(z_l) where widths match (He et al. 2016)'),
-  batchNorm: z.boolean().default(false).describe('batch normalization before the activation (Ioffe and Szegedy 2015)'),
-});
-export type Configuration = z.infer<typeof configurationSchema>;
-
-const cfg = (name: string, activation: string, init: InitName, extra: Partial<Configuration> = {}): Configuration => ({
-  name,
-  activation,
-  init,
-  gain: 1,
-  residual: false,
-  batchNorm: false,
-  ...extra,
-});
-
-export const DEFAULT_CONFIGURATIONS: Configuration[] = [
-  cfg('sigmoid-normal', 'sigmoid', 'standard-normal'),
-  cfg('sigmoid-xavier', 'sigmoid', 'xavier'),
-  cfg('tanh-xavier', 'tanh', 'xavier'),
-  cfg('relu-he', 'relu', 'he'),
-  cfg('sigmoid-residual', 'sigmoid', 'xavier', { residual: true }),
-  cfg('sigmoid-batchnorm', 'sigmoid', 'xavier', { batchNorm: true }),
-  cfg('sigmoid-kumar', 'sigmoid', 'kumar'),
-  cfg('sigmoid-yilmaz-poli', 'sigmoid', 'yilmaz-poli'),
-];
 
 const params = z
   .object({
@@ -179,73 +136,6 @@ export function profileConfiguration(
     weightGrad: Array.from(logW, Math.exp),
     saturation: cut === null ? [] : Array.from(sat),
   };
-}
-
-/** sigma_w^2 = fanIn Var(W) of a square layer, for the zero-mean i.i.d. initialisations; null otherwise. */
-export function weightVarianceScale(init: InitName, width: number, gain: number): number | null {
-  const g2 = gain * gain;
-  switch (init) {
-    case 'gaussian':
-      return g2;
-    case 'standard-normal':
-      return g2 * width;
-    case 'xavier':
-    case 'xavier-uniform':
-    case 'orthogonal':
-      return g2;
-    case 'he':
-      return 2 * g2;
-    case 'uniform':
-      return g2 / 3;
-    case 'kumar':
-      return g2 * 3.6 * 3.6;
-    default:
-      return null;
-  }
-}
-
-/**
- * Mean-field per-layer factor chi = sigma_w^2 E[f'(z)^2] at the variance fixed point
- * q* = sigma_w^2 E[f(z)^2], z ~ N(0, q*) (Poole et al. 2016; Schoenholz et al. 2017); biases are 0.
- * Gaussian expectations by the midpoint rule with 4000 cells on [-12, 12] standard deviations: a
- * cell boundary sits at 0, so the kink of relu' costs nothing, and for smooth integrands the rule is
- * spectrally accurate on the Gaussian (errors ~1e-12).
- *
- * @example meanFieldChi(SIGMOID, 1).chi // 0.0557 (Xavier weights: a little under (1/4)^2 per layer)
- */
-export function meanFieldChi(act: Activation, sigmaW2: number): { q: number; chi: number } {
-  const n = 4000;
-  const gauss = (fn: (z: number) => number, q: number): number => {
-    const sd = Math.sqrt(q);
-    const h = 24 / n;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const u = -12 + (i + 0.5) * h;
-      s += Math.exp(-0.5 * u * u) * fn(sd * u);
-    }
-    return (s * h) / Math.sqrt(2 * Math.PI);
-  };
-  let q = 1;
-  for (let it = 0; it < 200; it++) {
-    const next = sigmaW2 * gauss((z) => act.f(z) ** 2, q);
-    if (Math.abs(next - q) < 1e-12 * Math.max(1, q)) {
-      q = next;
-      break;
-    }
-    q = next;
-  }
-  return { q, chi: sigmaW2 * gauss((z) => act.df(z) ** 2, q) };
-}
-
-/**
- * One colour per configuration, by its place among the default configurations (so that a remedy
- * has the same colour in every chart of both feed-forward studies); others take the free colours.
- */
-export function configurationStyle(configurations: readonly Configuration[]) {
-  return styleByName(
-    configurations.map((c) => c.name),
-    DEFAULT_CONFIGURATIONS.map((c) => c.name),
-  );
 }
 
 function ratio(a: number[]): number {

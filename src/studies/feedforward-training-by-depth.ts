@@ -22,7 +22,7 @@ import { lineChart, type ChartSpec } from '../report/chart-spec.ts';
 import { chanceLevel, gatherBatch, sampleIndices, teacherTask } from '../tasks/classification.ts';
 import { clipGlobalNorm } from '../training/clipping.ts';
 import { makeOptimiser } from '../training/optimisers.ts';
-import { DEFAULT_CONFIGURATIONS, configurationSchema, configurationStyle, teacherTaskParams, type Configuration } from './feedforward-gradient-by-layer.ts';
+import { DEFAULT_CONFIGURATIONS, configurationSchema, configurationStyle, teacherTaskParams, type Configuration } from './feedforward-configurations.ts';
 import { type Study, type TheoryRow, selectCharts } from './study.ts';
 import { jobId, localRunner, runEach, type JobList } from '../sweeps/jobs.ts';
 

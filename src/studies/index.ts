@@ -7,6 +7,7 @@ import { doyaGeometricLossStudy } from './doya-geometric-loss.ts';
 import { rnnJacobianNormsStudy } from './rnn-jacobian-norms.ts';
 import { rnnGradientFlowStudy } from './rnn-gradient-flow.ts';
 import { rnnLyapunovVsGainStudy } from './rnn-lyapunov-vs-gain.ts';
+import { lyapunovSpectrumStudy } from './lyapunov-spectrum.ts';
 import { lstmVsRnnGradientFlowStudy } from './lstm-vs-rnn-gradient-flow.ts';
 import { addingProblemSweepStudy } from './adding-problem-sweep.ts';
 import { latchSweepStudy } from './latch-sweep.ts';
@@ -19,6 +20,7 @@ export const STUDIES: readonly Study[] = [
   rnnJacobianNormsStudy,
   rnnGradientFlowStudy,
   rnnLyapunovVsGainStudy,
+  lyapunovSpectrumStudy,
   lstmVsRnnGradientFlowStudy,
   addingProblemSweepStudy,
   latchSweepStudy,

@@ -8,6 +8,7 @@ import type { DoyaGeometricLossParamsInput, DoyaGeometricLossSummary } from './d
 import type { RnnJacobianNormsParamsInput, RnnJacobianNormsSummary } from './rnn-jacobian-norms.ts';
 import type { RnnGradientFlowParamsInput, RnnGradientFlowSummary } from './rnn-gradient-flow.ts';
 import type { RnnLyapunovVsGainParamsInput, RnnLyapunovVsGainSummary } from './rnn-lyapunov-vs-gain.ts';
+import type { LyapunovSpectrumParamsInput, LyapunovSpectrumSummary } from './lyapunov-spectrum.ts';
 import type { LstmVsRnnGradientFlowParamsInput, LstmVsRnnGradientFlowSummary } from './lstm-vs-rnn-gradient-flow.ts';
 import type { AddingProblemSweepParamsInput, AddingProblemSweepSummary } from './adding-problem-sweep.ts';
 import type { LatchSweepParamsInput, LatchSweepSummary } from './latch-sweep.ts';
@@ -20,6 +21,7 @@ export interface StudyKinds {
   'rnn-jacobian-norms': { params: RnnJacobianNormsParamsInput; summary: RnnJacobianNormsSummary };
   'rnn-gradient-flow': { params: RnnGradientFlowParamsInput; summary: RnnGradientFlowSummary };
   'rnn-lyapunov-vs-gain': { params: RnnLyapunovVsGainParamsInput; summary: RnnLyapunovVsGainSummary };
+  'lyapunov-spectrum': { params: LyapunovSpectrumParamsInput; summary: LyapunovSpectrumSummary };
   'lstm-vs-rnn-gradient-flow': { params: LstmVsRnnGradientFlowParamsInput; summary: LstmVsRnnGradientFlowSummary };
   'adding-problem-sweep': { params: AddingProblemSweepParamsInput; summary: AddingProblemSweepSummary };
   'latch-sweep': { params: LatchSweepParamsInput; summary: LatchSweepSummary };
@@ -31,4 +33,4 @@ export interface StudyKinds {
 export type StudyKind = keyof StudyKinds;
 
 /** The kinds in registry order (the test compares it with STUDIES). */
-export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth'] as const satisfies readonly StudyKind[];
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth'] as const satisfies readonly StudyKind[];

@@ -20,6 +20,7 @@ import type { LstmVsRnnGradientFlowParams } from './lstm-vs-rnn-gradient-flow.ts
 import type { RnnGradientFlowParams } from './rnn-gradient-flow.ts';
 import type { RnnJacobianNormsParams } from './rnn-jacobian-norms.ts';
 import type { GradientByLayerParams } from './feedforward-gradient-by-layer.ts';
+import type { LyapunovSpectrumParams } from './lyapunov-spectrum.ts';
 import type { TrainingByDepthParams } from './feedforward-training-by-depth.ts';
 
 export interface PreflightContext {
@@ -91,6 +92,26 @@ export const PREFLIGHT: Readonly<Record<string, Check<never>>> = {
     ...weights(p.U, 'U', { rows: p.n, cols: p.m }, ctx),
     ...weights(p.b, 'b', { rows: p.n, cols: 1, vector: true }, ctx),
   ]) as Check<RnnGradientFlowParams>,
+  'lyapunov-spectrum': ((p: LyapunovSpectrumParams, ctx) => {
+    const c = p.cell;
+    const { n, m } = c;
+    const S = c.kind === 'lstm' ? 2 * n : n;
+    const problems = p.exponents !== undefined && p.exponents > S ? [`exponents: expected at most the state size S = ${S}, found ${p.exponents}`] : [];
+    if (c.kind === 'rnn') {
+      problems.push(...weights(c.W, 'cell.W', { rows: n, cols: n }, ctx), ...weights(c.U, 'cell.U', { rows: n, cols: m }, ctx), ...weights(c.b, 'cell.b', { rows: n, cols: 1, vector: true }, ctx));
+    } else if (c.weights) {
+      // PyTorch's tensors: G n rows, gate blocks stacked (i, f, g, o or r, z, n)
+      const Gn = (c.kind === 'lstm' ? 4 : 3) * n;
+      const w = c.weights;
+      problems.push(
+        ...weights(w.weight_ih, 'cell.weights.weight_ih', { rows: Gn, cols: m }, ctx),
+        ...weights(w.weight_hh, 'cell.weights.weight_hh', { rows: Gn, cols: n }, ctx),
+        ...weights(w.bias_ih, 'cell.weights.bias_ih', { rows: Gn, cols: 1, vector: true }, ctx),
+        ...weights(w.bias_hh, 'cell.weights.bias_hh', { rows: Gn, cols: 1, vector: true }, ctx),
+      );
+    }
+    return problems;
+  }) as Check<LyapunovSpectrumParams>,
   'lstm-vs-rnn-gradient-flow': ((p: LstmVsRnnGradientFlowParams) => {
     const problems = tasks(p.task, [{ T: p.T, field: 'T' }]);
     if (problems.length === 0 && makeTask({ ...p.task, T: p.T } as TaskSpec).steps !== 'last') {

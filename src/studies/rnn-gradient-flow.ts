@@ -24,8 +24,9 @@ import { sigmaMax, spectralRadius } from '../analysis/spectral-norm.ts';
 import { reachBound, regime, VANISHING } from '../analysis/theory-bounds.ts';
 import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS } from '../init/weights.ts';
-import { createRnn, type RnnLoss } from '../models/rnn.ts';
-import { activationName, resolveWeights, scenarioDir, WeightSpec } from '../models/weights-source.ts';
+import type { SequenceLoss } from '../models/readout.ts';
+import { createRnn } from '../models/rnn.ts';
+import { activationName, resolveWeights, WeightSpec } from '../models/weights-source.ts';
 import { lineChart, sci, styleByName, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -97,7 +98,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowS
     const { n, m, T, B } = p;
     const f = activationOf(p.activation);
     const base = new Rng(ctx.seed);
-    const dir = scenarioDir(ctx);
+    const dir = ctx.scenarioDir;
     // inputs, initial state, target, U and b are shared across gains so only W changes
     const U = resolveWeights(p.U, { field: 'U', rows: n, cols: m }, { rng: base.fork(), baseDir: dir });
     const b = resolveWeights(p.b, { field: 'b', rows: n, cols: 1, vector: true }, { rng: base.fork(), baseDir: dir });
@@ -105,7 +106,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowS
     const h0 = base.fork().fillNormal(new Float64Array(B * n), 0, p.h0Std);
     const targets = base.fork().fillNormal(new Float64Array(B * n), 0, p.targetStd);
     const wSeed = base.fork().nextUint32();
-    const loss: RnnLoss = { kind: 'squared-error', steps: 'last', targets };
+    const loss: SequenceLoss = { kind: 'squared-error', steps: 'last', targets };
     const lags = Array.from({ length: T + 1 }, (_, k) => k);
 
     const gainStyle = styleByName(p.gains.map(String));
@@ -118,7 +119,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowS
       // the same underlying draw for every gain: W(g) = g W(1) for the scaled initialisations
       const W = resolveWeights({ init: p.init, gain: g }, { field: `W (gain ${g})`, rows: n, cols: n }, { rng: new Rng(wSeed), baseDir: dir });
       const rnn = createRnn({ n, m, W, U, b, activation: f });
-      const flow = gradientFlow(rnn, x, h0, B, T, loss, p.factor);
+      const flow = gradientFlow(rnn, x, { h: h0 }, B, T, loss, null, p.factor);
       const sMax = sigmaMax(W, n);
       const reg = regime(f.gamma, sMax);
       const rb = reachBound(f.gamma, sMax, p.factor, T);

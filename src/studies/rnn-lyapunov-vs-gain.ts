@@ -15,7 +15,8 @@
  *   through -zeroTolerance (interpolated); `chaosOnset`: where it rises through +zeroTolerance;
  *   `meanFieldZeroCrossing`: where the mean field crosses 0 (1 for tanh).
  * - `maxGapToLogSpectralRadius`: max over g < 1 of |lambda_1 - ln rho(W)|.
- * - `products[j]`: {gain, decayRate, largest, difference} for the product-norm gains.
+ * - `products[j]`: {gain, decayRate, largest, difference, lags, unconvergedLags (lags whose power
+ *   iteration did not converge: their norm is the SVD's)} for the product-norm gains.
  */
 import { z } from 'zod';
 import { count, exact, fields, list, measured } from '../scenario/summary-schema.ts';
@@ -26,7 +27,8 @@ import { meanFieldLyapunov } from '../analysis/mean-field.ts';
 import { spectralRadius } from '../analysis/spectral-norm.ts';
 import { Rng } from '../init/rng.ts';
 import { initWeights } from '../init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../models/rnn.ts';
+import { createTape, forward } from '../models/bptt.ts';
+import { createRnn } from '../models/rnn.ts';
 import { activationName } from '../models/weights-source.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
@@ -94,7 +96,7 @@ const rnnLyapunovVsGainSummary = fields({
     'full spectra at params.spectrumGains',
   ),
   products: list(
-    fields({ gain: exact('gain'), decayRate: measured('slope of ln ||J_T ... J_{T-k+1}|| against k'), largest: measured('lambda_1 at this gain'), difference: measured('decayRate - largest'), lags: count('lags fitted') }),
+    fields({ gain: exact('gain'), decayRate: measured('slope of ln ||J_T ... J_{T-k+1}|| against k'), largest: measured('lambda_1 at this gain'), difference: measured('decayRate - largest'), lags: count('lags fitted'), unconvergedLags: list(count('lag k'), "lags whose power iteration did not converge: their norm is the SVD's") }),
     'product-norm slopes at params.productGains',
   ),
 });
@@ -138,7 +140,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
     const lyapunov = [];
     for (const g of gains) {
       const rnn = netFor(g);
-      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, h0, input: driveFor(), rng: new Rng(driveSeed + 1) });
+      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
       const rho = spectralRadius(rnn.W, n);
       lyapunov.push({
         gain: g,
@@ -164,7 +166,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
         k: p.spectrumExponents,
         steps: p.spectrumSteps,
         transient: p.transient,
-        h0,
+        s0: { h: h0 },
         input: driveFor(),
         rng: new Rng(driveSeed + 2),
       });
@@ -187,13 +189,12 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
         drive(t + 1, xt);
         x.set(xt, t * m);
       }
-      forward(rnn, x, h0, tape);
-      const D = jacobianFactors(rnn, tape, 0, new Float64Array(len * n));
+      forward(rnn, x, tape, { s0: { h: h0 } });
       // the last K steps, after the transient
-      const pn = productNorms(rnn.W, n, D.subarray(p.transient * n), K, { stepNorms: false });
+      const pn = productNorms(rnn, tape, { K, stepNorms: false });
       const rate = decayRate(pn.logNorms).rate;
-      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, h0, input: driveFor(), rng: new Rng(driveSeed + 1) });
-      products.push({ gain: g, decayRate: rate, largest: res.exponents[0]!, difference: rate - res.exponents[0]!, lags: K });
+      const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
+      products.push({ gain: g, decayRate: rate, largest: res.exponents[0]!, difference: rate - res.exponents[0]!, lags: K, unconvergedLags: pn.unconvergedLags });
       ctx.progress(++done, total, `products g = ${g}`);
     }
 
@@ -292,7 +293,10 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
       'The largest Lyapunov exponent lambda_1 is the average log-rate at which an infinitesimal perturbation of the state grows per step. ' +
         'It is also the rate at which the backward Jacobian products J_T ... J_{T-k+1} grow with the lag, so it is the per-step log-factor of the gradient: ' +
         'negative lambda_1 means vanishing gradients, positive means exploding gradients.' +
-        (products.length > 0 ? ` Measured directly: ${products.map((pr) => `slope ${fmt(pr.decayRate, 3)} against lambda_1 = ${fmt(pr.largest, 3)} at g = ${pr.gain}`).join('; ')}.` : ''),
+        (products.length > 0
+          ? ` Measured directly: ${products.map((pr) => `slope ${fmt(pr.decayRate, 3)} against lambda_1 = ${fmt(pr.largest, 3)} at g = ${pr.gain}`).join('; ')}` +
+            ` (${products.reduce((a, pr) => a + pr.unconvergedLags.length, 0)} of the ${products.reduce((a, pr) => a + pr.lags, 0)} product norms came from the SVD where the power iteration did not converge).`
+          : ''),
       `Below g = 1 the state falls onto the origin, where the Jacobian is W itself, so lambda_1 = ln rho(W), close to ln g because the eigenvalues of W fill a disc of radius about g (Girko's circular law)` +
         (p.inputStd === 0 && below.length > 0 ? `; the largest gap between lambda_1 and ln rho(W) below g = 1 is ${fmt(worstBelow)}.` : '.') +
         ` Above g = 1 the origin is unstable and, for large n, the network is chaotic with lambda_1 > 0 (Sompolinsky, Crisanti and Sommers 1988). ` +

@@ -10,11 +10,12 @@
  * fixed, seeded test set; training stops at the first success unless told otherwise. The budget is
  * a number of steps or of training sequences (steps x B).
  *
- * Models, behind one small interface (`Model`) over src/models/rnn.ts and src/models/lstm.ts:
+ * Models, behind one small interface (`Model`) over any recurrent cell (src/models/cell.ts):
  * - 'rnn-tanh', 'rnn-sigmoid': the vanilla RNN h_t = f(W h_{t-1} + U x_t + b), W orthogonal;
  * - 'irnn': the ReLU RNN with W = I and b = 0 (Le, Jaitly and Hinton 2015);
  * - 'lstm1997': the LSTM without forget gate, whose cell is the constant error carousel;
- * - 'lstm-forget': the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), b_f = 1.
+ * - 'lstm-forget': the LSTM with a forget gate (Gers, Schmidhuber and Cummins 2000), b_f = 1;
+ * - 'gru': the gated recurrent unit (Cho et al. 2014) in PyTorch's convention.
  * All have a linear readout y_t = V h_t + c.
  *
  * Determinism: the initial weights, the training batches and the test set each come from their
@@ -30,10 +31,13 @@ import { z } from 'zod';
 import { RELU, SIGMOID, TANH } from '../activations/index.ts';
 import { Rng } from '../init/rng.ts';
 import { initWeights, INITIALISATIONS, type InitName } from '../init/weights.ts';
-import { dgemm } from '../linalg/blas.ts';
 import { allocF64, freeF64 } from '../linalg/wasm.ts';
-import * as lstmModel from '../models/lstm.ts';
-import * as rnnModel from '../models/rnn.ts';
+import { backward, createGradients, createTape, forward, freeGradients, freeTape, type Gradients } from '../models/bptt.ts';
+import { parameterList, type RecurrentCell, type Tape } from '../models/cell.ts';
+import { createGru } from '../models/gru.ts';
+import { createLstm } from '../models/lstm.ts';
+import { createReadout, readoutBlocks, readoutOutputs, type Readout } from '../models/readout.ts';
+import { createRnn } from '../models/rnn.ts';
 import type { LongLagTask, SequenceBatch, TaskScore, TrainingLoss } from '../tasks/task.ts';
 import { trainingLoss } from '../tasks/task.ts';
 import { clipGlobalNorm, globalNorm } from './clipping.ts';
@@ -43,13 +47,13 @@ import { makeOptimiser, type OptimiserName, type ParameterGradient } from './opt
 // Models
 // ---------------------------------------------------------------------------------------------
 
-export const MODEL_KINDS = ['rnn-tanh', 'rnn-sigmoid', 'irnn', 'lstm1997', 'lstm-forget'] as const;
+export const MODEL_KINDS = ['rnn-tanh', 'rnn-sigmoid', 'irnn', 'lstm1997', 'lstm-forget', 'gru'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** Model description as plain data (it crosses to worker threads). */
 export const ModelSpec = z
   .object({
-    kind: z.enum(MODEL_KINDS).describe('rnn-tanh, rnn-sigmoid, irnn (ReLU, W = I), lstm1997 (no forget gate) or lstm-forget'),
+    kind: z.enum(MODEL_KINDS).describe('rnn-tanh, rnn-sigmoid, irnn (ReLU, W = I), lstm1997 (no forget gate), lstm-forget or gru (PyTorch convention)'),
     n: z.number().int().min(1).max(512).describe('hidden size (number of units or memory cells)'),
     id: z
       .string()
@@ -63,6 +67,7 @@ export const ModelSpec = z
     forgetBias: z.number().optional().describe('LSTM forget-gate bias (default 1)'),
     inputBias: z.number().optional().describe('LSTM input-gate bias (default 0)'),
     outputBias: z.number().optional().describe('LSTM output-gate bias (default 0)'),
+    updateBias: z.number().optional().describe('GRU update-gate bias b_iz (default 0; positive starts the GRU copying its state)'),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -79,6 +84,9 @@ export interface Model {
   readonly m: number;
   readonly p: number;
   readonly parameterCount: number;
+  /** The recurrent cell (src/models/cell.ts) and its readout. */
+  readonly cell: RecurrentCell;
+  readonly readout: Readout;
   /** (parameter, gradient) pairs, for the optimisers and the clipping. */
   readonly params: readonly ParameterGradient[];
   /** The gradient buffers alone (for norms and clipping). */
@@ -100,37 +108,43 @@ export interface Model {
 }
 
 /**
- * A freshly initialised model of the given kind for inputs of size m, readout size p and
- * sequences of at most maxT steps. Every draw comes from rng.
+ * The recurrent cell of a model spec for inputs of size m, freshly initialised from rng:
+ * - rnn-tanh, rnn-sigmoid: W orthogonal (or spec.recurrentInit) with the gain, U xavier-uniform, b = 0;
+ * - irnn: ReLU, W = I, b = 0 and U ~ N(0, 0.001^2) (Le, Jaitly and Hinton 2015);
+ * - lstm1997, lstm-forget: src/models/lstm.ts createLstm with the spec's biases;
+ * - gru: src/models/gru.ts createGru (per-block xavier-uniform inputs, orthogonal recurrent weights).
  */
-export function createModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
-  return spec.kind === 'lstm1997' || spec.kind === 'lstm-forget' ? createLstmModel(spec, m, p, maxT, rng) : createRnnModel(spec, m, p, maxT, rng);
-}
-
-/** The inputs copied into a kernel-heap buffer, so the input products run the SIMD kernels too. */
-function inHeap(buf: Float64Array, x: Float64Array): Float64Array {
-  buf.set(x);
-  return buf.subarray(0, x.length);
-}
-
-function heap(v: Float64Array): Float64Array {
-  const out = allocF64(v.length);
-  out.set(v);
-  return out;
-}
-
-/** y_t = V h_t + c at the loss steps of a (T+1) x B x n state buffer, into out (|S| x B x p). */
-function readoutKernel(n: number, p: number, B: number, T: number, h: Float64Array, V: Float64Array, c: Float64Array, steps: 'last' | 'all', out: Float64Array): void {
-  const t0 = steps === 'last' ? T : 1;
-  for (let t = t0; t <= T; t++) {
-    const oOff = (t - t0) * B * p;
-    for (let r = 0; r < B; r++) out.set(c, oOff + r * p);
-    dgemm(false, true, B, p, n, 1, h, t * B * n, n, V, 0, n, 1, out, oOff, p);
-  }
-}
-
-function createRnnModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
+export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell {
   const { n, kind } = spec;
+  if (kind === 'gru') {
+    return createGru(
+      {
+        n,
+        m,
+        ...(spec.recurrentInit ? { recurrentInit: spec.recurrentInit } : {}),
+        ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
+        ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
+        ...(spec.updateBias !== undefined ? { updateBias: spec.updateBias } : {}),
+      },
+      rng,
+    );
+  }
+  if (kind === 'lstm1997' || kind === 'lstm-forget') {
+    return createLstm(
+      {
+        n,
+        m,
+        forgetGate: kind === 'lstm-forget',
+        ...(spec.recurrentInit ? { recurrentInit: spec.recurrentInit } : {}),
+        ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
+        ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
+        ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
+        ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
+        ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
+      },
+      rng,
+    );
+  }
   const irnn = kind === 'irnn';
   const activation = kind === 'rnn-sigmoid' ? SIGMOID : irnn ? RELU : TANH;
   const recurrentInit: InitName = spec.recurrentInit ?? (irnn ? 'identity' : 'orthogonal');
@@ -139,182 +153,91 @@ function createRnnModel(spec: ModelSpec, m: number, p: number, maxT: number, rng
   const inputGain = spec.inputGain ?? (irnn && !spec.inputInit ? 1e-3 * Math.sqrt(m) : 1);
   const W = initWeights(recurrentInit, n, n, rng, spec.gain ?? 1);
   const U = initWeights(inputInit, n, m, rng, inputGain);
-  const rnn = rnnModel.createRnn({ n, m, W, U, b: new Float64Array(n), activation });
-  const V = heap(initWeights('xavier-uniform', p, n, rng));
-  const c = allocF64(p);
-  const readout: rnnModel.Readout = { p, V, c };
-  const ws = new Map<number, { tape: rnnModel.RnnTape; grads: rnnModel.RnnGradients | null; h0: Float64Array; x: Float64Array; out: Float64Array }>();
-  const workspace = (B: number, withGrads: boolean) => {
-    let w = ws.get(B);
-    if (!w) {
-      w = { tape: rnnModel.createTape(rnn, B, maxT), grads: null, h0: allocF64(B * n), x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
-      ws.set(B, w);
-    }
-    if (withGrads && !w.grads) w.grads = rnnModel.createGradients(rnn, B, maxT, readout);
-    return w;
-  };
-  // the tape is sized for maxT; a shorter batch runs on a view that says its own length
-  const tapeFor = (tape: rnnModel.RnnTape, T: number): rnnModel.RnnTape => (T === tape.T ? tape : { B: tape.B, T, h: tape.h, a: tape.a, aStep: tape.aStep });
-  let last: { grads: rnnModel.RnnGradients; T: number } | null = null;
-  const gradsList = (g: rnnModel.RnnGradients): Float64Array[] => [g.W, g.U, g.b, g.V!, g.c!];
-  // parameters and gradients must be fixed buffers for the optimiser: the training batch size's
-  const paramsFor = (g: rnnModel.RnnGradients): ParameterGradient[] => [
-    { param: rnn.W, grad: g.W },
-    { param: rnn.U, grad: g.U },
-    { param: rnn.b, grad: g.b },
-    { param: V, grad: g.V! },
-    { param: c, grad: g.c! },
-  ];
-  let boundGrads: rnnModel.RnnGradients | null = null;
-  const model: Model & { bind(B: number): void } = {
-    spec,
-    n,
-    m,
-    p,
-    parameterCount: n * n + n * m + n + p * n + p,
-    get params() {
-      if (!boundGrads) throw new Error('model: call bind(B) before reading params');
-      return paramsFor(boundGrads);
-    },
-    get grads() {
-      if (!boundGrads) throw new Error('model: call bind(B) before reading grads');
-      return gradsList(boundGrads);
-    },
-    bind(B: number) {
-      boundGrads = workspace(B, true).grads!;
-    },
-    lossAndGradients(batch, loss) {
-      const w = workspace(batch.B, true);
-      const tape = tapeFor(w.tape, batch.T);
-      const x = inHeap(w.x, batch.inputs);
-      rnnModel.forward(rnn, x, w.h0, tape);
-      const g = w.grads!;
-      let L = rnnModel.backward(rnn, tape, x, { kind: loss.kind, steps: loss.steps, targets: loss.targets, labels: loss.labels, readout }, g);
-      if (loss.meanOverSteps && loss.steps === 'all') {
-        // rnn.ts sums over the loss steps; the task's loss is their mean (copy memory): scale by 1/T
-        const s = 1 / batch.T;
-        L *= s;
-        for (const v of gradsList(g)) for (let i = 0; i < v.length; i++) v[i]! *= s;
-        for (let t = 0; t <= batch.T; t++) g.hNorms[t]! *= s;
-      }
-      last = { grads: g, T: batch.T };
-      return L;
-    },
-    predict(batch, steps) {
-      const w = workspace(batch.B, false);
-      const tape = tapeFor(w.tape, batch.T);
-      rnnModel.forward(rnn, inHeap(w.x, batch.inputs), w.h0, tape);
-      readoutKernel(n, p, batch.B, batch.T, tape.h, V, c, steps, w.out);
-      return w.out.subarray(0, (steps === 'last' ? 1 : batch.T) * batch.B * p);
-    },
-    hNorms() {
-      if (!last) throw new Error('model: no backward pass yet');
-      return last.grads.hNorms.subarray(0, last.T + 1);
-    },
-    cNorms() {
-      return null;
-    },
-    dispose() {
-      for (const w of ws.values()) {
-        rnnModel.freeTape(w.tape);
-        if (w.grads) rnnModel.freeGradients(w.grads);
-        freeF64(w.h0);
-        freeF64(w.x);
-        freeF64(w.out);
-      }
-      ws.clear();
-      rnnModel.freeRnn(rnn);
-      freeF64(V);
-      freeF64(c);
-    },
-  };
-  return model;
+  return createRnn({ n, m, W, U, b: new Float64Array(n), activation });
 }
 
-function createLstmModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
-  const { n } = spec;
-  const forgetGate = spec.kind === 'lstm-forget';
-  const lstm = lstmModel.createLstm(
-    {
-      n,
-      m,
-      p,
-      forgetGate,
-      ...(spec.recurrentInit ? { recurrentInit: spec.recurrentInit } : {}),
-      ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
-      ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
-      ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
-      ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
-      ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
-    },
-    rng,
-  );
-  const ws = new Map<number, { tape: lstmModel.LstmTape; grads: lstmModel.LstmGradients | null; x: Float64Array; out: Float64Array }>();
+/**
+ * A freshly initialised model of the given kind for inputs of size m, readout size p and
+ * sequences of at most maxT steps: the cell, then the readout V (xavier-uniform; c = 0). Every
+ * draw comes from rng.
+ */
+export function createModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
+  const cell = createCell(spec, m, rng);
+  const { n } = cell;
+  const readout = createReadout(n, p, initWeights('xavier-uniform', p, n, rng));
+  const ws = new Map<number, { tape: Tape; grads: Gradients | null; x: Float64Array; out: Float64Array }>();
   const workspace = (B: number, withGrads: boolean) => {
     let w = ws.get(B);
     if (!w) {
-      w = { tape: lstmModel.createTape(lstm, B, maxT), grads: null, x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
+      w = { tape: createTape(cell, B, maxT), grads: null, x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
       ws.set(B, w);
     }
-    if (withGrads && !w.grads) w.grads = lstmModel.createGradients(lstm, B, maxT);
+    if (withGrads && !w.grads) w.grads = createGradients(cell, B, maxT, readout);
     return w;
   };
-  let last: { grads: lstmModel.LstmGradients; T: number } | null = null;
-  let bound: lstmModel.LstmParameter[] | null = null;
-  let boundGrads: lstmModel.LstmGradients | null = null;
+  let last: { grads: Gradients; T: number } | null = null;
+  // parameters and gradients must be fixed buffers for the optimiser: the training batch size's
+  let bound: Gradients | null = null;
   const model: Model & { bind(B: number): void } = {
     spec,
     n,
     m,
     p,
-    parameterCount: lstm.theta.length,
+    cell,
+    readout,
+    parameterCount: cell.theta.length + readout.theta.length,
     get params() {
       if (!bound) throw new Error('model: call bind(B) before reading params');
-      return bound;
+      return [...parameterList(cell.blocks, cell.theta, bound.theta), ...parameterList(readoutBlocks(n, p), readout.theta, bound.readout!, 'readout.')];
     },
     get grads() {
-      if (!boundGrads) throw new Error('model: call bind(B) before reading grads');
-      // one flat buffer holds every gradient: clipping and norms need only that
-      return [boundGrads.theta];
+      if (!bound) throw new Error('model: call bind(B) before reading grads');
+      return [bound.theta, bound.readout!];
     },
     bind(B: number) {
-      boundGrads = workspace(B, true).grads!;
-      bound = lstmModel.parameters(lstm, boundGrads);
+      bound = workspace(B, true).grads!;
     },
     lossAndGradients(batch, loss) {
       const w = workspace(batch.B, true);
       const x = inHeap(w.x, batch.inputs);
-      lstmModel.forward(lstm, x, w.tape, { T: batch.T });
-      const L = lstmModel.backward(lstm, w.tape, x, loss, w.grads!);
+      forward(cell, x, w.tape, { T: batch.T });
+      const L = backward(cell, w.tape, x, loss, readout, w.grads!);
       last = { grads: w.grads!, T: batch.T };
       return L;
     },
     predict(batch, steps) {
       const w = workspace(batch.B, false);
-      lstmModel.forward(lstm, inHeap(w.x, batch.inputs), w.tape, { T: batch.T });
-      readoutKernel(n, p, batch.B, batch.T, w.tape.h, lstm.readout.V, lstm.readout.c, steps, w.out);
+      forward(cell, inHeap(w.x, batch.inputs), w.tape, { T: batch.T });
+      readoutOutputs(readout, n, batch.B, batch.T, w.tape.states.h, steps, w.out);
       return w.out.subarray(0, (steps === 'last' ? 1 : batch.T) * batch.B * p);
     },
     hNorms() {
       if (!last) throw new Error('model: no backward pass yet');
-      return last.grads.hNorms.subarray(0, last.T + 1);
+      return last.grads.norms.h.subarray(0, last.T + 1);
     },
     cNorms() {
       if (!last) throw new Error('model: no backward pass yet');
-      return last.grads.cNorms.subarray(0, last.T + 1);
+      return last.grads.norms.c?.subarray(0, last.T + 1) ?? null;
     },
     dispose() {
       for (const w of ws.values()) {
-        lstmModel.freeTape(w.tape);
-        if (w.grads) lstmModel.freeGradients(w.grads);
+        freeTape(cell, w.tape);
+        if (w.grads) freeGradients(w.grads);
         freeF64(w.x);
         freeF64(w.out);
       }
       ws.clear();
-      lstmModel.freeLstm(lstm);
+      freeF64(cell.theta);
+      freeF64(readout.theta);
     },
   };
   return model;
+}
+
+/** The inputs copied into a kernel-heap buffer, so the input products run the SIMD kernels too. */
+function inHeap(buf: Float64Array, x: Float64Array): Float64Array {
+  buf.set(x);
+  return buf.subarray(0, x.length);
 }
 
 /** Fix the batch size whose gradient buffers `params` and `grads` refer to. */

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dgemm, dgemv, dnrm2 } from '../../src/linalg/blas.ts';
-import { allocF64, freeF64, inWasm } from '../../src/linalg/wasm.ts';
+import { ABI, allocF64, freeF64, inWasm, jobArgs, kernels, ptr, setArg } from '../../src/linalg/wasm.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { TOL, relativeError } from '../helpers/tolerance.ts';
 
@@ -98,4 +98,33 @@ test('the committed kernels.wasm is the build of src/linalg/assembly/kernels.ts'
   const args = script.split(/\s+/).slice(1).map((a) => (a === 'src/linalg/kernels.wasm' ? join(dir, 'k.wasm') : a));
   execFileSync(join('node_modules', '.bin', 'asc'), args, { stdio: 'pipe' });
   t.true(readFileSync(join(dir, 'k.wasm')).equals(readFileSync('src/linalg/kernels.wasm')), 'run `npm run build:wasm` and commit kernels.wasm');
+});
+
+test('the boundary table (wasm.ts ABI) matches the compiled kernels: every job names an export with that many parameters', (t) => {
+  const kinds = new Set<number>();
+  for (const [name, job] of Object.entries(ABI.jobs)) {
+    const fn = (kernels as unknown as Record<string, unknown>)[job.fn];
+    t.is(typeof fn, 'function', `${name}: export ${job.fn}`);
+    // an exported WebAssembly function's length is its parameter count
+    t.is((fn as (...a: number[]) => void).length, job.args.length + (job.work ? 1 : 0), `${name}: parameters of ${job.fn}`);
+    t.false(kinds.has(job.kind), `${name}: kind ${job.kind} is unique`);
+    kinds.add(job.kind);
+    t.true(ABI.control.args + job.args.length <= ABI.control.doubles, `${name}: its arguments fit the control block`);
+  }
+  // the control block's Int32 handshake slots lie before its first Float64 argument slot
+  const intSlots = [ABI.control.seq, ABI.control.done, ABI.control.ready, ABI.control.claim, ABI.control.kind, ABI.control.progress];
+  t.is(new Set(intSlots).size, intSlots.length);
+  t.true(Math.max(...intSlots) < 2 * ABI.control.args);
+});
+
+test('jobArgs orders a job\'s arguments by the table and resolves heap arrays to pointers', (t) => {
+  const job = ABI.jobs.gemmPacked;
+  const A = allocF64(8);
+  const C = allocF64(8);
+  const args = jobArgs(job, { transA: true, m: 2, n: 3, k: 4, alpha: 0.5, A, lda: 4, Bp: [C, 2], beta: 0, C: null, ldc: 3 });
+  t.deepEqual(Array.from(args), [1, 2, 3, 4, 0.5, ptr(A), 4, ptr(C, 2), 0, 0, 3]);
+  setArg(job, args, 'k', 7);
+  t.is(args[3], 7);
+  t.throws(() => jobArgs(job, { transA: 1 }), { message: /no value for m/ });
+  t.throws(() => setArg(job, args, 'q', 1), { message: /has no argument q/ });
 });

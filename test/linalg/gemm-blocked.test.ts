@@ -5,7 +5,7 @@
  * giving the same bits as one thread.
  */
 import test from 'ava';
-import { allocF64, freeF64 } from '../../src/linalg/wasm.ts';
+import { allocF64, freeF64, ptr } from '../../src/linalg/wasm.ts';
 import { gemmBlocked, gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
 import { dgemm } from '../../src/linalg/blas.ts';
 import { Rng } from '../../src/init/rng.ts';
@@ -25,7 +25,7 @@ function operands(c: Case, seed: number) {
 }
 
 function run(c: Case, o: ReturnType<typeof operands>): void {
-  const p = (x: Float64Array) => x.byteOffset + 8 * c.off;
+  const p = (x: Float64Array) => ptr(x, c.off);
   gemmBlocked(c.tA, c.tB, c.m, c.n, c.k, c.alpha, p(o.A), o.lda, p(o.B), o.ldb, c.beta, p(o.C), o.ldc);
 }
 

@@ -5,7 +5,7 @@
  * front dgemmPacked gives dgemm's bits whatever the thread count and route.
  */
 import test from 'ava';
-import { allocF64, kernels } from '../../src/linalg/wasm.ts';
+import { allocF64, kernels, ptr } from '../../src/linalg/wasm.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { TOL } from '../helpers/tolerance.ts';
 import { dgemm, dgemmPacked, packMatrix } from '../../src/linalg/blas.ts';
@@ -26,10 +26,10 @@ test('gemm with op(B) packed once equals the blocked gemm bit for bit', (t) => {
         c2.set(C0);
         const lda = transA ? m : k;
         const ldb = transB ? k : n;
-        kernels.gemm(transA, transB, m, n, k, 0.7, A.byteOffset, lda, B.byteOffset, ldb, 0.5, c1.byteOffset, n, work.byteOffset);
+        kernels.gemm(transA, transB, m, n, k, 0.7, ptr(A), lda, ptr(B), ldb, 0.5, ptr(c1), n, ptr(work));
         const Bp = allocF64(kernels.packed_size(k, n));
-        kernels.pack_b(transB, k, n, B.byteOffset, ldb, Bp.byteOffset);
-        kernels.gemm_packed(transA, m, n, k, 0.7, A.byteOffset, lda, Bp.byteOffset, 0.5, c2.byteOffset, n, work.byteOffset);
+        kernels.pack_b(transB, k, n, ptr(B), ldb, ptr(Bp));
+        kernels.gemm_packed(transA, m, n, k, 0.7, ptr(A), lda, ptr(Bp), 0.5, ptr(c2), n, ptr(work));
         t.deepEqual(Array.from(c2), Array.from(c1), `${m} x ${n} x ${k}, transA ${transA}, transB ${transB}`);
         // and against the definition, to round-off
         let worst = 0;

@@ -4,7 +4,7 @@
  * old branch point 0.625), odd symmetry, and the special values.
  */
 import test from 'ava';
-import { allocF64, freeF64, kernels } from '../../src/linalg/wasm.ts';
+import { allocF64, freeF64, kernels, ptr } from '../../src/linalg/wasm.ts';
 import { Rng } from '../../src/init/rng.ts';
 
 /** E = expm1(2|x|) and E/(E+2) round a handful of times (worst seen: 2 ulp): 4 ulp covers them. */
@@ -14,7 +14,7 @@ function tanhKernel(a: Float64Array): Float64Array {
   const x = allocF64(a.length);
   x.set(a);
   const y = allocF64(a.length);
-  kernels.tanh_kernel(a.length, x.byteOffset, y.byteOffset);
+  kernels.tanh_kernel(a.length, ptr(x), ptr(y));
   const out = Float64Array.from(y);
   freeF64(x);
   freeF64(y);

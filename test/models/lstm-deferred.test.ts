@@ -10,7 +10,10 @@
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
-import { backward, createGradients, createTape, forward, lstmFromParameters } from '../../src/models/lstm.ts';
+import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
+import { views } from '../../src/models/cell.ts';
+import { lstmFromParameters } from '../../src/models/lstm.ts';
+import { createReadout } from '../../src/models/readout.ts';
 import { allocF64 } from '../../src/linalg/wasm.ts';
 import { TOL, maxRelativeError } from '../helpers/tolerance.ts';
 
@@ -21,22 +24,29 @@ for (const [forgetGate, route] of [[true, 'loop'], [false, 'loop'], [true, 'shar
     const p = 2;
     const B = 100;
     const T = 37;
-    const lstm = lstmFromParameters({ n, m, p, forgetGate, peepholes: false, squash: 'tanh' });
+    const lstm = lstmFromParameters({ n, m, forgetGate, peepholes: false, squash: 'tanh' });
+    const ro = createReadout(n, p);
     const rng = new Rng(23);
     rng.fillNormal(lstm.theta, 0, 0.5);
+    rng.fillNormal(ro.theta, 0, 0.5);
     const { G, offsets } = lstm;
     const Gn = G * n;
     const tape = createTape(lstm, B, T + 3);
-    const grads = createGradients(lstm, B, T + 3);
+    const grads = createGradients(lstm, B, T + 3, ro);
     t.true(grads.work.dA.length < T * B * Gn, 'the runs are shorter than the sequence');
     t.not(T % (grads.work.dA.length / (B * Gn)), 0, 'the last run is shorter');
     const x = rng.fillNormal(route === 'loop' ? new Float64Array(T * B * m) : allocF64(T * B * m));
     const targets = rng.fillNormal(new Float64Array(B * p));
-    forward(lstm, x, tape, { T, h0: rng.fillNormal(new Float64Array(B * n), 0, 0.5), c0: rng.fillNormal(new Float64Array(B * n), 0, 0.5) });
-    backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets }, grads);
+    forward(lstm, x, tape, { T, s0: { h: rng.fillNormal(new Float64Array(B * n), 0, 0.5), c: rng.fillNormal(new Float64Array(B * n), 0, 0.5) } });
+    backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets }, ro, grads);
 
     // da_t from the saved activations and the total dL/dh_t, dL/dc_t, then the sums step by step
-    const { h, c, gates, hc } = tape;
+    const { h } = tape.states;
+    const c = tape.states.c!;
+    const { gates, hc } = tape.records;
+    const dh = grads.perStep!.h;
+    const dc = grads.perStep!.c!;
+    const g = views(lstm, grads.theta);
     const bn = B * n;
     const dWh = new Float64Array(Gn * n);
     const dWx = new Float64Array(Gn * m);
@@ -50,10 +60,10 @@ for (const [forgetGate, route] of [[true, 'loop'], [false, 'loop'], [true, 'shar
           const i = gates[gr + offsets.i + j]!;
           const g = gates[gr + offsets.g + j]!;
           const o = gates[gr + offsets.o + j]!;
-          const dct = grads.dc[s * bn + k]!;
+          const dct = dc[s * bn + k]!;
           da[offsets.i + j] = dct * g * i * (1 - i);
           da[offsets.g + j] = dct * i * (1 - g * g);
-          da[offsets.o + j] = grads.dh[s * bn + k]! * hc[(s - 1) * bn + k]! * o * (1 - o);
+          da[offsets.o + j] = dh[s * bn + k]! * hc[(s - 1) * bn + k]! * o * (1 - o);
           if (forgetGate) {
             const f = gates[gr + offsets.f + j]!;
             da[offsets.f + j] = dct * c[(s - 1) * bn + k]! * f * (1 - f);
@@ -69,9 +79,9 @@ for (const [forgetGate, route] of [[true, 'loop'], [false, 'loop'], [true, 'shar
     }
     // sums of T * B = 3700 terms in a different order: round-off grows with the count
     const tol = TOL.roundoff * T * B;
-    t.true(maxRelativeError(grads.Wh, dWh, 1e-9) < tol, `dWh ${maxRelativeError(grads.Wh, dWh, 1e-9)}`);
-    t.true(maxRelativeError(grads.Wx, dWx, 1e-9) < tol, `dWx ${maxRelativeError(grads.Wx, dWx, 1e-9)}`);
-    t.true(maxRelativeError(grads.b, db, 1e-9) < tol, `db ${maxRelativeError(grads.b, db, 1e-9)}`);
+    t.true(maxRelativeError(g.Wh!, dWh, 1e-9) < tol, `dWh ${maxRelativeError(g.Wh!, dWh, 1e-9)}`);
+    t.true(maxRelativeError(g.Wx!, dWx, 1e-9) < tol, `dWx ${maxRelativeError(g.Wx!, dWx, 1e-9)}`);
+    t.true(maxRelativeError(g.b!, db, 1e-9) < tol, `db ${maxRelativeError(g.b!, db, 1e-9)}`);
     t.true(dWh.some((v) => Math.abs(v) > 1e-3), 'the gradient is not trivially zero');
   });
 }

@@ -9,17 +9,12 @@
 import test from 'ava';
 import { activation } from '../../src/activations/index.ts';
 import { Rng } from '../../src/init/rng.ts';
-import { allocF64 } from '../../src/linalg/wasm.ts';
 import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
-import { backward, createGradients, createRnn, createTape, forward, lossValue, type Rnn, type RnnLoss } from '../../src/models/rnn.ts';
+import type { Readout, SequenceLoss } from '../../src/models/readout.ts';
+import { createRnn, type Rnn } from '../../src/models/rnn.ts';
+import { gradientViews, heap, lossOf as lossValueOf, randomLoss, randomReadout, runCell } from '../helpers/cells.ts';
 import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
 import { fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
-
-function heap(v: Float64Array): Float64Array {
-  const out = allocF64(v.length);
-  out.set(v);
-  return out;
-}
 
 function model(act: string, n: number, m: number, gain: number, seed: number): Rnn {
   const rng = new Rng(seed);
@@ -33,25 +28,23 @@ function model(act: string, n: number, m: number, gain: number, seed: number): R
   });
 }
 
-function lossOf(kind: RnnLoss['kind'], steps: RnnLoss['steps'], n: number, B: number, T: number, rng: Rng, p?: number): RnnLoss {
-  const readout = p ? { p, V: rng.fillNormal(new Float64Array(p * n), 0, 0.7), c: rng.fillNormal(new Float64Array(p), 0, 0.2) } : undefined;
-  const q = p ?? n;
-  const S = steps === 'last' ? 1 : T;
-  if (kind === 'squared-error') return { kind, steps, targets: rng.fillNormal(new Float64Array(S * B * q)), readout };
-  const labels = new Int32Array(S * B);
-  for (let i = 0; i < labels.length; i++) labels[i] = rng.int(q);
-  return { kind, steps, labels, readout };
+interface Case {
+  loss: SequenceLoss;
+  readout: Readout | null;
 }
 
-function run(rnn: Rnn, B: number, T: number, x: Float64Array, h0: Float64Array, loss: RnnLoss) {
-  const tape = createTape(rnn, B, T);
-  const grads = createGradients(rnn, B, T, loss.readout);
-  forward(rnn, x, h0, tape);
-  const L = backward(rnn, tape, x, loss, grads);
-  return { tape, grads, L };
+function lossOf(kind: SequenceLoss['kind'], steps: SequenceLoss['steps'], n: number, B: number, T: number, rng: Rng, p?: number): Case {
+  const readout = randomReadout(n, p, rng);
+  return { loss: randomLoss(kind, steps, p ?? n, B, T, rng), readout };
 }
 
-const LOSSES: { kind: RnnLoss['kind']; steps: RnnLoss['steps']; p?: number }[] = [
+function run(rnn: Rnn, B: number, T: number, x: Float64Array, h0: Float64Array, c: Case) {
+  const r = runCell(rnn, B, T, x, { h: h0 }, c.loss, c.readout);
+  const grads: Record<string, Float64Array> = { ...gradientViews(rnn, r.grads), hNorms: r.grads.norms.h };
+  return { tape: r.tape, L: r.L, grads, deferred: r.grads.work.dA.length };
+}
+
+const LOSSES: { kind: SequenceLoss['kind']; steps: SequenceLoss['steps']; p?: number }[] = [
   { kind: 'squared-error', steps: 'last' },
   { kind: 'cross-entropy', steps: 'all', p: 3 },
 ];
@@ -72,16 +65,12 @@ for (const act of ['tanh', 'sigmoid', 'relu', 'identity']) {
       const shares = run(rnn, B, T, x, h0, loss);
       const loop = run(rnn, B, T, xPlain, h0, loss);
       // the share kernels' tanh is within a few ulp of Math.tanh: the two routes agree to round-off
-      t.true(maxRelativeError(shares.tape.h, loop.tape.h, 1e-12) < TOL.roundoff, 'states');
+      t.true(maxRelativeError(shares.tape.states.h, loop.tape.states.h, 1e-12) < TOL.roundoff, 'states');
       for (const f of ['W', 'U', 'b', 'h0', 'hNorms'] as const) {
-        t.true(maxRelativeError(shares.grads[f], loop.grads[f], 1e-12) < TOL.roundoff, `dL/d${f} against the loop`);
+        t.true(maxRelativeError(shares.grads[f]!, loop.grads[f]!, 1e-12) < TOL.roundoff, `dL/d${f} against the loop`);
       }
-      const f = (): number => {
-        const tape = createTape(rnn, B, T);
-        forward(rnn, x, h0, tape);
-        return lossValue(rnn, tape, loss);
-      };
-      for (const [name, analytic, param] of [['W', shares.grads.W, rnn.W], ['U', shares.grads.U, rnn.U], ['b', shares.grads.b, rnn.b]] as const) {
+      const f = (): number => lossValueOf(rnn, B, T, x, { h: h0 }, loss.loss, loss.readout);
+      for (const [name, analytic, param] of [['W', shares.grads.W!, rnn.W], ['U', shares.grads.U!, rnn.U], ['b', shares.grads.b!, rnn.b]] as const) {
         const err = gradientError(analytic, fivePointGradient(param, f));
         t.true(err < TOL.finiteDifference, `dL/d${name}: relative error ${err}`);
       }
@@ -100,9 +89,9 @@ test('two shares over several deferred runs (B = 40, T = 60: runs of 26 + 26 + 8
   const loss = lossOf('squared-error', 'last', n, B, T, rng);
   const shares = run(rnn, B, T, heap(xPlain), h0, loss);
   const loop = run(rnn, B, T, xPlain, h0, loss);
-  t.true(shares.grads.work.dA.length < T * B * n);
+  t.true(shares.deferred < T * B * n);
   for (const f of ['W', 'U', 'b', 'h0', 'hNorms'] as const) {
-    t.true(maxRelativeError(shares.grads[f], loop.grads[f], 1e-12) < TOL.roundoff, `dL/d${f}`);
+    t.true(maxRelativeError(shares.grads[f]!, loop.grads[f]!, 1e-12) < TOL.roundoff, `dL/d${f}`);
   }
 });
 
@@ -122,8 +111,8 @@ test('two shares give the same bits on one thread and on two', async (t) => {
     t.is(gemmThreads(), 2, 'the worker thread is running');
     const two = run(rnn, B, T, x, h0, loss);
     setGemmThreads('auto');
-    t.deepEqual(Array.from(two.tape.h), Array.from(one.tape.h), 'states');
-    for (const f of ['W', 'U', 'b', 'h0', 'hNorms'] as const) t.deepEqual(Array.from(two.grads[f]), Array.from(one.grads[f]), f);
+    t.deepEqual(Array.from(two.tape.states.h), Array.from(one.tape.states.h), 'states');
+    for (const f of ['W', 'U', 'b', 'h0', 'hNorms'] as const) t.deepEqual(Array.from(two.grads[f]!), Array.from(one.grads[f]!), f);
     t.is(two.L, one.L);
   }
 });
@@ -140,7 +129,7 @@ test('per-step norms stay finite where their squares overflow or underflow (iden
     const xPlain = new Float64Array(T * B);
     const h0 = rng.fillNormal(new Float64Array(B * n));
     const targets = new Float64Array(B * n);
-    const loss: RnnLoss = { kind: 'squared-error', steps: 'last', targets };
+    const loss: Case = { loss: { kind: 'squared-error', steps: 'last', targets }, readout: null };
     // h_T = w^T h_0 and dL/dh_0 = w^(2T) h_0 / B stay representable (1e200, 1e-200); their squares do not
     const shares = run(rnn, B, T, heap(xPlain), h0, loss);
     const loop = run(rnn, B, T, xPlain, h0, loss);

@@ -7,18 +7,11 @@
 import test from 'ava';
 import { activation, type Activation } from '../../src/activations/index.ts';
 import { Rng } from '../../src/init/rng.ts';
-import {
-  backward,
-  createGradients,
-  createRnn,
-  createTape,
-  forward,
-  jacobian,
-  lossValue,
-  type Readout,
-  type Rnn,
-  type RnnLoss,
-} from '../../src/models/rnn.ts';
+import { createTape, forward } from '../../src/models/bptt.ts';
+import { jacobian } from '../../src/models/cell.ts';
+import type { Readout, SequenceLoss } from '../../src/models/readout.ts';
+import { createRnn, type Rnn } from '../../src/models/rnn.ts';
+import { gradientViews, lossOf, randomLoss, randomReadout, runCell } from '../helpers/cells.ts';
 import { TOL } from '../helpers/tolerance.ts';
 import { FD_STEP, fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
 
@@ -44,25 +37,19 @@ function setup(act: Activation, seed: number, n = 4, m = 3, B = 3, T = 6): Setup
   return { rnn: createRnn({ n, m, W, U, b, activation: act }), B, T, x, h0 };
 }
 
-function makeLoss(kind: RnnLoss['kind'], steps: RnnLoss['steps'], s: Setup, rng: Rng, p?: number): RnnLoss {
-  const { B, T, rnn } = s;
-  const readout: Readout | undefined = p
-    ? { p, V: rng.fillNormal(new Float64Array(p * rnn.n), 0, 0.7), c: rng.fillNormal(new Float64Array(p), 0, 0.2) }
-    : undefined;
-  const q = p ?? rnn.n;
-  const S = steps === 'last' ? 1 : T;
-  if (kind === 'squared-error') return { kind, steps, targets: rng.fillNormal(new Float64Array(S * B * q)), readout };
-  const labels = new Int32Array(S * B);
-  for (let i = 0; i < labels.length; i++) labels[i] = rng.int(q);
-  return { kind, steps, labels, readout };
+interface Case {
+  loss: SequenceLoss;
+  readout: Readout | null;
 }
 
-function L(s: Setup, loss: RnnLoss, h0 = s.h0, x = s.x): number {
-  const tape = createTape(s.rnn, s.B, s.T);
-  forward(s.rnn, x, h0, tape);
-  return lossValue(s.rnn, tape, loss);
+function makeLoss(kind: SequenceLoss['kind'], steps: SequenceLoss['steps'], s: Setup, rng: Rng, p?: number): Case {
+  const readout = randomReadout(s.rnn.n, p, rng);
+  return { loss: randomLoss(kind, steps, p ?? s.rnn.n, s.B, s.T, rng), readout };
 }
 
+function L(s: Setup, c: Case, h0 = s.h0, x = s.x): number {
+  return lossOf(s.rnn, s.B, s.T, x, { h: h0 }, c.loss, c.readout);
+}
 
 test('forward matches a naive loop, and pre-activations are kept only for expression activations', (t) => {
   for (const name of ACTIVATIONS) {
@@ -71,8 +58,8 @@ test('forward matches a naive loop, and pre-activations are kept only for expres
     const { rnn, B, T, x, h0 } = s;
     const { n, m } = rnn;
     const tape = createTape(rnn, B, T);
-    forward(rnn, x, h0, tape);
-    t.is(tape.a === null, act.dfFromOutput !== undefined, name);
+    forward(rnn, x, tape, { s0: { h: h0 } });
+    t.is(tape.records.a === null, act.dfFromOutput !== undefined, name);
     let worst = 0;
     for (let r = 0; r < B; r++) {
       let h = Array.from(h0.subarray(r * n, r * n + n));
@@ -85,14 +72,14 @@ test('forward matches a naive loop, and pre-activations are kept only for expres
           next.push(act.f(a));
         }
         h = next;
-        for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(h[i]! - tape.h[step * B * n + r * n + i]!));
+        for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(h[i]! - tape.states.h[step * B * n + r * n + i]!));
       }
     }
     t.true(worst <= TOL.roundoff, `${name}: max |h - naive| = ${worst}`);
   }
 });
 
-const LOSSES: { kind: RnnLoss['kind']; steps: RnnLoss['steps']; p?: number }[] = [
+const LOSSES: { kind: SequenceLoss['kind']; steps: SequenceLoss['steps']; p?: number }[] = [
   { kind: 'squared-error', steps: 'last' },
   { kind: 'squared-error', steps: 'all', p: 2 },
   { kind: 'cross-entropy', steps: 'last' },
@@ -104,17 +91,16 @@ for (const name of ACTIVATIONS) {
     test(`BPTT matches central differences: ${name}, ${lc.kind} on ${lc.steps} step(s)${lc.p ? ' with readout' : ' on h'}, B = 3`, (t) => {
       const s = setup(activation(name), 101);
       const loss = makeLoss(lc.kind, lc.steps, s, new Rng(7), lc.p);
-      const tape = createTape(s.rnn, s.B, s.T);
-      const grads = createGradients(s.rnn, s.B, s.T, loss.readout);
-      forward(s.rnn, s.x, s.h0, tape);
-      const Lb = backward(s.rnn, tape, s.x, loss, grads);
+      const run = runCell(s.rnn, s.B, s.T, s.x, { h: s.h0 }, loss.loss, loss.readout);
+      const Lb = run.L;
+      const grads = gradientViews(s.rnn, run.grads, loss.readout);
       t.true(Math.abs(Lb - L(s, loss)) <= TOL.roundoff * Math.max(1, Math.abs(Lb)), 'backward returns the loss');
       const f = (): number => L(s, loss);
       const checks: [string, Float64Array, Float64Array][] = [
-        ['W', grads.W, s.rnn.W],
-        ['U', grads.U, s.rnn.U],
-        ['b', grads.b, s.rnn.b],
-        ['h0', grads.h0, s.h0],
+        ['W', grads.W!, s.rnn.W],
+        ['U', grads.U!, s.rnn.U],
+        ['b', grads.b!, s.rnn.b],
+        ['h0', grads.h0!, s.h0],
       ];
       if (loss.readout) {
         checks.push(['V', grads.V!, loss.readout.V], ['c', grads.c!, loss.readout.c]);
@@ -123,7 +109,7 @@ for (const name of ACTIVATIONS) {
         const err = gradientError(analytic, fivePointGradient(param, f));
         t.true(err < TOL.finiteDifference, `dL/d${field}: relative error ${err}`);
       }
-      t.true(Math.abs(grads.hNorms[0]! - Math.hypot(...grads.h0)) <= TOL.roundoff, 'hNorms[0] = ||dL/dh0||');
+      t.true(Math.abs(run.grads.norms.h[0]! - Math.hypot(...grads.h0!)) <= TOL.roundoff, 'hNorms[0] = ||dL/dh0||');
     });
   }
 }
@@ -136,32 +122,29 @@ test('per-step ||dL/dh_t|| equals the norm of the gradient of the remaining loss
       const { rnn, B, T } = s;
       const { n, m } = rnn;
       const loss = makeLoss('squared-error', steps, s, new Rng(3));
-      const tape = createTape(rnn, B, T);
-      const grads = createGradients(rnn, B, T);
-      forward(rnn, s.x, s.h0, tape);
-      backward(rnn, tape, s.x, loss, grads);
+      const { tape, grads } = runCell(rnn, B, T, s.x, { h: s.h0 }, loss.loss);
       for (const tt of [1, 3, T - 1]) {
-        const hState = tape.h.slice(tt * B * n, (tt + 1) * B * n);
+        const hState = tape.states.h.slice(tt * B * n, (tt + 1) * B * n);
         const rest = T - tt;
         const sub: Setup = { rnn, B, T: rest, x: s.x.slice(tt * B * m), h0: hState };
-        const subLoss: RnnLoss =
+        const subLoss: Case =
           steps === 'last'
             ? loss
-            : { kind: 'squared-error', steps: 'all', targets: loss.targets!.slice(tt * B * n) };
+            : { loss: { kind: 'squared-error', steps: 'all', targets: loss.loss.targets!.slice(tt * B * n) }, readout: null };
         // the loss term at step tt itself, on h_tt directly
         const here = (): number => {
           if (steps === 'last') return 0;
           let l = 0;
           for (let i = 0; i < B * n; i++) {
-            const e = hState[i]! - loss.targets![(tt - 1) * B * n + i]!;
+            const e = hState[i]! - loss.loss.targets![(tt - 1) * B * n + i]!;
             l += (0.5 * e * e) / B;
           }
           return l;
         };
         const g = fivePointGradient(hState, () => here() + L(sub, subLoss, hState, sub.x));
         const norm = Math.hypot(...g);
-        const err = Math.abs(norm - grads.hNorms[tt]!) / norm;
-        t.true(err < TOL.finiteDifference, `${name}, ${steps}, t = ${tt}: ${grads.hNorms[tt]} vs ${norm}`);
+        const err = Math.abs(norm - grads.norms.h[tt]!) / norm;
+        t.true(err < TOL.finiteDifference, `${name}, ${steps}, t = ${tt}: ${grads.norms.h[tt]} vs ${norm}`);
       }
     }
   }
@@ -173,11 +156,11 @@ test('per-step Jacobian diag(f\'(a_t)) W matches central differences of one step
     const { rnn, B, T } = s;
     const { n, m } = rnn;
     const tape = createTape(rnn, B, T);
-    forward(rnn, s.x, s.h0, tape);
+    forward(rnn, s.x, tape, { s0: { h: s.h0 } });
     const J = new Float64Array(n * n);
     for (const [tt, r] of [[1, 0], [4, 2]] as const) {
       jacobian(rnn, tape, tt, r, J);
-      const hPrev = tape.h.slice((tt - 1) * B * n + r * n, (tt - 1) * B * n + r * n + n);
+      const hPrev = tape.states.h.slice((tt - 1) * B * n + r * n, (tt - 1) * B * n + r * n + n);
       const xt = s.x.slice((tt - 1) * B * m + r * m, (tt - 1) * B * m + r * m + m);
       const fd = new Float64Array(n * n);
       for (let j = 0; j < n; j++) {

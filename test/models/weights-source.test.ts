@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../src/init/rng.ts';
 import { initWeights } from '../../src/init/weights.ts';
-import { parseNpy, resolveWeights, scenarioDir, WeightSpec } from '../../src/models/weights-source.ts';
+import { parseNpy, resolveWeights, WeightSpec } from '../../src/models/weights-source.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rnn-weights');
 const reference = Float64Array.from((JSON.parse(readFileSync(join(FIXTURES, 'W.json'), 'utf8')) as number[][]).flat());
@@ -72,7 +72,3 @@ test('ragged CSV, unsupported dtype, missing file and unknown extension are clea
   t.regex(t.throws(() => parseNpy(new Uint8Array(20))).message, /not a \.npy file/);
 });
 
-test('scenarioDir falls back to the working directory until StudyContext carries it', (t) => {
-  t.is(scenarioDir({ seed: 1 }), process.cwd());
-  t.is(scenarioDir({ seed: 1, scenarioDir: '/x/y' }), '/x/y');
-});

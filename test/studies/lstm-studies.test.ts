@@ -16,7 +16,7 @@ test('lstm-vs-rnn-gradient-flow: reach per model, cell reach for the LSTMs, dete
   const b = await lstmVsRnnGradientFlowStudy.run(p, ctx());
   t.is(JSON.stringify(a.summary), JSON.stringify(b.summary));
   const s = a.summary as { T: number; nRnn: number; reach: Record<string, number>; cellReach: Record<string, number>; models: Record<string, { hNormsByLag: number[]; parameterCount: number }> };
-  t.deepEqual(Object.keys(s.reach), ['rnn-sigmoid', 'rnn-tanh', 'irnn', 'lstm1997', 'lstm-forget']);
+  t.deepEqual(Object.keys(s.reach), ['rnn-sigmoid', 'rnn-tanh', 'irnn', 'lstm1997', 'lstm-forget', 'gru']);
   t.deepEqual(Object.keys(s.cellReach), ['lstm1997', 'lstm-forget']);
   t.is(s.T, 60);
   t.is(s.models['rnn-tanh']!.hNormsByLag.length, 61);
@@ -27,6 +27,11 @@ test('lstm-vs-rnn-gradient-flow: reach per model, cell reach for the LSTMs, dete
   const lstm = s.models['lstm-forget']!.parameterCount;
   const rnn = s.models['rnn-tanh']!.parameterCount;
   t.true(Math.abs(rnn - lstm) <= 2 * s.nRnn + 4);
+  // the GRU at the parameter count of the forget-gate LSTM, no memory cell of its own
+  const gru = s.models.gru!;
+  t.true(Math.abs(gru.parameterCount - lstm) <= 3 * (2 * (s as unknown as { nGru: number }).nGru + 10));
+  t.false('gru' in s.cellReach);
+  t.true(s.reach.gru! >= 1 && s.reach.gru! <= 60);
   t.deepEqual(a.charts.map((c) => c.id), ['gradient-flow']);
   t.true(a.theory.every((r) => r.agrees !== false));
 });

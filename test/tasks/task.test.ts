@@ -6,7 +6,10 @@
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
-import { backward, createGradients, createLstm, createTape, forward, readoutOutputs } from '../../src/models/lstm.ts';
+import { initWeights } from '../../src/init/weights.ts';
+import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
+import { createLstm } from '../../src/models/lstm.ts';
+import { createReadout, readoutOutputs } from '../../src/models/readout.ts';
 import { addingProblem1997, addingProblemLe2015 } from '../../src/tasks/adding.ts';
 import { copyMemory } from '../../src/tasks/copy-memory.ts';
 import { latch } from '../../src/tasks/latch.ts';
@@ -27,20 +30,21 @@ for (const task of TASKS) {
     const rng = new Rng(42);
     const B = 5;
     const batch = task.sample(B, rng);
-    const lstm = createLstm({ n: 4, m: task.inputSize, p: task.outputSize, forgetGate: true }, rng);
+    const lstm = createLstm({ n: 4, m: task.inputSize, forgetGate: true }, rng);
+    const ro = createReadout(4, task.outputSize, initWeights('xavier-uniform', task.outputSize, 4, rng));
     const tape = createTape(lstm, B, task.maxLength);
     forward(lstm, batch.inputs, tape, { T: batch.T });
     const nS = lossSteps(task, batch);
-    const y = readoutOutputs(lstm, tape, task.steps, new Float64Array(nS * B * task.outputSize));
+    const y = readoutOutputs(ro, 4, B, batch.T, tape.states.h, task.steps, new Float64Array(nS * B * task.outputSize));
     const score = task.score(batch, y);
     t.is(score.sequences, B);
-    const grads = createGradients(lstm, B, task.maxLength);
-    const L = backward(lstm, tape, batch.inputs, trainingLoss(task, batch), grads);
+    const grads = createGradients(lstm, B, task.maxLength, ro);
+    const L = backward(lstm, tape, batch.inputs, trainingLoss(task, batch), ro, grads);
     // squared error: L = (1/B) sum 1/2 e^2; cross-entropy: L = (1/B) sum_r mean_t CE (copy) or (1/B) sum_r CE
     const expected = task.loss === 'squared-error' ? (0.5 * score.lossSum) / B : score.lossSum / B;
     t.true(relativeError(L, expected) < TOL.roundoff, `${L} vs ${expected}`);
     t.true(grads.theta.every(Number.isFinite));
-    t.true(grads.hNorms[0]! > 0);
+    t.true(grads.norms.h[0]! > 0);
   });
 }
 

@@ -19,39 +19,36 @@ import test from 'ava';
 import fc from 'fast-check';
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { Rng } from '../../src/init/rng.ts';
-import {
-  backward,
-  carouselFactor,
-  createGradients,
-  createTape,
-  forward,
-  lstmFromParameters,
-  stepJacobian,
-  type Lstm,
-  type LstmTape,
-} from '../../src/models/lstm.ts';
+import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
+import { jacobian, type Tape } from '../../src/models/cell.ts';
+import { carouselFactor, lstmFromParameters, type Lstm, type LstmRecords } from '../../src/models/lstm.ts';
+import { createReadout, type Readout } from '../../src/models/readout.ts';
+
+type LstmTape = Tape<LstmRecords>;
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
 const n = 4;
 const m = 3;
 const B = 2;
 
-function randomRun(forgetGate: boolean, seed: number, T: number, opts: { zeroWh?: boolean; forgetBias?: number } = {}): { lstm: Lstm; tape: LstmTape; x: Float64Array } {
-  const lstm = lstmFromParameters({ n, m, p: 2, forgetGate, peepholes: false, squash: 'tanh' });
+function randomRun(forgetGate: boolean, seed: number, T: number, opts: { zeroWh?: boolean; forgetBias?: number } = {}): { lstm: Lstm; ro: Readout; tape: LstmTape; x: Float64Array } {
+  const lstm = lstmFromParameters({ n, m, forgetGate, peepholes: false, squash: 'tanh' });
+  const ro = createReadout(n, 2);
   const rng = new Rng(seed);
   rng.fillNormal(lstm.theta, 0, 0.7);
+  rng.fillNormal(ro.theta, 0, 0.7);
   if (opts.zeroWh) lstm.Wh.fill(0);
   if (forgetGate && opts.forgetBias !== undefined) lstm.b.fill(opts.forgetBias, lstm.offsets.f, lstm.offsets.f + n);
   const x = rng.fillNormal(new Float64Array(T * B * m));
   const tape = createTape(lstm, B, T);
-  forward(lstm, x, tape, { h0: rng.fillNormal(new Float64Array(B * n)), c0: rng.fillNormal(new Float64Array(B * n)) });
-  return { lstm, tape, x };
+  forward(lstm, x, tape, { s0: { h: rng.fillNormal(new Float64Array(B * n)), c: rng.fillNormal(new Float64Array(B * n)) } });
+  return { lstm, ro, tape, x };
 }
 
 /** The c-c block (n x n) of the step Jacobian at step s, row r: dc_s/dc_{s-1} with h_{s-1} held. */
 function carouselBlock(lstm: Lstm, tape: LstmTape, s: number, r: number): Float64Array {
   const N = 2 * n;
-  const J = stepJacobian(lstm, tape, s, r, new Float64Array(N * N));
+  const J = jacobian(lstm, tape, s, r);
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = J[(n + i) * N + n + j]!;
   return out;
@@ -113,7 +110,7 @@ test('forget-gate cell: the carousel Jacobian is exactly diag(prod of the forget
         for (let i = 0; i < n; i++) {
           // the same product, read straight off the tape's forget gates in BPTT order
           let prod = 1;
-          for (let s = T; s > T - k; s--) prod *= tape.gates[(s - 1) * B * 4 * n + r * 4 * n + lstm.offsets.f + i]!;
+          for (let s = T; s > T - k; s--) prod *= tape.records.gates[(s - 1) * B * 4 * n + r * 4 * n + lstm.offsets.f + i]!;
           if (f[i] !== prod || P[i * n + i] !== prod) return false;
           if (!(prod > 0 && prod < 1)) return false;
           for (let j = 0; j < n; j++) if (i !== j && P[i * n + j] !== 0) return false;
@@ -130,10 +127,11 @@ test('the real backward pass carries dL/dc_t unscaled along the carousel (1997) 
   const T = 50;
   for (const forgetGate of [false, true]) {
     // Wh = 0 and no peepholes: c_t reaches the loss at T only through the carousel
-    const { lstm, tape, x } = randomRun(forgetGate, 77, T, { zeroWh: true, forgetBias: 3 });
+    const { lstm, ro, tape, x } = randomRun(forgetGate, 77, T, { zeroWh: true, forgetBias: 3 });
     const rng = new Rng(5);
-    const grads = createGradients(lstm, B, T);
-    backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets: rng.fillNormal(new Float64Array(B * lstm.p)) }, grads);
+    const g = createGradients(lstm, B, T, ro);
+    backward(lstm, tape, x, { kind: 'squared-error', steps: 'last', targets: rng.fillNormal(new Float64Array(B * ro.p)) }, ro, g);
+    const grads = { dc: g.perStep!.c!, cNorms: g.norms.c! };
     const bn = B * n;
     t.true(grads.cNorms[T]! > 1e-3, 'the loss reaches c_T');
     const expected = grads.dc.slice(T * bn, (T + 1) * bn);
@@ -142,7 +140,7 @@ test('the real backward pass carries dL/dc_t unscaled along the carousel (1997) 
         t.is(grads.dc[s * bn + k], expected[k], `dL/dc_${s}[${k}]`);
         if (forgetGate) {
           const r = Math.floor(k / n);
-          expected[k]! *= tape.gates[(s - 1) * B * 4 * n + r * 4 * n + lstm.offsets.f + (k % n)]!;
+          expected[k]! *= tape.records.gates[(s - 1) * B * 4 * n + r * 4 * n + lstm.offsets.f + (k % n)]!;
         }
       }
     }
@@ -163,11 +161,11 @@ test('central differences through the forward pass: dc_T/dc_0 equals the carouse
     const c0 = new Float64Array(B * n);
     for (let j = 0; j < n; j++) {
       c0[j] = h;
-      forward(lstm, x, tape, { c0 });
-      const plus = tape.c.slice(T * B * n, T * B * n + n);
+      forward(lstm, x, tape, { s0: { c: c0 } });
+      const plus = tape.states.c!.slice(T * B * n, T * B * n + n);
       c0[j] = -h;
-      forward(lstm, x, tape, { c0 });
-      const minus = tape.c.slice(T * B * n, T * B * n + n);
+      forward(lstm, x, tape, { s0: { c: c0 } });
+      const minus = tape.states.c!.slice(T * B * n, T * B * n + n);
       c0[j] = 0;
       for (let i = 0; i < n; i++) {
         const fd = (plus[i]! - minus[i]!) / (2 * h);
@@ -187,11 +185,11 @@ test('with recurrent weights the total dc_T/dc_0 leaves the carousel: the restri
   let deviation = 0;
   for (let j = 0; j < n; j++) {
     c0[j] = h;
-    forward(lstm, x, tape, { c0 });
-    const plus = tape.c.slice(T * B * n, T * B * n + n);
+    forward(lstm, x, tape, { s0: { c: c0 } });
+    const plus = tape.states.c!.slice(T * B * n, T * B * n + n);
     c0[j] = -h;
-    forward(lstm, x, tape, { c0 });
-    const minus = tape.c.slice(T * B * n, T * B * n + n);
+    forward(lstm, x, tape, { s0: { c: c0 } });
+    const minus = tape.states.c!.slice(T * B * n, T * B * n + n);
     c0[j] = 0;
     for (let i = 0; i < n; i++) deviation = Math.max(deviation, Math.abs((plus[i]! - minus[i]!) / (2 * h) - (i === j ? 1 : 0)));
   }

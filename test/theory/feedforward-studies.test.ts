@@ -9,7 +9,8 @@ import { IDENTITY, RELU, SIGMOID } from '../../src/activations/index.ts';
 import { evaluateCheck, resolveSummaryPath } from '../../src/scenario/checks.ts';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import type { Study } from '../../src/studies/study.ts';
-import { feedforwardGradientByLayer, meanFieldChi } from '../../src/studies/feedforward-gradient-by-layer.ts';
+import { meanFieldChi } from '../../src/analysis/mean-field.ts';
+import { feedforwardGradientByLayer } from '../../src/studies/feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from '../../src/studies/feedforward-training-by-depth.ts';
 
 const studies = new Map<string, Study>([

@@ -15,7 +15,9 @@ import { sigmaMax } from '../../src/analysis/spectral-norm.ts';
 import { reachBound } from '../../src/analysis/theory-bounds.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { initWeights } from '../../src/init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors, type RnnLoss } from '../../src/models/rnn.ts';
+import { createTape, forward } from '../../src/models/bptt.ts';
+import type { SequenceLoss } from '../../src/models/readout.ts';
+import { createRnn } from '../../src/models/rnn.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 const caseArb = fc.record({
@@ -34,7 +36,7 @@ function setup(c: { act: string; gain: number; n: number; T: number; seed: numbe
   const rnn = createRnn({ n: c.n, m, W, U: initWeights('gaussian', c.n, m, rng), b: rng.fillNormal(new Float64Array(c.n), 0, 0.3), activation: f });
   const x = rng.fillNormal(new Float64Array(c.T * m));
   const h0 = rng.fillNormal(new Float64Array(c.n));
-  const loss: RnnLoss = { kind: 'squared-error', steps: 'last', targets: rng.fillNormal(new Float64Array(c.n)) };
+  const loss: SequenceLoss = { kind: 'squared-error', steps: 'last', targets: rng.fillNormal(new Float64Array(c.n)) };
   return { rnn, x, h0, loss, s: sigmaMax(W, c.n) };
 }
 
@@ -42,10 +44,10 @@ test('||dL/dh_{T-k}|| <= ||P_k|| ||dL/dh_T|| <= (gamma sigma_max)^k ||dL/dh_T|| 
   fc.assert(
     fc.property(caseArb, (c) => {
       const { rnn, x, h0, loss, s } = setup(c);
-      const flow = gradientFlow(rnn, x, h0, 1, c.T, loss);
+      const flow = gradientFlow(rnn, x, { h: h0 }, 1, c.T, loss);
       const tape = createTape(rnn, 1, c.T);
-      forward(rnn, x, h0, tape);
-      const pn = productNorms(rnn.W, c.n, jacobianFactors(rnn, tape, 0, new Float64Array(c.T * c.n)), c.T);
+      forward(rnn, x, tape, { s0: { h: h0 } });
+      const pn = productNorms(rnn, tape);
       const g0 = flow.normsByLag[0]!;
       const lg = Math.log(rnn.activation.gamma * s);
       for (let k = 1; k <= c.T; k++) {
@@ -68,7 +70,7 @@ test('under gamma sigma_max < 1 the reach is at most ceil(ln 1e-6 / ln(gamma sig
       const f = activation(c.act);
       const cc = { ...c, gain: gs / f.gamma, T: 150 };
       const { rnn, x, h0, loss, s } = setup(cc);
-      const flow = gradientFlow(rnn, x, h0, 1, cc.T, loss);
+      const flow = gradientFlow(rnn, x, { h: h0 }, 1, cc.T, loss);
       return flow.reach <= reachBound(f.gamma, s, 1e-6, cc.T);
     }),
     { seed: 1994, numRuns: 60 },
@@ -91,7 +93,7 @@ test('a linear network with W = g Q (orthogonal) has ||dL/dh_{T-k}|| = g^k ||dL/
     const T = 400;
     const rng = new Rng(3);
     const rnn = createRnn({ n, m: 1, W: initWeights('orthogonal', n, n, rng, g), U: rng.fillNormal(new Float64Array(n)), b: new Float64Array(n), activation: activation('identity') });
-    const flow = gradientFlow(rnn, rng.fillNormal(new Float64Array(T)), rng.fillNormal(new Float64Array(n)), 1, T, { kind: 'squared-error', steps: 'last', targets: new Float64Array(n) });
+    const flow = gradientFlow(rnn, rng.fillNormal(new Float64Array(T)), { h: rng.fillNormal(new Float64Array(n)) }, 1, T, { kind: 'squared-error', steps: 'last', targets: new Float64Array(n) });
     for (let k = 1; k <= T; k++) t.true(Math.abs(Math.log(flow.relative[k]!) - k * Math.log(g)) <= TOL.roundoff * k);
     t.is(flow.reach, Math.ceil(Math.log(1e-6) / Math.log(g)));
   }

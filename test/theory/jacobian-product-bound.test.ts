@@ -15,7 +15,9 @@ import { sigmaMax } from '../../src/analysis/spectral-norm.ts';
 import { BOUNDARY, EXPLODING_POSSIBLE, regime, theoryBound, VANISHING } from '../../src/analysis/theory-bounds.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { initWeights, type InitName } from '../../src/init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../../src/models/rnn.ts';
+import { createTape, forward } from '../../src/models/bptt.ts';
+import { createRnn } from '../../src/models/rnn.ts';
+import { derivativeFactors } from '../helpers/cells.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 const ACTS = ['sigmoid', 'tanh', 'relu', 'identity', 'x / (1 + abs(x))'];
@@ -51,10 +53,11 @@ function run(c: Case, gammaSigma?: number) {
   }
   const rnn = createRnn({ n: c.n, m, W, U: initWeights('gaussian', c.n, m, rng, 1), b: rng.fillNormal(new Float64Array(c.n), 0, 0.5), activation: f });
   const tape = createTape(rnn, 1, c.T);
-  forward(rnn, rng.fillNormal(new Float64Array(c.T * m)), rng.fillNormal(new Float64Array(c.n)), tape);
-  const D = jacobianFactors(rnn, tape, 0, new Float64Array(c.T * c.n));
+  const x = rng.fillNormal(new Float64Array(c.T * m));
+  forward(rnn, x, tape, { s0: { h: rng.fillNormal(new Float64Array(c.n)) } });
+  const D = derivativeFactors(rnn, tape);
   const s = sigmaMax(W, c.n);
-  return { f, W, s, D, pn: productNorms(W, c.n, D, c.T) };
+  return { f, W, s, D, pn: productNorms(rnn, tape) };
 }
 
 /** Stepwise exact norms ||J_t|| by SVD, independent of the power iteration. */

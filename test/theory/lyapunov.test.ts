@@ -18,7 +18,8 @@ import { lyapunovSpectrum, mgsKernel, zeroCrossing } from '../../src/analysis/ly
 import { spectralRadius } from '../../src/analysis/spectral-norm.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { initWeights, orthogonal } from '../../src/init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../../src/models/rnn.ts';
+import { createTape, forward } from '../../src/models/bptt.ts';
+import { createRnn } from '../../src/models/rnn.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 function linearRnn(W: Float64Array, n: number, m = 2) {
@@ -36,12 +37,12 @@ test('linear RNN, diagonal W, started on the coordinate axes: lambda = ln|w_ii| 
   for (let i = 0; i < n; i++) q0[i * n + i] = 1;
   // a small input keeps the state bounded; it does not enter the tangent dynamics of a linear map
   const rng = new Rng(8);
-  const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: 400, h0: new Float64Array(n), q0, input: (_t, x) => rng.fillNormal(x, 0, 0.1) });
+  const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: 400, s0: {}, q0, input: (_t, x) => rng.fillNormal(x, 0, 0.1) });
   const expected = DIAG.map((w) => Math.log(Math.abs(w))).sort((a, b) => b - a);
   for (let i = 0; i < n; i++) t.true(Math.abs(res.exponents[i]! - expected[i]!) <= TOL.roundoff, `lambda_${i + 1}`);
 });
 
-test('linear RNN, diagonal W, generic start: lambda_i(S) = ln|d_(i)| + ln|M_i / M_{i-1}| / S (leading minors of Q0)', (t) => {
+test('linear RNN, diagonal W, generic start without a transient: lambda_i(S) = ln|d_(i)| + ln|M_i / M_{i-1}| / S (leading minors of Q0)', (t) => {
   // With d sorted by |d| descending and Q0^T's rows in that order, the volume of the first i
   // tangent vectors after S steps is prod_{j<=i} |d_(j)|^S |M_i| (1 + O((|d_(i+1)|/|d_(i)|)^S)),
   // M_i the leading i x i minor; the QR method's per-vector average is therefore exactly this.
@@ -51,7 +52,8 @@ test('linear RNN, diagonal W, generic start: lambda_i(S) = ln|d_(i)| + ln|M_i / 
   DIAG.forEach((w, i) => (W[i * n + i] = w));
   const q0 = orthogonal(n, n, new Rng(12)); // rows orthonormal
   const S = 600;
-  const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: S, h0: new Float64Array(n), q0 });
+  // transient 0: the start's bias, which the default transient removes (test/analysis/cells.test.ts)
+  const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: S, transient: 0, s0: {}, q0 });
   let prevLogMinor = 0;
   for (let i = 1; i <= n; i++) {
     // M_i[a][b] = component order[a] of tangent vector b (row b of q0)
@@ -67,7 +69,7 @@ test('linear RNN, diagonal W, generic start: lambda_i(S) = ln|d_(i)| + ln|M_i / 
 test('linear RNN with orthogonal W: all exponents are zero', (t) => {
   for (const n of [3, 8, 20]) {
     const W = orthogonal(n, n, new Rng(n));
-    const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: 300, h0: new Float64Array(n), rng: new Rng(2) });
+    const res = lyapunovSpectrum(linearRnn(W, n), { k: n, steps: 300, s0: {}, rng: new Rng(2) });
     for (let i = 0; i < n; i++) t.true(Math.abs(res.exponents[i]!) <= TOL.roundoff, `n = ${n}, lambda_${i + 1} = ${res.exponents[i]}`);
   }
 });
@@ -111,13 +113,13 @@ test('mean-field lambda_1 = (1/2) ln chi_1: ln g below g = 1 exactly, positive a
 test('random tanh networks (autonomous): lambda_1 < 0 at g = 0.7 (close to ln rho(W)), > 0 at g = 2 (close to mean field, n = 200)', (t) => {
   const n = 100;
   const low = tanhNet(n, 0.7, 31);
-  const lamLow = lyapunovSpectrum(low.rnn, { k: 1, steps: 1500, transient: 200, h0: low.h0 }).exponents[0]!;
+  const lamLow = lyapunovSpectrum(low.rnn, { k: 1, steps: 1500, transient: 200, s0: { h: low.h0 } }).exponents[0]!;
   const rho = spectralRadius(low.W, n);
   t.true(lamLow < -TOL.lyapunovSampling);
   // the state falls onto the origin, where J = W: lambda_1 = ln rho(W)
   t.true(Math.abs(lamLow - Math.log(rho)) < TOL.lyapunovSampling, `lambda_1 = ${lamLow}, ln rho(W) = ${Math.log(rho)}`);
   const high = tanhNet(2 * n, 2, 31);
-  const lamHigh = lyapunovSpectrum(high.rnn, { k: 1, steps: 1500, transient: 200, h0: high.h0 }).exponents[0]!;
+  const lamHigh = lyapunovSpectrum(high.rnn, { k: 1, steps: 1500, transient: 200, s0: { h: high.h0 } }).exponents[0]!;
   const mf = meanFieldLyapunov(TANH, 2).lambda;
   t.true(lamHigh > TOL.lyapunovSampling, `lambda_1 = ${lamHigh}`);
   t.true(Math.abs(lamHigh - mf) < TOL.lyapunovSampling, `lambda_1 = ${lamHigh}, mean field ${mf}`);
@@ -131,10 +133,9 @@ test('lambda_1 equals the log-rate per step of ||P_k|| along the same trajectory
     const T = 300;
     const { rnn, h0 } = tanhNet(n, g, 91);
     const tape = createTape(rnn, 1, T);
-    forward(rnn, new Float64Array(0), h0, tape);
-    const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
-    const rate = decayRate(productNorms(rnn.W, n, D, T).logNorms, 50, T).rate;
-    const lam = lyapunovSpectrum(rnn, { k: 1, steps: T - 50, transient: 50, h0 }).exponents[0]!;
+    forward(rnn, new Float64Array(0), tape, { s0: { h: h0 } });
+    const rate = decayRate(productNorms(rnn, tape).logNorms, 50, T).rate;
+    const lam = lyapunovSpectrum(rnn, { k: 1, steps: T - 50, transient: 50, s0: { h: h0 } }).exponents[0]!;
     t.true(Math.abs(rate - lam) < 2 * TOL.lyapunovSampling, `g = ${g}: slope ${rate}, lambda_1 ${lam}`);
   }
 });

@@ -11,7 +11,9 @@ import { productNorms } from '../../src/analysis/jacobian-products.ts';
 import { sigmaMax, spectralNorm, spectralRadius, toMatrix } from '../../src/analysis/spectral-norm.ts';
 import { Rng } from '../../src/init/rng.ts';
 import { initWeights } from '../../src/init/weights.ts';
-import { createRnn, createTape, forward, jacobianFactors } from '../../src/models/rnn.ts';
+import { createTape, forward } from '../../src/models/bptt.ts';
+import { createRnn } from '../../src/models/rnn.ts';
+import { derivativeFactors, linearTape } from '../helpers/cells.ts';
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
 
@@ -53,9 +55,10 @@ test('productNorms (accumulated, rescaled, warm-started) matches the SVD of the 
     const W = initWeights('gaussian', n, n, rng, gain);
     const rnn = createRnn({ n, m, W, U: initWeights('gaussian', n, m, rng), b: new Float64Array(n), activation: activation(act) });
     const tape = createTape(rnn, 1, T);
-    forward(rnn, rng.fillNormal(new Float64Array(T * m)), rng.fillNormal(new Float64Array(n)), tape);
-    const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
-    const pn = productNorms(W, n, D, T);
+    const x = rng.fillNormal(new Float64Array(T * m));
+    forward(rnn, x, tape, { s0: { h: rng.fillNormal(new Float64Array(n)) } });
+    const D = derivativeFactors(rnn, tape);
+    const pn = productNorms(rnn, tape);
     const Wm = toMatrix(W, n, n);
     let P = Matrix.eye(n);
     let worst = 0;
@@ -74,9 +77,11 @@ test('productNorms (accumulated, rescaled, warm-started) matches the SVD of the 
 test('productNorms keeps products of size 1e-250 and 1e+250 finite through the log scale', (t) => {
   // linear network, W = diag(0.1, 0.05) then W = diag(10, 3): ||P_k|| = 0.1^k and 10^k
   const T = 250;
-  const ones = new Float64Array(T * 2).fill(1);
-  const small = productNorms(new Float64Array([0.1, 0, 0, 0.05]), 2, ones, T);
-  const large = productNorms(new Float64Array([10, 0, 0, 3]), 2, ones, T);
+  const lin = (W: number[]) => linearTape(new Float64Array(W), 2, T);
+  const a = lin([0.1, 0, 0, 0.05]);
+  const b = lin([10, 0, 0, 3]);
+  const small = productNorms(a.rnn, a.tape);
+  const large = productNorms(b.rnn, b.tape);
   t.true(Math.abs(small.logNorms[T - 1]! - T * Math.log(0.1)) <= TOL.roundoff * T);
   t.true(Math.abs(large.logNorms[T - 1]! - T * Math.log(10)) <= TOL.roundoff * T);
   t.true(relativeError(small.norms[T - 1]!, 1e-250) < TOL.roundoff * T);
@@ -93,10 +98,11 @@ test('named regression: orthogonal W with tanh, where warm starts sit on non-lea
   const W = initWeights('orthogonal', n, n, rng, 0.8);
   const rnn = createRnn({ n, m, W, U: initWeights('gaussian', n, m, rng), b: new Float64Array(n), activation: activation('tanh') });
   const tape = createTape(rnn, 1, T);
-  forward(rnn, rng.fillNormal(new Float64Array(T * m)), rng.fillNormal(new Float64Array(n), 0, 0.5), tape);
-  const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
-  const withSteps = productNorms(W, n, D, T);
-  const without = productNorms(W, n, D, T, { stepNorms: false });
+  const x = rng.fillNormal(new Float64Array(T * m));
+  forward(rnn, x, tape, { s0: { h: rng.fillNormal(new Float64Array(n), 0, 0.5) } });
+  const D = derivativeFactors(rnn, tape);
+  const withSteps = productNorms(rnn, tape);
+  const without = productNorms(rnn, tape, { stepNorms: false });
   const Wm = toMatrix(W, n, n);
   let P = Matrix.eye(n);
   for (let k = 1; k <= T; k++) {

@@ -91,9 +91,9 @@ test('every model returns the task loss (per-step mean for copy memory) on varia
   }
 });
 
-test('gradients of the common interface match central differences (RNN with the copy-memory per-step mean, LSTM)', (t) => {
+test('gradients of the common interface match central differences (RNN with the copy-memory per-step mean, LSTM, GRU)', (t) => {
   const task = copyMemory({ T: 3, symbols: 2, categories: 3 });
-  const kinds: ModelKind[] = ['rnn-tanh', 'irnn', 'lstm1997'];
+  const kinds: ModelKind[] = ['rnn-tanh', 'irnn', 'lstm1997', 'gru'];
   for (const kind of kinds) {
     const rng = new Rng(21);
     const model = createModel({ kind, n: 4, ...(kind === 'irnn' ? { inputGain: 1 } : {}) }, task.inputSize, task.outputSize, task.maxLength, rng);

@@ -727,11 +727,21 @@ export function tanh_kernel(len: i32, a: usize, y: usize): void {
 // Activation codes: 0 identity, 1 tanh, 2 sigmoid (0.5 + 0.5 tanh(x/2)), 3 ReLU.
 // ---------------------------------------------------------------------------------------------
 
-// True when blas.ts runs an m x n x k product through the blocked GEMM (otherwise the small
-// kernels): the same choice here keeps the same bits on every route.
+// The route threshold of the blocked GEMM, set by `configure` from the one table in wasm.ts (its
+// routes.blockedMinWork and blockedMinDim) when an instance is made, so that blas.ts and these
+// kernels pick the same kernel for a product and give the same bits on every route.
+let blockedMinWork: i32 = 16384;
+let blockedMinDim: i32 = 4;
+
+export function configure(minWork: i32, minDim: i32): void {
+  blockedMinWork = minWork;
+  blockedMinDim = minDim;
+}
+
+// True when blas.ts runs an m x n x k product through the blocked GEMM (otherwise the small kernels).
 // @ts-ignore: decorator
 @inline function usePacked(m: i32, n: i32, k: i32): bool {
-  return m * n * k >= 16384 && m >= 4 && n >= 4;
+  return m * n * k >= blockedMinWork && m >= blockedMinDim && n >= blockedMinDim;
 }
 
 // C (m x n) += A B^T (A: m x k, lda; B: n x k, ldb), the kernel blas.ts picks for this shape.
@@ -827,22 +837,22 @@ function sumSquares(v: usize, len: i32, out: usize): void {
   store<f64>(out, ss, 8);
 }
 
-// Backward over steps tHi down to tLo for batch rows [r0, r1), with no loss term inside
-// (tLo, tHi]: delta (B x n) enters as dL/dh_tHi and leaves as dL/dh_{tLo-1}. For every step,
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. For every step,
 // ||delta_t||^2 over the rows goes to norms[2t + 1] with norms[2t] = 1, or, when the plain sum of
 // squares would overflow or underflow, ssq and scale with ||.||^2 = scale^2 ssq (as dnrm2);
-// da_t = delta_t * f'(a_t) goes to dA at row block t - tBase (for the deferred weight gradient).
+// da_t = delta_t * f'(a_t) goes to dA at row block t - tLo (the run tLo.. of the deferred weight gradient).
 export function rnn_backward(
-  act: i32, n: i32, B: i32, r0: i32, r1: i32, tHi: i32, tLo: i32, tBase: i32,
+  act: i32, n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
   W: usize, h: usize, delta: usize, dA: usize, norms: usize, Wp: usize, work: usize,
 ): void {
   const packed = Wp != 0 && usePacked(r1 - r0, n, n);
   const len = (r1 - r0) * n;
   const bn = B * n;
   const d0 = delta + ((<usize>r0 * n) << 3);
-  for (let t = tHi; t >= tLo; t--) {
+  for (let t = t0; t >= tEnd; t--) {
     sumSquares(d0, len, norms + ((<usize>t * 2) << 3));
-    const da = dA + ((<usize>(t - tBase) * bn + <usize>r0 * n) << 3);
+    const da = dA + ((<usize>(t - tLo) * bn + <usize>r0 * n) << 3);
     derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
     // delta <- da W (rows x n)
     if (packed) gemm_packed(false, r1 - r0, n, n, 1, da, n, Wp, 0, d0, n, work);
@@ -984,18 +994,8 @@ export function lstm_forward(
 // peepholes), and lstm.ts adds the two shares' buffers. dA, H and X hold this share's rows of a
 // run of steps (tLo..tHi, row block s - tLo), contiguous, so that each sum is one product at the
 // end of the run (deferred, as in rnn.ts).
-// The 40 arguments are Int32 slots at `args` (too many for one call); indices below.
+// The arguments, in the order of the table in src/linalg/wasm.ts (jobs.lstmBackward).
 // ---------------------------------------------------------------------------------------------
-const LB_N = 0, LB_G = 1, LB_B = 2, LB_R0 = 3, LB_R1 = 4, LB_OI = 5, LB_OF = 6, LB_OG = 7, LB_OO = 8, LB_SQUASH = 9, LB_M = 10;
-const LB_GATES = 11, LB_C = 12, LB_HC = 13, LB_H = 14, LB_X = 15, LB_WP = 16, LB_WH = 17, LB_PI = 18, LB_PF = 19, LB_PO = 20;
-const LB_DELTA = 21, LB_CARRY = 22, LB_DH = 23, LB_DC = 24, LB_HNORMS = 25, LB_CNORMS = 26;
-const LB_DA = 27, LB_HS = 28, LB_XS = 29, LB_DWH = 30, LB_DWX = 31, LB_DB = 32, LB_DPI = 33, LB_DPF = 34, LB_DPO = 35;
-const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
-
-// @ts-ignore: decorator
-@inline function arg(args: usize, k: i32): i32 {
-  return load<i32>(args + (<usize>k << 2));
-}
 
 // Steps t = T0 down to tEnd (no loss term in (tEnd, T0]) of the run tLo..tHi, for this share's rows.
 // delta (B x n) enters as dL/dh_T0 and leaves as dL/dh_{tEnd-1}; carry (B x n) as the part of
@@ -1006,31 +1006,26 @@ const LB_THI = 36, LB_T = 37, LB_TEND = 38, LB_TLO = 39;
 //   da_i = dc_t g i (1 - i),  da_g = dc_t i G'(g),  da_f = dc_t c_{t-1} f (1 - f),
 //   carry <- dc_t f (dc_t without a forget gate) + p_i da_i + p_f da_f,
 // and delta <- da_t Wh. When tEnd = tLo, the run's weight-gradient products.
-export function lstm_backward(args: usize, work: usize): void {
-  const n = arg(args, LB_N), G = arg(args, LB_G), B = arg(args, LB_B), m = arg(args, LB_M);
-  const r0 = arg(args, LB_R0), rows = arg(args, LB_R1) - r0;
-  const oi = arg(args, LB_OI), oF = arg(args, LB_OF), og = arg(args, LB_OG), oo = arg(args, LB_OO);
-  const gates = <usize>arg(args, LB_GATES), c = <usize>arg(args, LB_C), hc = <usize>arg(args, LB_HC);
-  const h = <usize>arg(args, LB_H), x = <usize>arg(args, LB_X), Wp = <usize>arg(args, LB_WP), Wh = <usize>arg(args, LB_WH);
-  const pi = <usize>arg(args, LB_PI), pf = <usize>arg(args, LB_PF), po = <usize>arg(args, LB_PO);
-  const dh = <usize>arg(args, LB_DH), dc = <usize>arg(args, LB_DC);
-  const hNorms = <usize>arg(args, LB_HNORMS), cNorms = <usize>arg(args, LB_CNORMS);
-  const dA = <usize>arg(args, LB_DA), Hs = <usize>arg(args, LB_HS), Xs = <usize>arg(args, LB_XS);
-  const dpi = <usize>arg(args, LB_DPI), dpf = <usize>arg(args, LB_DPF), dpo = <usize>arg(args, LB_DPO);
-  const tLo = arg(args, LB_TLO), tEnd = arg(args, LB_TEND);
+export function lstm_backward(
+  n: i32, G: i32, B: i32, r0: i32, r1: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32, m: i32,
+  gates: usize, c: usize, hc: usize, h: usize, x: usize, Wp: usize, Wh: usize, pi: usize, pf: usize, po: usize,
+  delta: usize, carry: usize, dh: usize, dc: usize, hNorms: usize, cNorms: usize,
+  dA: usize, Hs: usize, Xs: usize, dWh: usize, dWx: usize, db: usize, dpi: usize, dpf: usize, dpo: usize,
+  tHi: i32, T0: i32, tEnd: i32, tLo: i32, work: usize,
+): void {
+  const rows = r1 - r0;
   const Gn = G * n;
   const bn = B * n;
   const len = rows * n;
   // G(a) = A tanh(a / k), H(c) = tanh(c / k_h): squash 0 tanh (A = k = k_h = 1), 1 the 1997 scaled sigmoids (2)
-  const squash = arg(args, LB_SQUASH);
   const invA = f64x2.splat(squash ? 0.5 : 1);
   const dInScale = f64x2.splat(1); // A / k
   const invKh = f64x2.splat(squash ? 0.5 : 1);
   const one = f64x2.splat(1);
-  const d0 = <usize>arg(args, LB_DELTA) + ((<usize>r0 * n) << 3);
-  const k0 = <usize>arg(args, LB_CARRY) + ((<usize>r0 * n) << 3);
+  const d0 = delta + ((<usize>r0 * n) << 3);
+  const k0 = carry + ((<usize>r0 * n) << 3);
   const packed = usePacked(rows, n, Gn);
-  for (let t = arg(args, LB_T); t >= tEnd; t--) {
+  for (let t = T0; t >= tEnd; t--) {
     const share = (<usize>t * bn + <usize>r0 * n) << 3;
     const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
     memory.copy(dh + share, d0, <usize>len << 3);
@@ -1094,8 +1089,7 @@ export function lstm_backward(args: usize, work: usize): void {
   }
   if (tEnd != tLo) return;
   // the run's weight gradients: dWh += dA^T H, dWx += dA^T X, db += 1^T dA over K = steps x rows
-  const K = (arg(args, LB_THI) - tLo + 1) * rows;
-  const dWh = <usize>arg(args, LB_DWH), dWx = <usize>arg(args, LB_DWX), db = <usize>arg(args, LB_DB);
+  const K = (tHi - tLo + 1) * rows;
   if (usePacked(Gn, n, K)) gemm(true, false, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n, work);
   else gemm_xn(1, Gn, n, K, 1, dA, Gn, Hs, n, 1, dWh, n);
   if (m > 0) {
@@ -1107,5 +1101,159 @@ export function lstm_backward(args: usize, work: usize): void {
     let q = 0;
     for (; q + 2 <= Gn; q += 2) v128.store(db + (<usize>q << 3), f64x2.add(v128.load(db + (<usize>q << 3)), v128.load(row + (<usize>q << 3))));
     if (q < Gn) store<f64>(db + (<usize>q << 3), ld(db + (<usize>q << 3)) + ld(row + (<usize>q << 3)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU forward over a share of the batch (src/models/gru.ts runs two shares, one per thread): rows
+// never interact in the forward pass. Gate pre-activations of step t (rows [r z n], 3n wide): the
+// input part g = bx + x_t Wx^T (WxT: Wx^T, m x 3n; the sum over inputs first, then the bias, as
+// gemm with beta = 1 adds it) in `gates`, the recurrent part a = bh + h_{t-1} Wh^T in the scratch
+// `ah` (B x 3n, this share's rows), then the cell (PyTorch's convention, gru.ts cellKernel):
+//   r = sigma(g_r + a_r), z = sigma(g_z + a_z), hn = a_n, n = tanh(g_n + r hn), h = (1 - z) n + z h',
+// with sigma(v) = 1/2 + 1/2 tanh(v/2). The activations replace the pre-activations in `gates`; hn
+// goes to its record.
+// ---------------------------------------------------------------------------------------------
+export function gru_forward(
+  n: i32, B: i32, r0: i32, r1: i32, T: i32, gates: usize, Wp: usize, Wh: usize, ah: usize, hn: usize, h: usize,
+  m: i32, x: usize, WxT: usize, bx: usize, bh: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const bn = B * n;
+  const n2 = 2 * n;
+  const packed = usePacked(rows, G, n);
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const at = ah + ((<usize>r0 * G) << 3);
+  for (let t = 1; t <= T; t++) {
+    const gt = gates + ((<usize>(t - 1) * B * G + <usize>r0 * G) << 3);
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 3);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * G) << 3);
+      const xr = x + ((<usize>((t - 1) * B + r0 + r) * m) << 3);
+      gemv_t(m, G, 1, WxT, G, xr, 0, g0); // x_t Wx^T = (Wx^T)^T x_t
+      addInto(g0, bx, G);
+      memory.copy(at + ((<usize>r * G) << 3), bh, <usize>G << 3);
+    }
+    if (packed) gemm_packed(false, rows, G, n, 1, hPrev, n, Wp, 1, at, G, work);
+    else gemm_nt(rows, G, n, 1, hPrev, n, Wh, n, 1, at, G);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * G) << 3);
+      const a0 = at + ((<usize>r * G) << 3);
+      const hp = hPrev + ((<usize>r * n) << 3);
+      const hr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 3);
+      const ho = h + ((<usize>(t * B + r0 + r) * n) << 3);
+      // r and z: sigma(g + a) over the row's first 2n entries
+      addInto(g0, a0, n2);
+      squashRun(0, g0, g0, n2, half, half);
+      const gr = g0;
+      const gz = g0 + (<usize>n << 3);
+      const gn = g0 + (<usize>n2 << 3);
+      const an = a0 + (<usize>n2 << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = <usize>j << 3;
+        const v = ld2(an + o8, two);
+        st2(hr + o8, v, two);
+        st2(gn + o8, f64x2.add(ld2(gn + o8, two), f64x2.mul(ld2(gr + o8, two), v)), two);
+      }
+      squashRun(1, gn, gn, n, one, one);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n;
+        const o8 = <usize>j << 3;
+        const z = ld2(gz + o8, two);
+        st2(ho + o8, f64x2.add(f64x2.mul(f64x2.sub(one, z), ld2(gn + o8, two)), f64x2.mul(z, ld2(hp + o8, two))), two);
+      }
+    }
+  }
+}
+
+// a[j] += b[j], j < len.
+function addInto(a: usize, b: usize, len: i32): void {
+  for (let j = 0; j < len; j += 2) {
+    const two = j + 2 <= len;
+    const o8 = <usize>j << 3;
+    st2(a + o8, f64x2.add(ld2(a + o8, two), ld2(b + o8, two)), two);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU BPTT over a share of the batch (gru.ts backward runs two shares, one per thread). Rows never
+// interact in the recursion dL/dh_{t-1} = dh z + [da_r, da_z, r da_n] Wh, so rows [r0, r1) run
+// every step without meeting the others; the weight gradients are sums over rows, each share
+// adding its rows' terms to its own buffers (deferred over the run tLo..tHi, as lstm_backward:
+// dA, H and X hold this share's rows, row block s - tLo). The arguments, in the order of the table
+// in src/linalg/wasm.ts (jobs.gruBackward).
+// Steps t = t0 down to tEnd (no loss term in (tEnd, t0]): delta (B x n) enters as dL/dh_t0 and
+// leaves as dL/dh_{tEnd-1}. Per step: the pair (scale, ssq) of ||dL/dh_t|| over the share's rows
+// at hNorms[2t] (see sumSquares); the cell (gru.ts cellBackwardKernel):
+//   da_n = dh (1 - z)(1 - n^2),  da_z = dh (h' - n) z (1 - z),  da_r = da_n hn r (1 - r),
+//   da_t = [da_r, da_z, da_n | da_r, da_z, r da_n],  delta <- dh z + da_t[3n..] Wh;
+// when tEnd = tLo, the run's weight-gradient products.
+// ---------------------------------------------------------------------------------------------
+export function gru_backward(
+  n: i32, B: i32, r0: i32, r1: i32, m: i32, gates: usize, hn: usize, h: usize, x: usize, Wp: usize, Wh: usize,
+  delta: usize, hNorms: usize, dA: usize, Hs: usize, Xs: usize, dWx: usize, dWh: usize, dbx: usize, dbh: usize,
+  tHi: i32, t0: i32, tEnd: i32, tLo: i32, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const G2 = 2 * G;
+  const bn = B * n;
+  const len = rows * n;
+  const one = f64x2.splat(1);
+  const d0 = delta + ((<usize>r0 * n) << 3);
+  const packed = usePacked(rows, n, G);
+  for (let t = t0; t >= tEnd; t--) {
+    const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
+    sumSquares(d0, len, hNorms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * rows * G2) << 3);
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>(r * n) << 3;
+      const g0 = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 3);
+      const da = daT + ((<usize>r * G2) << 3);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o8 = ro + (<usize>j << 3);
+        const j8 = <usize>j << 3;
+        const rg = ld2(g0 + j8, two);
+        const z = ld2(g0 + ((<usize>(n + j)) << 3), two);
+        const nn = ld2(g0 + ((<usize>(2 * n + j)) << 3), two);
+        const dhv = ld2(d0 + o8, two);
+        const dan = f64x2.mul(f64x2.mul(dhv, f64x2.sub(one, z)), f64x2.sub(one, f64x2.mul(nn, nn)));
+        const daz = f64x2.mul(f64x2.mul(f64x2.mul(dhv, f64x2.sub(ld2(h + prev + o8, two), nn)), z), f64x2.sub(one, z));
+        const dar = f64x2.mul(f64x2.mul(f64x2.mul(dan, ld2(hn + prev + o8, two)), rg), f64x2.sub(one, rg));
+        st2(da + j8, dar, two);
+        st2(da + ((<usize>(n + j)) << 3), daz, two);
+        st2(da + ((<usize>(2 * n + j)) << 3), dan, two);
+        st2(da + ((<usize>(G + j)) << 3), dar, two);
+        st2(da + ((<usize>(G + n + j)) << 3), daz, two);
+        st2(da + ((<usize>(G + 2 * n + j)) << 3), f64x2.mul(rg, dan), two);
+        st2(d0 + o8, f64x2.mul(dhv, z), two);
+      }
+    }
+    // the rows h_{t-1}, x_t of the weight-gradient products
+    memory.copy(Hs + ((<usize>(t - tLo) * len) << 3), h + prev, <usize>len << 3);
+    if (m > 0) memory.copy(Xs + ((<usize>(t - tLo) * rows * m) << 3), x + ((<usize>((t - 1) * B + r0) * m) << 3), (<usize>rows * m) << 3);
+    // delta += da_t[3n..] Wh (rows x n)
+    const dah = daT + (<usize>G << 3);
+    if (packed) gemm_packed(false, rows, n, G, 1, dah, G2, Wp, 1, d0, n, work);
+    else gemm_xn(0, rows, n, G, 1, dah, G2, Wh, n, 1, d0, n);
+  }
+  if (tEnd != tLo) return;
+  // the run's weight gradients over K = steps x rows: dWh += dA_h^T H, dWx += dA_x^T X, and the biases
+  const K = (tHi - tLo + 1) * rows;
+  const dAh = dA + (<usize>G << 3);
+  if (usePacked(G, n, K)) gemm(true, false, G, n, K, 1, dAh, G2, Hs, n, 1, dWh, n, work);
+  else gemm_xn(1, G, n, K, 1, dAh, G2, Hs, n, 1, dWh, n);
+  if (m > 0) {
+    if (usePacked(G, m, K)) gemm(true, false, G, m, K, 1, dA, G2, Xs, m, 1, dWx, m, work);
+    else gemm_xn(1, G, m, K, 1, dA, G2, Xs, m, 1, dWx, m);
+  }
+  for (let k = 0; k < K; k++) {
+    const row = dA + ((<usize>k * G2) << 3);
+    addInto(dbx, row, G);
+    addInto(dbh, row + (<usize>G << 3), G);
   }
 }

@@ -18,7 +18,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`${pkg.version}\n`);
-} else if (argv[0] === 'run' && process.env['RNN_DYNAMICS_SUPERVISED'] !== '1') {
+} else if (argv[0] === 'run' && !(Number(process.env['RNN_DYNAMICS_SUPERVISED']) > 0)) {
   // `run` computes in a child under a supervisor that takes the signals (supervise.mjs)
   const { supervise } = await import('./supervise.mjs');
   process.exitCode = await supervise(fileURLToPath(import.meta.url), argv, process.execArgv);

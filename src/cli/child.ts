@@ -7,8 +7,9 @@
 import { resolve } from 'node:path';
 import { releaseAllLocks, removeTemporaryDirectories } from '../report/write.ts';
 
-const supervised = process.env.RNN_DYNAMICS_SUPERVISED === '1';
-const startParent = process.ppid;
+/** The supervisor's pid (supervise.mjs passes it), 0 when not supervised. */
+const supervisor = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(process.env.RNN_DYNAMICS_SUPERVISED) : 0;
+const supervised = supervisor > 0;
 
 /** Send the supervisor a message (nothing when not supervised). */
 function announce(message: Record<string, unknown>): void {
@@ -28,9 +29,13 @@ export function announceRunning(name: string | null): void {
   announce({ running: name });
 }
 
-/** Called on progress ticks: when the supervisor is gone, clean up and end (exit 143). */
+/**
+ * Called before the run takes its locks and on progress ticks: when the supervisor is no longer
+ * this process's parent (it was killed, even before this process had started), clean up and end
+ * (exit 143).
+ */
 export function exitIfOrphaned(): void {
-  if (!supervised || process.ppid === startParent) return;
+  if (!supervised || process.ppid === supervisor) return;
   removeTemporaryDirectories();
   releaseAllLocks();
   process.exit(143);

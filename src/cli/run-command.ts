@@ -172,6 +172,8 @@ export async function runCommand(args: readonly string[], opts: RunCommandOption
     reportProblems(problems);
     return EXIT.badInput;
   }
+  // a supervised run whose supervisor was killed while it started does no work (src/cli/child.ts)
+  exitIfOrphaned();
   // a lock per report name, and nothing replaced that this tool did not write (throws BadInputError)
   const guard = guardReports(opts.out, planned.map((p) => p.loaded), opts.shard);
   announceOutDir(opts.out);

@@ -15,9 +15,12 @@ import { join } from 'node:path';
 
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
-/** Whether this process is the supervised child. */
+/**
+ * Whether this process is the supervised child. RNN_DYNAMICS_SUPERVISED holds the supervisor's pid,
+ * so that the child can tell, even at its start, whether its supervisor is still its parent.
+ */
 export function isSupervisedChild() {
-  return process.env.RNN_DYNAMICS_SUPERVISED === '1';
+  return Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0;
 }
 
 /** Remove the child's temporary directories and lock files under each report directory it named. */
@@ -56,7 +59,7 @@ export function supervise(entry, args, nodeArgs = []) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...nodeArgs, entry, ...args], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, RNN_DYNAMICS_SUPERVISED: '1' },
+      env: { ...process.env, RNN_DYNAMICS_SUPERVISED: String(process.pid) },
     });
     const outDirs = new Set();
     let running;

@@ -121,7 +121,7 @@ function processAlive(pid: number): boolean {
  * belongs to the orphaned child of a killed run, which ends at its next progress tick or journal
  * append (src/cli/child.ts), so a new run (a `--resume` right after a SIGKILL) waits for it.
  */
-const SUPERVISOR = process.env.RNN_DYNAMICS_SUPERVISED === '1' ? process.ppid : 0;
+const SUPERVISOR = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(process.env.RNN_DYNAMICS_SUPERVISED) : 0;
 
 /** How long a new run waits for the orphaned child of a killed run to end and free its lock. */
 export const ORPHAN_WAIT_MS = 30_000;

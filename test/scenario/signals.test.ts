@@ -92,3 +92,23 @@ test.serial('a killed supervisor takes its computing process with it (no orphan 
   t.false(existsSync(join(out, 'slow')));
   t.deepEqual(readdirSync(out), []);
 });
+
+test('a computing process whose supervisor was killed before it started does no work: no lock, no report', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sig-'));
+  const file = join(dir, 'quick.yaml');
+  writeFileSync(file, 'name: quick\nkind: doya-bifurcation\ndescription: a quick run\nseed: 1\nparams:\n  w: 5\n');
+  const out = join(dir, 'out');
+  // a supervisor that has already ended: its pid is in the environment, but it is not our parent
+  const gone = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => gone.on('exit', r));
+  const proc = spawn(process.execPath, [BIN, 'run', file, '--out', out], {
+    env: { ...process.env, CI: 'true', RNN_DYNAMICS_SUPERVISED: String(gone.pid) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise((r) => proc.on('exit', r));
+  t.is(code, 143, stderr);
+  t.false(existsSync(join(out, 'quick')));
+  t.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
+});

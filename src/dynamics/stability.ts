@@ -1,7 +1,7 @@
 /**
  * Linear stability of an equilibrium (flow) or fixed point (map) from the eigenvalues of its
  * Jacobian A (ml-matrix's EigenvalueDecomposition: Hessenberg reduction and shifted QR, after
- * EISPACK hqr2). A flow's equilibrium is asymptotically stable when every eigenvalue has
+ * EISPACK hqr2; in closed form for n <= 2). A flow's equilibrium is asymptotically stable when every eigenvalue has
  * Re lambda < 0; a map's fixed point when every multiplier has |mu| < 1 (Kuznetsov 2004, Thm 1.2
  * and 1.3). The growth rate of a mode, Re lambda or ln |mu|, puts both on one scale: the
  * boundary is 0, and the slowest modes are those closest to it (Sussillo and Barak 2013 look at
@@ -24,6 +24,7 @@ export interface Eigenvalue {
 export function eigenvalues(n: number, A: Float64Array): Eigenvalue[] {
   const out: Eigenvalue[] = [];
   if (n === 1) return [{ re: A[0]!, im: 0 }];
+  if (n === 2) return eigenvalues2(A[0]!, A[1]!, A[2]!, A[3]!);
   const rows: number[][] = [];
   for (let i = 0; i < n; i++) rows.push(Array.from(A.subarray(i * n, (i + 1) * n)));
   // assumeSymmetric: false is the default, but ml-matrix tests symmetry itself and then uses the
@@ -33,6 +34,35 @@ export function eigenvalues(n: number, A: Float64Array): Eigenvalue[] {
   const im = evd.imaginaryEigenvalues;
   for (let i = 0; i < n; i++) out.push({ re: re[i]!, im: im[i]! });
   return out.sort((a, b) => b.re - a.re || b.im - a.im);
+}
+
+/**
+ * The eigenvalues of [[a, b], [c, d]] in closed form (the hot path of continuing 2-neuron
+ * networks, where the general QR algorithm costs more than the rest of a continuation step):
+ * m +- sqrt(q) with m = (a + d)/2, q = ((a - d)/2)^2 + b c; for real pairs the larger in modulus is
+ * m + sign(m) sqrt(q) and the other det / that one, which keeps a small eigenvalue (next to a
+ * fold) accurate instead of cancelling it out.
+ */
+function eigenvalues2(a: number, b: number, c: number, d: number): Eigenvalue[] {
+  const m = 0.5 * (a + d);
+  const h = 0.5 * (a - d);
+  const q = h * h + b * c;
+  const det = a * d - b * c;
+  if (q >= 0) {
+    const r = Math.sqrt(q);
+    const big = m >= 0 ? m + r : m - r;
+    const small = big !== 0 ? det / big : 0;
+    const [l1, l2] = big >= small ? [big, small] : [small, big];
+    return [
+      { re: l1, im: 0 },
+      { re: l2, im: 0 },
+    ];
+  }
+  const w = Math.sqrt(-q);
+  return [
+    { re: m, im: w },
+    { re: m, im: -w },
+  ];
 }
 
 /** The growth rate of a mode: Re lambda for a flow, ln |mu| for a map (0 on the stability boundary). */

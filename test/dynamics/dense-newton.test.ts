@@ -4,7 +4,7 @@
  * classification of src/dynamics/stability.ts against closed forms.
  */
 import test from 'ava';
-import { LuDecomposition, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, LuDecomposition, Matrix } from 'ml-matrix';
 import { luDeterminant, luFactor, luSolve, luSolveTransposed, solveDense } from '../../src/dynamics/dense.ts';
 import { complexEigenvector, innerComplex, realEigenvector } from '../../src/dynamics/eigenvectors.ts';
 import { newton } from '../../src/dynamics/newton.ts';
@@ -60,6 +60,21 @@ test('Newton converges quadratically to known roots, with backtracking from far 
   });
   t.true(hit, `${s.z}`);
   t.false(newton(sys, [0, 0], { maxIterations: 1 }).converged);
+});
+
+test('2 x 2 eigenvalues in closed form agree with ml-matrix, and stay accurate next to a fold', (t) => {
+  const rng = new Rng(22);
+  for (let k = 0; k < 200; k++) {
+    const A = rng.fillNormal(new Float64Array(2 * 2));
+    const ours = eigenvalues(2, A);
+    const ref = new EigenvalueDecomposition(new Matrix([Array.from(A.subarray(0, 2)), Array.from(A.subarray(2))]));
+    const refs = ref.realEigenvalues.map((re, i) => ({ re, im: ref.imaginaryEigenvalues[i]! })).sort((a, b) => b.re - a.re || b.im - a.im);
+    ours.forEach((e, i) => t.true(Math.abs(e.re - refs[i]!.re) < 1e-12 && Math.abs(e.im - refs[i]!.im) < 1e-12, `${JSON.stringify(ours)} vs ${JSON.stringify(refs)}`));
+  }
+  // eigenvalues 2 and 1e-12: the small one to full relative accuracy (no cancellation)
+  const small = eigenvalues(2, Float64Array.of(2, 1, 0, 1e-12));
+  t.is(small[0]!.re, 2);
+  t.true(Math.abs(small[1]!.re / 1e-12 - 1) < 1e-14);
 });
 
 test('eigenvalues, eigenvectors and the stability classes of flows and maps', (t) => {

@@ -47,7 +47,7 @@ const params = z
     laws: z
       .object({
         foldDistances: z.array(z.number().positive()).min(2).default([1e-8, 1e-7, 1e-6, 1e-5, 1e-4]).describe('Distances from each fold at which ||dx*/dp|| is measured.'),
-        cycleDistances: z.array(z.number().positive()).min(2).default([1e-3, 4e-3]).describe('Distances past each Hopf, flip or Neimark-Sacker point at which the oscillation is simulated.'),
+        cycleDistances: z.array(z.number().positive()).min(2).default([1e-3, 2e-3, 3e-3, 4e-3]).describe('Distances past each Hopf, flip or Neimark-Sacker point at which the oscillation is simulated.'),
         dt: z.number().positive().max(0.5).default(0.05).describe('RK4 step of the simulations (flows).'),
         transient: z.number().positive().default(3000).describe('Simulated time (flows) or iterations (maps) discarded before measuring.'),
         window: z.number().positive().default(300).describe('Simulated time (flows) or iterations (maps) measured.'),
@@ -271,20 +271,27 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
       );
     }
     if (cycleLaws.length > 0) {
+      // the square-root law as a straight line: amplitude^2 against the distance
       const s: Series[] = [];
       cycleLaws.forEach((c, i) => {
         const color = ['#CC79A7', '#E69F00', '#009E73', '#56B4E9'][i % 4]!;
-        s.push({ label: `${POINT_STYLE[c.type]!.label} at ${fmt(c.parameter, 5)}: simulated`, x: c.distances, y: c.amplitude, pointsOnly: true, pointRadius: 7, color });
-        if (c.type === 'hopf') s.push({ label: 'normal form (first Lyapunov coefficient)', x: c.distances, y: c.predicted, dashed: true, color });
-        else s.push({ label: 'slope 1/2 through the first point', x: c.distances, y: c.distances.map((d) => c.amplitude[0]! * Math.sqrt(d / c.distances[0]!)), dashed: true, color });
+        const dmax = Math.max(...c.distances);
+        s.push({ label: `${POINT_STYLE[c.type]!.label} at ${fmt(c.parameter, 5)}: simulated`, x: c.distances, y: c.amplitude.map((a) => a * a), pointsOnly: true, pointRadius: 8, color });
+        if (c.type === 'hopf') {
+          const k2 = (c.predicted[0]! * c.predicted[0]!) / c.distances[0]!;
+          s.push({ label: 'normal form (first Lyapunov coefficient)', x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
+        } else {
+          const k2 = (c.amplitude[0]! * c.amplitude[0]!) / c.distances[0]!;
+          s.push({ label: 'straight line through the origin and the first point', x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
+        }
       });
       charts.push(
         lineChart({
           id: 'cycle-amplitude',
-          title: 'The oscillation born at the bifurcation grows like sqrt(distance)',
-          caption: 'Half-amplitude of the attractor past each supercritical Hopf, flip or Neimark-Sacker point, simulated from next to the unstable fixed point (dots). For Hopf points the dashed line is the normal form 2 |q_i| sqrt(mu\' d / (omega |l1|)) with the first Lyapunov coefficient l1.',
-          x: { title: 'distance past the bifurcation', log: true },
-          y: { title: 'half-amplitude', log: true },
+          title: 'The new oscillation: amplitude^2 grows linearly with the distance',
+          caption: 'Squared half-amplitude of the attractor past each supercritical Hopf, flip or Neimark-Sacker point, simulated from next to the unstable fixed point (dots): on a straight line through the origin, the square-root law. For Hopf points the dashed line is the normal form (2 |q_i|)^2 mu\' d / (omega |l1|) with the first Lyapunov coefficient l1.',
+          x: { title: 'distance past the bifurcation', min: 0 },
+          y: { title: 'half-amplitude^2', min: 0 },
           series: s,
         }),
       );

@@ -35,7 +35,7 @@ import { complexEigenvector, realEigenvector } from '../dynamics/eigenvectors.ts
 import { cycleAmplitudeLaw } from '../dynamics/scaling-laws.ts';
 import { Ctrnn } from '../models/ctrnn.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
-import { diagramSeries, POINT_STYLE } from './dynamics-charts.ts';
+import { diagramSeries, mathName, POINT_STYLE } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -248,7 +248,7 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
     ctx.progress(total - 1, total, 'charts');
 
     // --- charts
-    const [na, nb] = p.parameters;
+    const [na, nb] = p.parameters.map(mathName) as [string, string];
     const curveSeries = diagramSeries(d, p.box);
     const charts: ChartSpec[] = [];
     charts.push(
@@ -269,8 +269,8 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
     charts.push(
       lineChart({
         id: 'regions',
-        title: `What attracts where: stable equilibria and limit cycles (${p.grid} x ${p.grid} grid)`,
-        caption: `Each square is a grid point coloured by what brute force finds there: the number of stable equilibria (root counting along the y1-nullcline, eigenvalues of the Jacobian) and of limit cycles (simulated from next to every unstable equilibrium). The continuation's curves are drawn over it: the colours change across them. Limit cycles also appear and vanish on curves this study does not trace (homoclinic orbits, folds of cycles), so a colour boundary without a drawn curve is not an error.`,
+        title: `What attracts where: stable equilibria and limit cycles (${p.grid} × ${p.grid} grid)`,
+        caption: `Each square is a grid point coloured by what brute force finds there: the number of stable equilibria (root counting along the y₁-nullcline, eigenvalues of the Jacobian) and of limit cycles (simulated from next to every unstable equilibrium). The continuation's curves are drawn over it: the colours change across them. Limit cycles also appear and vanish on curves this study does not trace (homoclinic orbits, folds of cycles), so a colour boundary without a drawn curve is not an error.`,
         x: { title: na, min: aMin, max: aMax },
         y: { title: nb, min: bMin, max: bMax },
         series: [...regionSeries, ...curveSeries],
@@ -285,6 +285,7 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
         measured: foldJumps,
         source: 'at a fold two equilibria collide; counts by root finding at +-1e-3 of each crossing',
         agrees: foldCrossings > 0 && foldJumps === foldCrossings,
+        tolerance: 'every crossing',
       },
       {
         quantity: 'Hopf-curve crossings where the number of stable equilibria changes by 1 (count unchanged)',
@@ -292,6 +293,7 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
         measured: hopfJumps,
         source: 'at a Hopf point a complex pair crosses the imaginary axis',
         agrees: hopfJumps === hopfCrossings,
+        tolerance: 'every crossing',
       },
       {
         quantity: 'largest |trace J| at brute-force equilibria on the Hopf crossings',
@@ -299,6 +301,7 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
         measured: maxHopfTrace.toExponential(2),
         source: 'a planar Hopf point has trace J = 0, det J > 0',
         agrees: maxHopfTrace < 1e-8,
+        tolerance: '< 10⁻⁸',
       },
     ];
     if (countOf('bogdanov-takens') > 0) {
@@ -308,6 +311,7 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
         measured: btAgreement.toExponential(2),
         source: 'both end in Newton on the Jordan-chain system (Govaerts 2000)',
         agrees: btAgreement < 1e-8,
+        tolerance: '< 10⁻⁸',
       });
     }
     if (hopfCycle) {
@@ -317,10 +321,11 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
         measured: `${fmt(cycleRatio, 4)}, ${fmt(cycleExponent, 4)}`,
         source: 'first Lyapunov coefficient (Kuznetsov 2004, eq. 3.20); RK4 simulation',
         agrees: Math.abs(cycleRatio - 1) < 0.05 && Math.abs(cycleExponent - 0.5) < 0.05,
+        tolerance: 'within 5 %, exponent ± 0.05',
       });
     }
     const discussion = [
-      `**The curves.** Each scan line ${nb} = const was continued in ${na} from every equilibrium; its folds and Hopf points seeded continuations of their augmented systems with both parameters free (fold: f = 0, A v = 0; Hopf: f = 0, A q = i omega q), and short scans next to each Bogdanov-Takens point caught the Hopf curves that cross no scan line. Found: ${folds.length} fold curve(s), ${hopfs.length} Hopf curve(s), ${countOf('cusp')} cusp(s), ${countOf('bogdanov-takens')} Bogdanov-Takens and ${countOf('bautin')} Bautin point(s).`,
+      `**The curves.** Each scan line ${nb} = const was continued in ${na} from every equilibrium; its folds and Hopf points seeded continuations of their augmented systems with both parameters free (fold: f = 0, A v = 0; Hopf: f = 0, A q = iω q), and short scans next to each Bogdanov-Takens point caught the Hopf curves that cross no scan line. Found: ${folds.length} fold curve(s), ${hopfs.length} Hopf curve(s), ${countOf('cusp')} cusp(s), ${countOf('bogdanov-takens')} Bogdanov-Takens and ${countOf('bautin')} Bautin point(s).`,
       `**Against brute force.** Along ${p.checkLines} horizontal lines, every crossing by a fold curve changes the number of equilibria found by root counting by two (${foldJumps} of ${foldCrossings}) and every crossing by a Hopf curve the number of stable ones by one (${hopfJumps} of ${hopfCrossings}); at the Hopf crossings trace J vanishes to ${maxHopfTrace.toExponential(1)} at the brute-force equilibrium.${hopfCycle ? ` Past the most isolated supercritical Hopf crossing a simulated limit cycle has ${fmt(cycleRatio, 4)} times the normal form's amplitude and grows with exponent ${fmt(cycleExponent, 4)}.` : ''}`,
       `**Regions.** ${Object.entries(regions)
         .sort((x, y) => compareLabels(x[0], y[0]))
@@ -347,14 +352,14 @@ export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
       discussion,
       tables: {
         curves: {
-          header: ['curve', 'kind', na, nb, 'y1', 'y2'],
+          header: ['curve', 'kind', p.parameters[0], p.parameters[1], 'y1', 'y2'],
           rows: d.curves.flatMap((c, i) => c.points.map((q) => [i + 1, c.kind, q.a, q.b, q.x[0]!, q.x[1]!])),
         },
         'special-points': {
-          header: ['type', na, nb, 'y1', 'y2', 'located by Newton'],
+          header: ['type', p.parameters[0], p.parameters[1], 'y1', 'y2', 'located by Newton'],
           rows: d.special.map((s) => [POINT_STYLE[s.type]!.label, s.a, s.b, s.x[0]!, s.x[1]!, s.located ? 'yes' : 'no']),
         },
-        regions: { header: [na, nb, 'attractors'], rows: cells.map((c) => [c.a, c.b, c.label]) },
+        regions: { header: [p.parameters[0], p.parameters[1], 'attractors'], rows: cells.map((c) => [c.a, c.b, c.label]) },
       },
     };
   },

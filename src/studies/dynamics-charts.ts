@@ -21,7 +21,7 @@ export const POINT_STYLE: Record<string, { label: string; pointStyle: string; co
   'neimark-sacker': { label: 'Neimark-Sacker', pointStyle: 'rect', color: HOPF_COLOR, radius: 9 },
   cusp: { label: 'cusp', pointStyle: 'star', color: '#000000', radius: 12 },
   'bogdanov-takens': { label: 'Bogdanov-Takens', pointStyle: 'crossRot', color: '#56B4E9', radius: 12 },
-  bautin: { label: 'Bautin (l1 = 0)', pointStyle: 'rectRounded', color: '#F0E442', radius: 10 },
+  bautin: { label: 'Bautin (l₁ = 0)', pointStyle: 'rectRounded', color: '#882255', radius: 10 },
 };
 
 /**
@@ -65,4 +65,19 @@ function splitAtJumps(c: BifurcationCurve, jump: number): { a: number; b: number
     pieces[pieces.length - 1]!.push(q);
   });
   return pieces.filter((p) => p.length > 1);
+}
+
+const SUBSCRIPT: Record<string, string> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉', ',': ',' };
+const GREEK: Record<string, string> = { theta: 'θ', tau: 'τ' };
+
+/**
+ * A parameter or state name as a chart writes it: theta1 -> θ₁, w12 -> w₁₂, tau2 -> τ₂, y1 -> y₁.
+ *
+ * @example mathName('theta1') // 'θ₁'
+ */
+export function mathName(name: string): string {
+  const m = /^([A-Za-z]+?)(\d[\d,]*)?$/.exec(name);
+  if (!m) return name;
+  const head = GREEK[m[1]!] ?? m[1]!;
+  return head + (m[2] ?? '').split('').map((c) => SUBSCRIPT[c] ?? c).join('');
 }

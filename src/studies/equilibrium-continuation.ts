@@ -31,8 +31,8 @@ import { continueEquilibria, type BifurcationPoint, type EquilibriumBranch } fro
 import { foldPoints } from '../dynamics/folds.ts';
 import { cycleAmplitudeLaw, foldSensitivityLaw, type CycleAmplitudeLaw, type FoldSensitivityLaw } from '../dynamics/scaling-laws.ts';
 import { growthRate } from '../dynamics/stability.ts';
-import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
-import { POINT_STYLE, STABLE_COLOR, UNSTABLE_COLOR } from './dynamics-charts.ts';
+import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { mathName, POINT_STYLE, STABLE_COLOR, UNSTABLE_COLOR } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 import { buildSystem, parameterNamesOf, SystemSpec } from './system-spec.ts';
 
@@ -189,7 +189,8 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
 
     // --- charts
     const charts: ChartSpec[] = [];
-    const stateName = built.stateNames[p.plotState]!;
+    const stateName = mathName(built.stateNames[p.plotState]!);
+    const par = mathName(p.parameter);
     const diagram: Series[] = [];
     let shownStable = false;
     let shownUnstable = false;
@@ -226,13 +227,13 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
       const st = POINT_STYLE[type]!;
       diagram.push({ label: st.label, x: pts.map((q) => q.parameter), y: pts.map((q) => q.x[p.plotState]!), pointsOnly: true, pointStyle: st.pointStyle, pointRadius: st.radius, color: st.color });
     }
-    const names = points.map((q) => `${POINT_STYLE[q.type]!.label} at ${p.parameter} = ${fmt(q.parameter)}`).join('; ');
+    const names = points.map((q) => `${POINT_STYLE[q.type]!.label} at ${mathName(p.parameter)} = ${fmt(q.parameter)}`).join('; ');
     charts.push(
       lineChart({
         id: 'bifurcation-diagram',
-        title: `Equilibria of ${modelName(p.system)} against ${p.parameter}`,
-        caption: `Every branch of ${flow ? 'equilibria' : 'fixed points'} through the equilibria at ${p.parameter} = ${lo} and ${hi}, followed by pseudo-arclength continuation: state ${stateName} against ${p.parameter}; solid where it attracts, dashed where it does not. Marked: ${names || 'no bifurcation in the window'}.${envelope.length > 0 ? ' Green dots: the range of the oscillating attractor found by simulation where the equilibrium is unstable.' : ''}`,
-        x: { title: p.parameter, min: lo, max: hi },
+        title: `Equilibria of ${modelName(p.system)} against ${par}`,
+        caption: `Every branch of ${flow ? 'equilibria' : 'fixed points'} through the equilibria at ${par} = ${lo} and ${hi}, followed by pseudo-arclength continuation: state ${stateName} against ${par}; solid where it attracts, dashed where it does not. Marked: ${names || 'no bifurcation in the window'}.${envelope.length > 0 ? ' Green dots: the range of the oscillating attractor found by simulation where the equilibrium is unstable.' : ''}`,
+        x: { title: par, min: lo, max: hi },
         y: { title: `state ${stateName}` },
         series: diagram,
       }),
@@ -246,26 +247,27 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
     charts.push(
       lineChart({
         id: 'leading-eigenvalue',
-        title: `Leading ${flow ? 'eigenvalue Re lambda' : 'multiplier ln |mu|'} along each branch`,
-        caption: `The largest growth rate of a small perturbation, ${flow ? 'max Re lambda' : 'max ln |mu|'} of the Jacobian, along each branch: the equilibrium attracts where it is below 0. It crosses 0 at every fold, branch point, Hopf, flip or Neimark-Sacker point.`,
-        x: { title: p.parameter, min: lo, max: hi },
-        y: { title: flow ? 'max Re lambda' : 'max ln |mu|' },
-        series: [...lead, { label: 'stability boundary', x: [lo, hi], y: [0, 0], color: '#000000', dashed: true, lineWidth: 1 }],
+        title: `Leading ${flow ? 'eigenvalue Re λ' : 'multiplier ln |μ|'} along each branch`,
+        caption: `The largest growth rate of a small perturbation, ${flow ? 'max Re λ' : 'max ln |μ|'} of the Jacobian, along each branch: the equilibrium attracts where it is below 0. It crosses 0 at every fold, branch point, Hopf, flip or Neimark-Sacker point.`,
+        x: { title: par, min: lo, max: hi },
+        y: { title: flow ? 'max Re λ' : 'max ln |μ|' },
+        series: [...lead, { label: 'stability boundary', x: [lo, hi], y: [0, 0], reference: true }],
       }),
     );
     if (foldLaws.length > 0) {
       const s: Series[] = [];
       foldLaws.forEach((f, i) => {
-        s.push({ label: `fold at ${fmt(f.parameter, 5)}: measured`, x: f.distances, y: f.sensitivity, pointsOnly: true, pointRadius: 7, color: i % 2 ? '#E69F00' : '#0072B2' });
-        s.push({ label: `normal form ${fmt(f.predictedCoefficient, 3)} / sqrt(d)`, x: f.distances, y: f.distances.map((d) => f.predictedCoefficient / Math.sqrt(d)), dashed: true, color: i % 2 ? '#E69F00' : '#0072B2' });
+        const color = PALETTE[i % PALETTE.length]!;
+        s.push({ label: `fold at ${par} = ${fmt(f.parameter, 5)}: measured`, x: f.distances, y: f.sensitivity, pointsOnly: true, pointRadius: 7, color });
+        s.push({ label: `fold at ${par} = ${fmt(f.parameter, 5)}: normal form ${fmt(f.predictedCoefficient, 3)}/√d`, x: f.distances, y: f.distances.map((d) => f.predictedCoefficient / Math.sqrt(d)), dashed: true, color });
       });
       charts.push(
         lineChart({
           id: 'fold-sensitivity',
-          title: 'Steady-state sensitivity ||dx*/dp|| diverges like 1/sqrt(distance) at a fold',
-          caption: `||dx*/d${p.parameter}|| = ||G_x^{-1} G_p|| at equilibria solved by Newton at distance d from each fold (dots), against the normal form 1/2 sqrt(|beta/a|) / sqrt(d) (dashed). The gradient of any loss on the steady state inherits this divergence.`,
-          x: { title: `distance to the fold |${p.parameter} - ${p.parameter}_fold|`, log: true },
-          y: { title: `||dx*/d${p.parameter}||`, log: true },
+          title: 'The steady state’s sensitivity ‖dx*/dp‖ diverges like 1/√distance at a fold',
+          caption: `‖dx*/d${par}‖ = ‖G_x⁻¹ G_p‖ at equilibria solved by Newton at distance d from each fold (dots), against the normal form ½ √|β/a| / √d (dashed). The gradient of any loss on the steady state inherits this divergence.`,
+          x: { title: `distance d = |${par} − ${par} at the fold|`, log: true },
+          y: { title: `‖dx*/d${par}‖`, log: true },
           series: s,
         }),
       );
@@ -274,24 +276,25 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
       // the square-root law as a straight line: amplitude^2 against the distance
       const s: Series[] = [];
       cycleLaws.forEach((c, i) => {
-        const color = ['#CC79A7', '#E69F00', '#009E73', '#56B4E9'][i % 4]!;
+        const color = PALETTE[(i + 3) % PALETTE.length]!;
         const dmax = Math.max(...c.distances);
-        s.push({ label: `${POINT_STYLE[c.type]!.label} at ${fmt(c.parameter, 5)}: simulated`, x: c.distances, y: c.amplitude.map((a) => a * a), pointsOnly: true, pointRadius: 8, color });
+        const name = `${POINT_STYLE[c.type]!.label.split(' (')[0]} at ${par} = ${fmt(c.parameter, 5)}`;
+        s.push({ label: `${name}: simulated`, x: c.distances, y: c.amplitude.map((a) => a * a), pointsOnly: true, pointRadius: 8, color });
         if (c.type === 'hopf') {
           const k2 = (c.predicted[0]! * c.predicted[0]!) / c.distances[0]!;
-          s.push({ label: 'normal form (first Lyapunov coefficient)', x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
+          s.push({ label: `${name}: normal form (first Lyapunov coefficient)`, x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
         } else {
           const k2 = (c.amplitude[0]! * c.amplitude[0]!) / c.distances[0]!;
-          s.push({ label: 'straight line through the origin and the first point', x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
+          s.push({ label: `${name}: straight line through 0 and the first point`, x: [0, dmax], y: [0, k2 * dmax], dashed: true, color });
         }
       });
       charts.push(
         lineChart({
           id: 'cycle-amplitude',
-          title: 'The new oscillation: amplitude^2 grows linearly with the distance',
-          caption: 'Squared half-amplitude of the attractor past each supercritical Hopf, flip or Neimark-Sacker point, simulated from next to the unstable fixed point (dots): on a straight line through the origin, the square-root law. For Hopf points the dashed line is the normal form (2 |q_i|)^2 mu\' d / (omega |l1|) with the first Lyapunov coefficient l1.',
-          x: { title: 'distance past the bifurcation', min: 0 },
-          y: { title: 'half-amplitude^2', min: 0 },
+          title: 'The new oscillation: amplitude² grows linearly with the distance',
+          caption: 'Squared half-amplitude of the attractor past each supercritical Hopf, flip or Neimark-Sacker point, simulated from next to the unstable fixed point (dots): on a straight line through the origin, the square-root law. For Hopf points the dashed line is the normal form (2 |qᵢ|)² μ′ d / (ω |ℓ₁|) with the first Lyapunov coefficient ℓ₁.',
+          x: { title: 'distance d past the bifurcation', min: 0 },
+          y: { title: 'half-amplitude²', min: 0 },
           series: s,
         }),
       );
@@ -309,6 +312,7 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
           measured: m ? fmt(m.parameter, 10) : 'not found',
           source: 'Doya 1992: b = logit(x) - w x at x = (1 +- sqrt(1 - 4/w))/2; measured by the general continuation code (Newton on the fold system)',
           agrees: m !== undefined && Math.abs(m.parameter - f.b) < 1e-8,
+          tolerance: '|Δb| < 10⁻⁸',
         });
       });
     }
@@ -320,15 +324,17 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
         measured: fmt(q.testFunctionEstimate, 10),
         source: q.type === 'branch-point' ? 'bisection on det G_x only' : 'regula falsi on the test function along the branch, against Newton on the augmented system',
         agrees: Math.abs(q.testFunctionEstimate - q.parameter) < 1e-8,
+        tolerance: 'difference < 10⁻⁸',
       });
     }
     for (const f of foldLaws) {
       theory.push({
-        quantity: `||dx*/dp|| near the fold at ${fmt(f.parameter, 6)}: exponent and prefactor`,
-        theory: `-0.5, ${fmt(f.predictedCoefficient, 4)}`,
+        quantity: `‖dx*/dp‖ near the fold at ${fmt(f.parameter, 6)}: exponent and prefactor`,
+        theory: `−0.5, ${fmt(f.predictedCoefficient, 4)}`,
         measured: `${fmt(f.fit.exponent, 4)}, ${fmt(f.fit.prefactor, 4)}`,
         source: 'normal form dxi/dt = beta (p - p_f) + a xi^2 (Kuznetsov 2004, sec. 3.2)',
         agrees: Math.abs(f.fit.exponent + 0.5) < 0.01 && Math.abs(f.fit.prefactor / f.predictedCoefficient - 1) < 0.01,
+        tolerance: 'exponent ± 0.01, prefactor within 1 %',
       });
     }
     for (const c of cycleLaws) {
@@ -339,6 +345,7 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
         measured: c.type === 'hopf' ? `${fmt(c.fit.exponent, 4)}, ${fmt(near, 4)}` : fmt(c.fit.exponent, 4),
         source: c.type === 'hopf' ? 'first Lyapunov coefficient (Kuznetsov 2004, eq. 3.20), simulated with RK4' : 'normal forms of the flip and Neimark-Sacker bifurcations (Kuznetsov 2004, ch. 4), iterated',
         agrees: c.distances.length === p.laws.cycleDistances.length && Math.abs(c.fit.exponent - 0.5) < 0.05 && (c.type !== 'hopf' || Math.abs(near - 1) < 0.05),
+        tolerance: c.type === 'hopf' ? 'exponent ± 0.05, amplitude within 5 % (the next order is O(d))' : 'exponent ± 0.05',
       });
     }
 
@@ -422,13 +429,13 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
 function modelName(s: EquilibriumContinuationParams['system']): string {
   switch (s.model) {
     case 'one-neuron':
-      return `dx/dt = -x + sigmoid(${s.w} x + b)`;
+      return `dx/dt = −x + σ(${s.w} x + b)`;
     case 'one-neuron-map':
-      return `x -> sigmoid(${s.w} x + b)`;
+      return `x → σ(${s.w} x + b)`;
     case 'ctrnn':
       return `a ${s.W.length}-neuron CTRNN`;
     default:
-      return `h -> ${s.activation}(g W h + b), ${s.W.length} units`;
+      return `h → ${s.activation === 'sigmoid' ? 'σ' : 'tanh'}(g W h + b), ${s.W.length} units`;
   }
 }
 

@@ -41,7 +41,7 @@ import { learnTrajectory, sampleTrajectory } from '../dynamics/learning/trajecto
 import { foldSensitivityLaw } from '../dynamics/scaling-laws.ts';
 import type { Flow } from '../models/flow.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
-import { diagramSeries } from './dynamics-charts.ts';
+import { diagramSeries, mathName } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 import { buildSystem, parameterNamesOf, SystemSpec } from './system-spec.ts';
 
@@ -137,7 +137,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
     const sys = built.system as Flow;
     const n = sys.dimension;
     const [ka, kb] = p.learn.map((name) => sys.parameterNames.indexOf(name)) as [number, number];
-    const [na, nb] = p.learn;
+    const [na, nb] = p.learn.map(mathName) as [string, string];
     const p0 = built.p;
     const x0 = Float64Array.from(p.x0 ?? new Float64Array(n));
     ctx.progress(0, 4, 'diagram');
@@ -268,7 +268,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
     const steps = iterates.map((_, k) => k);
     const lossSeries: Series[] = [
       { label: 'loss L', x: steps, y: iterates.map((it) => it.loss), color: '#0072B2', lineWidth: 2.5 },
-      { label: 'gradient norm ||dL/dtheta||', x: steps, y: iterates.map((it) => it.gradientNorm), color: '#D55E00', lineWidth: 2.5 },
+      { label: 'gradient norm ‖∂L/∂θ‖', x: steps, y: iterates.map((it) => it.gradientNorm), color: '#D55E00', lineWidth: 2.5 },
     ];
     if (crossings.length > 0) {
       lossSeries.push({
@@ -285,7 +285,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
       lineChart({
         id: 'loss-and-gradient',
         title: 'Loss and gradient norm along the learning path',
-        caption: `The loss and the norm of its gradient at each step (log scale). Crosses: the last step before the path crosses a bifurcation curve.${tgt.kind === 'equilibrium' ? ' Before a fold crossing the gradient grows like 1/sqrt(distance); across it the state changes attractor and the loss jumps.' : ''}`,
+        caption: `The loss and the norm of its gradient at each step (log scale). Crosses: the last step before the path crosses a bifurcation curve.${tgt.kind === 'equilibrium' ? ' Before a fold crossing the gradient grows like 1/√distance; across it the state changes attractor and the loss jumps.' : ''}`,
         x: { title: 'gradient step' },
         y: { title: 'loss, gradient norm', log: true },
         series: lossSeries,
@@ -300,8 +300,8 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
           x: { title: 'gradient step' },
           y: { title: 'steady state' },
           series: tgt.indices.flatMap((i, j) => [
-            { label: `${built.stateNames[i]}*`, x: steps, y: iterates.map((it) => it.x![i]!), lineWidth: 2.5 },
-            { label: `target ${built.stateNames[i]} = ${tgt.values[j]}`, x: [0, steps.length - 1], y: [tgt.values[j]!, tgt.values[j]!], dashed: true, color: '#000000', lineWidth: 1.5 },
+            { label: `${mathName(built.stateNames[i]!)}*`, x: steps, y: iterates.map((it) => it.x![i]!), lineWidth: 2.5 },
+            { label: `target ${mathName(built.stateNames[i]!)} = ${tgt.values[j]}`, x: [0, steps.length - 1], y: [tgt.values[j]!, tgt.values[j]!], reference: true },
           ]),
         }),
       );
@@ -309,13 +309,13 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
         charts.push(
           lineChart({
             id: 'sensitivity-vs-distance',
-            title: 'Steady-state sensitivity against the distance to the crossed fold',
-            caption: `||dx*/ds|| along the direction of the step that crossed the first fold, at equilibria solved by Newton at distance d before it (dots), against the normal form ${fmt(foldLaw.predictedCoefficient, 4)} / sqrt(d) (dashed). Fitted exponent ${fmt(foldLaw.fit.exponent, 4)}.`,
+            title: 'The steady state’s sensitivity against the distance to the crossed fold',
+            caption: `‖dx*/ds‖ along the direction of the step that crossed the first fold, at equilibria solved by Newton at distance d before it (dots), against the normal form ${fmt(foldLaw.predictedCoefficient, 4)}/√d (dashed). Fitted exponent ${fmt(foldLaw.fit.exponent, 4)}.`,
             x: { title: 'distance d to the fold along the step', log: true },
-            y: { title: '||dx*/ds||', log: true },
+            y: { title: '‖dx*/ds‖', log: true },
             series: [
               { label: 'measured (implicit function theorem)', x: foldLaw.distances, y: foldLaw.sensitivity, pointsOnly: true, pointRadius: 8, color: '#0072B2' },
-              { label: 'normal form c / sqrt(d)', x: foldLaw.distances, y: foldLaw.distances.map((d) => foldLaw!.predictedCoefficient / Math.sqrt(d)), dashed: true, color: '#D55E00' },
+              { label: 'normal form c/√d', x: foldLaw.distances, y: foldLaw.distances.map((d) => foldLaw!.predictedCoefficient / Math.sqrt(d)), dashed: true, color: '#D55E00' },
             ],
           }),
         );
@@ -328,12 +328,12 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
       charts.push(
         lineChart({
           id: 'trajectories',
-          title: `Trajectories of ${built.stateNames[tgt.indices[0]!]}: teacher, student at the start and at the end`,
+          title: `Trajectories of ${mathName(built.stateNames[tgt.indices[0]!]!)}: teacher, student at the start and at the end`,
           caption: `The teacher (black, dashed) oscillates; the student starts where the network settles on an equilibrium (grey) and ends (blue) after ${iterates.length} gradient steps.`,
           x: { title: 'time t' },
-          y: { title: built.stateNames[tgt.indices[0]!]! },
+          y: { title: mathName(built.stateNames[tgt.indices[0]!]!) },
           series: [
-            { label: 'teacher (target)', x: ts, y: col(teacherTrace!), dashed: true, color: '#000000', lineWidth: 2 },
+            { label: 'teacher (target)', x: ts, y: col(teacherTrace!), dashed: true, color: '#000000', lineWidth: 2, z: 1 },
             { label: 'student at step 0', x: ts, y: col(firstTrace!), color: '#999999', lineWidth: 2 },
             { label: `student at step ${iterates.length - 1}`, x: ts, y: col(lastTrace!), color: '#0072B2', lineWidth: 2.5 },
           ],
@@ -353,6 +353,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
           measured: `${c.changedAttractor ? 'yes' : 'no'}: |dx*| = ${fmt(c.stateJump, 4)}, loss ${fmt(c.lossBefore, 4)} -> ${fmt(c.lossAfter, 4)}`,
           source: 'Doya 1992: the state leaves only when the attractor it sits on vanishes; measured by continuing the new state back to the old parameters',
           agrees: c.changedAttractor === c.attractorVanishes,
+          tolerance: 'the same answer',
         });
         if (c.predictedGradient !== undefined) {
           theory.push({
@@ -361,6 +362,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
             measured: fmt(c.gradientBefore, 4),
             source: 'fold normal form: |(x - t) . v| |beta| / (2 sqrt(|a beta_u| s)), leading order (corrections O(sqrt s))',
             agrees: Math.abs(c.gradientOverPredicted! - 1) < 3 * Math.sqrt(c.foldDistanceAlongStep!),
+            tolerance: `ratio within 3 √s = ${fmt(3 * Math.sqrt(c.foldDistanceAlongStep!), 2)} of 1 (the first correction)`,
           });
         }
       } else {
@@ -374,11 +376,12 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
     }
     if (foldLaw) {
       theory.push({
-        quantity: '||dx*/ds|| near the crossed fold: exponent, prefactor / normal form',
-        theory: '-0.5, 1',
+        quantity: '‖dx*/ds‖ near the crossed fold: exponent, prefactor / normal form',
+        theory: '−0.5, 1',
         measured: `${fmt(foldLaw.fit.exponent, 5)}, ${fmt(foldLaw.fit.prefactor / foldLaw.predictedCoefficient, 5)}`,
         source: 'normal form dxi/dt = beta_u s + a xi^2 (Kuznetsov 2004, sec. 3.2)',
         agrees: Math.abs(foldLaw.fit.exponent + 0.5) < 0.01 && Math.abs(foldLaw.fit.prefactor / foldLaw.predictedCoefficient - 1) < 0.01,
+        tolerance: 'exponent ± 0.01, prefactor within 1 %',
       });
     }
     const first = iterates[0]!;
@@ -391,6 +394,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
         measured: off.toExponential(2),
         source: 'the loss is 0 exactly at the teacher: the same network from the same initial state',
         agrees: off < 1e-6,
+        tolerance: '< 10⁻⁶',
       });
       const hopfCrossings = crossings.filter((c) => c.kind === 'hopf').length;
       theory.push({
@@ -399,6 +403,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
         measured: hopfCrossings,
         source: 'Doya 1993: learning an oscillation must pass a Hopf bifurcation when it starts from a steady state',
         agrees: hopfCrossings % 2 === 1,
+        tolerance: 'odd',
       });
     }
     const discussion = [
@@ -460,7 +465,7 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
       discussion,
       tables: {
         path: {
-          header: ['step', na, nb, 'loss', 'gradient norm', ...(tgt.kind === 'equilibrium' ? built.stateNames.map((s) => `${s}*`) : [])],
+          header: ['step', p.learn[0], p.learn[1], 'loss', 'gradient norm', ...(tgt.kind === 'equilibrium' ? built.stateNames.map((s) => `${s}*`) : [])],
           rows: iterates.map((it, k) => [k, it.theta[0]!, it.theta[1]!, it.loss, it.gradientNorm, ...(it.x ? Array.from(it.x) : [])]),
         },
       },

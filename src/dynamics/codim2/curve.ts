@@ -10,6 +10,7 @@
  * A test function may carry state from point to point (the sign of a left kernel vector, kept
  * continuous): `evaluate(z, state)` returns the values and the state for the next point.
  */
+import { illinoisRoot } from '../continuation/illinois.ts';
 import { PseudoArclength, type ArclengthOptions, type ContinuationProblem, type CurvePoint } from '../continuation/pseudo-arclength.ts';
 
 export interface CurveTests<S> {
@@ -177,33 +178,19 @@ function refine<S>(
   t: number,
   tests: CurveTests<S>,
 ): { z: Float64Array; value: number } | null {
-  let lo = 0;
-  let hi = ds;
-  let flo = fa;
-  let fhi = fb;
-  let side = 0;
-  let best: { z: Float64Array; value: number } | null = null;
-  for (let it = 0; it < 80 && hi - lo > 1e-12 * (1 + ds); it++) {
-    let s = (lo * fhi - hi * flo) / (fhi - flo);
-    if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
-    const pt = palc.pointFrom(aPt.z, aPt.tangent, s);
-    if (!pt) return best;
-    const f = tests.evaluate(pt.z, a.state).values[t]!;
-    best = { z: Float64Array.from(pt.z), value: f };
-    if (f === 0) break;
-    if (Math.sign(f) === Math.sign(flo)) {
-      lo = s;
-      flo = f;
-      if (side === -1) fhi *= 0.5;
-      side = -1;
-    } else {
-      hi = s;
-      fhi = f;
-      if (side === 1) flo *= 0.5;
-      side = 1;
-    }
-  }
-  return best;
+  return illinoisRoot(
+    ds,
+    fa,
+    fb,
+    (s) => {
+      const pt = palc.pointFrom(aPt.z, aPt.tangent, s);
+      if (!pt) return null;
+      const value = tests.evaluate(pt.z, a.state).values[t]!;
+      return { item: { z: Float64Array.from(pt.z), value }, value };
+    },
+    1e-12,
+    80,
+  );
 }
 
 function distance(a: Float64Array, b: Float64Array, indices: readonly number[]): number {

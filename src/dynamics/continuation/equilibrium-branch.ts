@@ -33,6 +33,7 @@ import { complexEigenvector, realEigenvector } from '../eigenvectors.ts';
 import { equilibriumJacobian, equilibriumResidual, foldEigenvalue } from '../equilibrium-equation.ts';
 import { newton } from '../newton.ts';
 import { classify, eigenvalues, type Eigenvalue, type Stability } from '../stability.ts';
+import { illinoisRoot } from './illinois.ts';
 import { PseudoArclength, type ContinuationProblem, type CurvePoint } from './pseudo-arclength.ts';
 import { testFunctions, type TestFunctions } from './test-functions.ts';
 
@@ -298,40 +299,22 @@ function arcDistance(a: Float64Array, b: Float64Array, w: Float64Array): number 
   return Math.sqrt(s);
 }
 
-/**
- * The root in s in (0, ds) of a test function along the branch from `a`, by the Illinois method
- * (regula falsi that halves the stale end's value; superlinear), each trial point corrected onto
- * the branch. Returns the trial point nearest the root.
- */
+/** The root in s in (0, ds) of a test function along the branch from `a` (illinois.ts), each trial point corrected onto the branch. */
 function bracketRoot(palc: PseudoArclength, a: Analysed, fa: number, fb: number, ds: number, psi: (x: Analysed) => number, analyse: (pt: CurvePoint) => Analysed): Analysed {
-  let lo = 0;
-  let hi = ds;
-  let flo = fa;
-  let fhi = fb;
-  let best: Analysed | null = null;
-  let side = 0;
-  for (let it = 0; it < 60 && hi - lo > 1e-13 * (1 + ds); it++) {
-    let s = (lo * fhi - hi * flo) / (fhi - flo);
-    if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
-    const pt = palc.pointFrom(a.pt.z, a.pt.tangent, s);
-    if (!pt) break;
-    const an = analyse(pt);
-    const f = psi(an);
-    best = an;
-    if (f === 0) break;
-    if (Math.sign(f) === Math.sign(flo)) {
-      lo = s;
-      flo = f;
-      if (side === -1) fhi *= 0.5;
-      side = -1;
-    } else {
-      hi = s;
-      fhi = f;
-      if (side === 1) flo *= 0.5;
-      side = 1;
-    }
-  }
-  return best ?? a;
+  const found = illinoisRoot(
+    ds,
+    fa,
+    fb,
+    (s) => {
+      const pt = palc.pointFrom(a.pt.z, a.pt.tangent, s);
+      if (!pt) return null;
+      const an = analyse(pt);
+      return { item: an, value: psi(an) };
+    },
+    1e-13,
+    60,
+  );
+  return found ?? a;
 }
 
 /** Events between two consecutive points, located. */
@@ -361,65 +344,23 @@ function detectBetween(
     unstableAfter: unstable(b),
   };
   const tp = (x: Analysed): number => x.pt.tangent[n]!;
-  const isFold = changes(tp(a), tp(b));
-  if (isFold || changes(a.tests.real, b.tests.real)) {
-    const psi = isFold ? tp : (x: Analysed): number => x.tests.real;
+  /** The bracketed point of a test function's sign change: its state, parameters and parameter value. */
+  const bracketed = (psi: (x: Analysed) => number): { g: Analysed; x: Float64Array; p: Float64Array; estimate: number } => {
     const g = bracketRoot(palc, a, psi(a), psi(b), ds, psi, analyse);
-    const x = g.pt.z.subarray(0, n);
-    const p = problem.parametersAt(g.pt.z).slice();
-    const estimate = g.pt.z[n]!;
-    system.jacobian(x, p, A);
-    if (isFold) {
-      const sigma = foldEigenvalue(system);
-      const v0 = realEigenvector(n, A, sigma);
-      const r = locateRealEigenvalue(system, x, p, k, v0, sigma);
-      const ok = r.converged && Math.abs(r.p[k]! - estimate) < 1e-4 * (1 + Math.abs(estimate));
-      const xs = ok ? r.x : Float64Array.from(x);
-      const ps = ok ? r.p : p;
-      out.push({
-        ...base,
-        type: 'fold',
-        parameter: ps[k]!,
-        x: xs,
-        p: ps,
-        located: ok,
-        residual: r.residual,
-        testFunctionEstimate: estimate,
-        eigenvalues: eigenvalues(n, system.jacobian(xs, ps, A)),
-        v: ok ? r.v : v0,
-        fold: foldNormalForm(system, xs, ps, k, ok ? r.v : v0),
-      });
-    } else {
-      const Gx = equilibriumJacobian(system, x, p, new Float64Array(n * n));
-      out.push({
-        ...base,
-        type: 'branch-point',
-        parameter: estimate,
-        x: Float64Array.from(x),
-        p,
-        located: false,
-        residual: NaN,
-        testFunctionEstimate: estimate,
-        eigenvalues: g.eigs,
-        v: realEigenvector(n, Gx, 0),
-      });
-    }
-  }
-  if (system.time === 'discrete' && changes(a.tests.flip, b.tests.flip)) {
-    const psi = (x: Analysed): number => x.tests.flip;
-    const g = bracketRoot(palc, a, psi(a), psi(b), ds, psi, analyse);
-    const x = g.pt.z.subarray(0, n);
-    const p = problem.parametersAt(g.pt.z).slice();
-    const estimate = g.pt.z[n]!;
-    system.jacobian(x, p, A);
-    const v0 = realEigenvector(n, A, -1);
-    const r = locateRealEigenvalue(system, x, p, k, v0, -1);
+    return { g, x: g.pt.z.subarray(0, n), p: problem.parametersAt(g.pt.z).slice(), estimate: g.pt.z[n]! };
+  };
+  /** Newton on the real-eigenvalue system (sigma: 0 fold of a flow, 1 fold of a map, -1 flip) from a bracketed point. */
+  const locateReal = (type: 'fold' | 'flip', sigma: number, at: ReturnType<typeof bracketed>): BifurcationPoint => {
+    const { x, p, estimate } = at;
+    const v0 = realEigenvector(n, system.jacobian(x, p, A), sigma);
+    const r = locateRealEigenvalue(system, x, p, k, v0, sigma);
     const ok = r.converged && Math.abs(r.p[k]! - estimate) < 1e-4 * (1 + Math.abs(estimate));
     const xs = ok ? r.x : Float64Array.from(x);
     const ps = ok ? r.p : p;
-    out.push({
+    const v = ok ? r.v : v0;
+    return {
       ...base,
-      type: 'flip',
+      type,
       parameter: ps[k]!,
       x: xs,
       p: ps,
@@ -427,15 +368,31 @@ function detectBetween(
       residual: r.residual,
       testFunctionEstimate: estimate,
       eigenvalues: eigenvalues(n, system.jacobian(xs, ps, A)),
-      v: ok ? r.v : v0,
+      v,
+      ...(type === 'fold' ? { fold: foldNormalForm(system, xs, ps, k, v) } : {}),
+    };
+  };
+  const isFold = changes(tp(a), tp(b));
+  if (isFold) {
+    out.push(locateReal('fold', foldEigenvalue(system), bracketed(tp)));
+  } else if (changes(a.tests.real, b.tests.real)) {
+    const { g, x, p, estimate } = bracketed((q) => q.tests.real);
+    out.push({
+      ...base,
+      type: 'branch-point',
+      parameter: estimate,
+      x: Float64Array.from(x),
+      p,
+      located: false,
+      residual: NaN,
+      testFunctionEstimate: estimate,
+      eigenvalues: g.eigs,
+      v: realEigenvector(n, equilibriumJacobian(system, x, p, new Float64Array(n * n)), 0),
     });
   }
+  if (system.time === 'discrete' && changes(a.tests.flip, b.tests.flip)) out.push(locateReal('flip', -1, bracketed((q) => q.tests.flip)));
   if (n >= 2 && changes(a.tests.complex, b.tests.complex)) {
-    const psi = (x: Analysed): number => x.tests.complex;
-    const g = bracketRoot(palc, a, psi(a), psi(b), ds, psi, analyse);
-    const x = g.pt.z.subarray(0, n);
-    const p = problem.parametersAt(g.pt.z).slice();
-    const estimate = g.pt.z[n]!;
+    const { g, x, p, estimate } = bracketed((q) => q.tests.complex);
     // the factor of the bialternate product that vanished: the pair (i, j) with the smallest
     // |lambda_i + lambda_j| (flows) or |mu_i mu_j - 1| (maps); a conjugate pair is a Hopf or
     // Neimark-Sacker point, a real pair a neutral saddle (no bifurcation: skipped)

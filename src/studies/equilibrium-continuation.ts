@@ -381,7 +381,8 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
         parameter: q.parameter,
         state: q.x,
         located: q.located,
-        residual: q.residual,
+        // a branch point is not refined: it has no augmented-system residual (null, not a fault)
+        residual: q.type === 'branch-point' ? null : q.residual,
         testFunctionEstimate: q.testFunctionEstimate,
         unstableBefore: q.unstableBefore,
         unstableAfter: q.unstableAfter,
@@ -403,9 +404,10 @@ export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> 
         parameter: c.parameter,
         distances: c.distances,
         amplitude: c.amplitude,
-        predicted: c.predicted,
+        // only the Hopf normal form predicts an amplitude: null past a flip or Neimark-Sacker point
+        predicted: c.type === 'hopf' ? c.predicted : c.predicted.map(() => null),
         exponent: c.fit.exponent,
-        amplitudeOverPredicted: c.amplitude.map((a, i) => a / c.predicted[i]!),
+        amplitudeOverPredicted: c.amplitude.map((a, i) => (c.type === 'hopf' ? a / c.predicted[i]! : null)),
         period: c.period,
         predictedPeriod: c.predictedPeriod,
       })),

@@ -438,7 +438,8 @@ export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationPa
         lossBefore: c.lossBefore,
         lossAfter: c.lossAfter,
         lossJump: c.lossJump,
-        stateJump: c.stateJump,
+        // an oscillation target has no steady state to jump: null, not a fault
+        stateJump: tgt.kind === 'equilibrium' ? c.stateJump : null,
         ...(c.attractorVanishes !== undefined ? { attractorVanishes: c.attractorVanishes, changedAttractor: c.changedAttractor } : {}),
         ...(c.predictedGradient !== undefined ? { predictedGradient: c.predictedGradient, gradientOverPredicted: c.gradientOverPredicted, foldDistanceAlongStep: c.foldDistanceAlongStep } : {}),
       })),

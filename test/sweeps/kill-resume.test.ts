@@ -8,7 +8,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/index.ts';
@@ -30,7 +30,15 @@ interface Ended {
   firstJobMs: number | null;
 }
 
-const doneCount = (path: string) => (existsSync(path) ? readFileSync(path, 'latin1').split(' {"type":"done"').length - 1 : 0);
+/** Finished jobs in the journal; 0 when there is none (yet, or any more: a run that completes removes it, possibly between two polls). */
+function doneCount(path: string): number {
+  try {
+    return readFileSync(path, 'latin1').split(' {"type":"done"').length - 1;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+}
 
 /**
  * Run the CLI. With `kill`, SIGKILL it `afterMs` after its journal holds `jobs` more finished jobs
@@ -57,6 +65,37 @@ function cli(args: string[], threads: number, journal: string, kill?: { jobs: nu
       resolve({ code, signal, stderr, ms: Date.now() - t0, firstJobMs });
     });
   });
+}
+
+/**
+ * Wait until no live process holds a report lock under `out`. SIGKILL ends the supervisor at once,
+ * but its computing child stops only when it next looks (between jobs) and holds the lock until then;
+ * a resume started meanwhile is rightly refused ("is being written by another rnn-dynamics process").
+ */
+async function lockHoldersGone(out: string): Promise<void> {
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const holders = (): number[] => {
+    if (!existsSync(out)) return [];
+    const pids: number[] = [];
+    for (const e of readdirSync(out, { recursive: true, encoding: 'utf8' })) {
+      if (!/(^|\/)\.lock-[^/]*$/.test(e)) continue;
+      try {
+        const pid = Number.parseInt(readFileSync(join(out, e), 'utf8'), 10);
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) pids.push(pid);
+      } catch {
+        /* released meanwhile */
+      }
+    }
+    return pids;
+  };
+  for (const deadline = Date.now() + 120_000; holders().length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** The journal's intact `done` lines, verbatim. */
@@ -101,6 +140,7 @@ test('SIGKILL at random moments, then --resume: the reference summary, nothing f
           seen.push(`finished before the kill (${when.jobs} more jobs + ${when.afterMs} ms)`);
           break;
         }
+        await lockHoldersGone(out);
         const now = doneLines(journal);
         for (const line of kept) t.true(now.includes(line), `a finished job was lost: ${idOf(line)}`);
         t.is(new Set(now.map(idOf)).size, now.length, 'a finished job ran twice');

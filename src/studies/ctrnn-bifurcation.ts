@@ -35,6 +35,7 @@ import { complexEigenvector, realEigenvector } from '../dynamics/eigenvectors.ts
 import { cycleAmplitudeLaw } from '../dynamics/scaling-laws.ts';
 import { Ctrnn } from '../models/ctrnn.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { diagramSeries, mathName, POINT_STYLE } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -89,11 +90,78 @@ const CHART_IDS = ['two-parameter-diagram', 'regions'] as const;
 const REGION_COLORS = ['#E69F00', '#56B4E9', '#009E73', '#CC79A7', '#0072B2', '#D55E00', '#999999', '#F0E442'];
 const fmt = (v: number, d = 6): string => (Number.isFinite(v) ? Number(v.toPrecision(d)).toString() : String(v));
 
-export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const ctrnnBifurcationSummary = fields({
+  parameters: list(text('parameter name'), 'the two parameters of the plane (a: x axis, b: y axis)'),
+  box: list(list(exact('end of the window'), '[min, max]'), 'the window of the plane: [[a_min, a_max], [b_min, b_max]]'),
+  curves: list(
+    fields({
+      kind: text('fold or hopf'),
+      points: count('points computed along the curve'),
+      ends: list(text('why the half stopped: box, closed, step-size, max-points, or the special point that ends it (e.g. bogdanov-takens)'), 'the two ends of the curve'),
+    }),
+    'every fold and Hopf curve traced by two-parameter continuation',
+  ),
+  counts: fields(
+    {
+      foldCurves: count('fold curves'),
+      hopfCurves: count('Hopf curves'),
+      cusp: count('cusp points'),
+      bogdanovTakens: count('Bogdanov-Takens points'),
+      bautin: count('Bautin (generalised Hopf) points'),
+    },
+    'curves and codimension-2 points found',
+  ),
+  special: list(
+    fields({
+      type: text('cusp, bogdanov-takens or bautin'),
+      a: measured('first parameter of the point'),
+      b: measured('second parameter'),
+      state: list(measured('state coordinate'), 'the equilibrium at the point'),
+      located: flag('true when Newton on the point\'s defining system converged'),
+      curves: list(count('index into curves'), 'the curves the point lies on'),
+    }),
+    'the codimension-2 points on the curves',
+  ),
+  regions: keyed('<label>', count('grid cells with this label'), 'grid cells by what brute force finds there ("2 stable equilibria", "1 limit cycle", ...)'),
+  gridPoints: count('cells of the brute-force grid'),
+  bruteForce: fields(
+    {
+      lines: list(exact('b of a horizontal check line'), 'the horizontal lines along which the curves are checked'),
+      foldCrossings: count('crossings of the lines by fold curves'),
+      hopfCrossings: count('crossings of the lines by Hopf curves'),
+      foldCrossingsWithCountJump: count('fold crossings where the brute-force number of equilibria changes by two (theory: all)'),
+      hopfCrossingsWithStableJump: count('Hopf crossings where the number of stable equilibria changes by one (theory: all)'),
+      maxHopfTrace: measured('largest |trace J| at the brute-force equilibrium at a Hopf crossing (theory 0)'),
+      maxFoldOffset: measured('largest change of a fold crossing when refined by Newton with the line parameter fixed'),
+    },
+    'the curves against root counting and eigenvalues along horizontal lines',
+  ),
+  btAgreement: measured('largest distance between a Bogdanov-Takens point found on a fold curve and on a Hopf curve'),
+  hopfCycle: fields(
+    {
+      a: measured('first parameter of the Hopf crossing'),
+      b: measured('second parameter'),
+      l1: measured('first Lyapunov coefficient there (< 0: supercritical)'),
+      distances: list(exact('distance d past the Hopf point'), 'distances at which the cycle was simulated'),
+      amplitude: list(measured('largest half-amplitude of the simulated cycle'), 'measured amplitude at each distance'),
+      predicted: list(measured('normal-form amplitude K sqrt(d)'), 'predicted amplitude at each distance'),
+      exponent: measured('fitted exponent of the amplitude against d (theory 1/2)'),
+      amplitudeOverPredicted: list(measured('amplitude / predicted (theory 1 as d -> 0)'), 'ratio at each distance'),
+    },
+    'the limit cycle past the most isolated supercritical Hopf crossing (absent when there is none)',
+  ).optional(),
+});
+export type CtrnnBifurcationSummary = z.infer<typeof ctrnnBifurcationSummary>;
+// --- end of summary.json ---
+
+export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams, CtrnnBifurcationSummary> = {
   kind: 'ctrnn-bifurcation',
   summary: 'Fold and Hopf curves of a 2-neuron CTRNN in two parameters, with cusp and Bogdanov-Takens points, regions by attractor count, checked by brute force.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: ctrnnBifurcationSummary,
   run(p, ctx) {
     const net = new Ctrnn(2);
     const base = net.pack({ W: p.W, theta: p.theta, I: p.I, tau: p.tau });

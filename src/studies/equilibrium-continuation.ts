@@ -32,6 +32,7 @@ import { foldPoints } from '../dynamics/folds.ts';
 import { cycleAmplitudeLaw, foldSensitivityLaw, type CycleAmplitudeLaw, type FoldSensitivityLaw } from '../dynamics/scaling-laws.ts';
 import { growthRate } from '../dynamics/stability.ts';
 import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { mathName, POINT_STYLE, STABLE_COLOR, UNSTABLE_COLOR } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 import { buildSystem, parameterNamesOf, SystemSpec } from './system-spec.ts';
@@ -79,11 +80,99 @@ function covered(branches: EquilibriumBranch[], parameter: number, x: Float64Arr
   );
 }
 
-export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const bifurcationCount = (type: string) => count(`number of ${type} points located on the branches`).optional();
+const equilibriumContinuationSummary = fields({
+  model: text('the system: one-neuron, one-neuron-map, ctrnn or recurrent-map'),
+  parameter: text('the continuation parameter (b, theta1, I1, W11, gain, ...)'),
+  range: list(exact('end of the window'), 'the parameter window [lo, hi]'),
+  branches: list(
+    fields({
+      points: count('points computed along the branch'),
+      end: text('why the branch stopped: parameter-range, max-points, step-size or diverged'),
+      start: fields({ parameter: measured('parameter at the first point'), state: list(measured('state coordinate'), 'the equilibrium at the first point') }, 'the first point of the branch'),
+      stablePoints: count('points of the branch where the equilibrium is stable'),
+    }),
+    'every branch of equilibria (fixed points) followed through the window, in the order they were traced',
+  ),
+  bifurcations: list(
+    fields({
+      type: text('fold, branch-point, hopf, flip or neimark-sacker'),
+      parameter: measured('parameter of the point (located by Newton on the augmented system, else the test-function estimate)'),
+      state: list(measured('state coordinate'), 'the equilibrium at the point'),
+      located: flag('true when Newton on the augmented system converged next to the test-function estimate'),
+      residual: measured('residual of the augmented system at the located point (null for branch points, which are not refined)'),
+      testFunctionEstimate: measured('parameter where the test function changed sign, refined along the branch by the Illinois method'),
+      unstableBefore: count('unstable directions of the equilibrium before the point'),
+      unstableAfter: count('unstable directions after it'),
+      eigenvalues: list(list(measured('real or imaginary part'), '[re, im]'), 'the Jacobian eigenvalues at the point, as [re, im] pairs'),
+      omega: measured('frequency of the critical pair: Im lambda (Hopf) or its angle arg mu (Neimark-Sacker)').optional(),
+      firstLyapunovCoefficient: measured('l1 of the Hopf normal form (Kuznetsov 2004, eq. 3.20): < 0 supercritical, > 0 subcritical').optional(),
+      criticality: text('supercritical or subcritical (sign of l1)').optional(),
+      realPartDerivative: measured('d Re lambda / dp of the critical pair at the Hopf point (transversality)').optional(),
+      fold: fields(
+        {
+          a: measured('quadratic coefficient a of the fold normal form'),
+          beta: measured('the parameter coefficient beta of the normal form'),
+          sensitivityCoefficient: measured('c in ||dx*/dp|| ~ c d^(-1/2) near the fold'),
+        },
+        'the fold normal form dxi/dt = beta (p - p_f) + a xi^2',
+      ).optional(),
+    }),
+    'every bifurcation point on the branches, sorted by parameter',
+  ),
+  counts: fields(
+    {
+      fold: bifurcationCount('fold'),
+      'branch-point': bifurcationCount('branch'),
+      hopf: bifurcationCount('Hopf'),
+      flip: bifurcationCount('flip (period-doubling)'),
+      'neimark-sacker': bifurcationCount('Neimark-Sacker'),
+    },
+    'bifurcation points by type (absent: none)',
+  ),
+  foldLaws: list(
+    fields({
+      parameter: measured('parameter of the fold'),
+      exponent: measured('fitted exponent of ||dx*/dp|| against the distance d to the fold (theory -1/2)'),
+      prefactor: measured('fitted prefactor, extrapolated to d -> 0'),
+      predicted: measured('the normal form coefficient c'),
+      prefactorOverPredicted: measured('prefactor / predicted (theory 1)'),
+    }),
+    'the steady-state sensitivity law next to each located fold',
+  ),
+  cycleLaws: list(
+    fields({
+      type: text('hopf, flip or neimark-sacker'),
+      parameter: measured('parameter of the bifurcation point'),
+      distances: list(exact('distance d past the point'), 'distances at which the attractor was simulated'),
+      amplitude: list(measured('largest half-amplitude over the coordinates'), 'measured amplitude at each distance'),
+      predicted: list(measured('K sqrt(d) from the Hopf normal form and l1 (null for flip and Neimark-Sacker)'), 'predicted amplitude at each distance'),
+      exponent: measured('fitted exponent of the amplitude against d (theory 1/2)'),
+      amplitudeOverPredicted: list(measured('amplitude / predicted (null where nothing is predicted)'), 'ratio at each distance'),
+      period: list(measured('period (time for flows, iterations for maps)'), 'period of the oscillation at each distance'),
+      predictedPeriod: measured('2 pi / omega (Hopf), 2 (flip) or 2 pi / arg mu (Neimark-Sacker)'),
+    }),
+    'the square-root law of the oscillation born past each supercritical Hopf, flip or Neimark-Sacker point',
+  ),
+  closedForm: fields(
+    {
+      folds: list(fields({ b: exact('fold bias, b = logit(x) - w x'), x: exact('fold state (1 +- sqrt(1 - 4/w))/2') }), "Doya's closed-form folds"),
+      maxFoldError: measured('largest |b located - b closed form| + |x located - x closed form| over the folds in the window'),
+    },
+    'the one-neuron network in b only: the located folds against the closed form',
+  ).optional(),
+});
+export type EquilibriumContinuationSummary = z.infer<typeof equilibriumContinuationSummary>;
+// --- end of summary.json ---
+
+export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams, EquilibriumContinuationSummary> = {
   kind: 'equilibrium-continuation',
   summary: 'One-parameter continuation of equilibria: stability, folds, branch points, Hopf, flip and Neimark-Sacker points, and their square-root laws.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: equilibriumContinuationSummary,
   run(p, ctx) {
     const built = buildSystem(p.system);
     const { system } = built;

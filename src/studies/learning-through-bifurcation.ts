@@ -41,6 +41,7 @@ import { learnTrajectory, sampleTrajectory } from '../dynamics/learning/trajecto
 import { foldSensitivityLaw } from '../dynamics/scaling-laws.ts';
 import type { Flow } from '../models/flow.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { diagramSeries, mathName } from './dynamics-charts.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 import { buildSystem, parameterNamesOf, SystemSpec } from './system-spec.ts';
@@ -127,11 +128,87 @@ interface Iterate {
   x?: Float64Array;
 }
 
-export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const foldStepFields = {
+  predictedGradient: measured('normal-form gradient at the last iterate before the fold, |(x - t) . v| |beta| / (2 sqrt(|a| |beta_u| s))').optional(),
+  gradientOverPredicted: measured('gradientBefore / predictedGradient (theory 1 as s -> 0)').optional(),
+  foldDistanceAlongStep: measured('s: distance from that iterate to the fold along the step direction').optional(),
+};
+const learningThroughBifurcationSummary = fields({
+  target: text('equilibrium or oscillation'),
+  learned: list(text('parameter name'), 'the two learned parameters (a: x axis, b: y axis of the diagram)'),
+  start: list(exact('parameter value'), 'the learned parameters at the first iterate'),
+  end: list(measured('parameter value'), 'the learned parameters at the last iterate'),
+  initialLoss: measured('loss at the first iterate'),
+  finalLoss: measured('loss at the last iterate'),
+  steps: count('iterates of gradient descent (the first included)'),
+  stopped: text('why learning stopped: steps (the budget) or unsettled (the state did not settle on an attractor)'),
+  crossings: list(
+    fields({
+      kind: text('fold or hopf: the curve the path crossed'),
+      step: count('the path crosses between iterate step and step + 1'),
+      a: measured('first parameter of the crossing point'),
+      b: measured('second parameter'),
+      distanceBefore: measured('distance from iterate step to the curve'),
+      distanceAfter: measured('distance from iterate step + 1 to the curve'),
+      gradientBefore: measured('gradient norm at iterate step'),
+      gradientPeak: measured('largest gradient norm within 3 iterates of the crossing'),
+      peakStep: count('iterate of that peak'),
+      lossBefore: measured('loss at iterate step'),
+      lossAfter: measured('loss at iterate step + 1'),
+      lossJump: measured('lossAfter - lossBefore'),
+      stateJump: measured('distance between the steady states before and after (null for an oscillation target, which has none)'),
+      attractorVanishes: flag('the attractor the state sat on ends at the fold (equilibrium target)').optional(),
+      changedAttractor: flag('the state settled on another attractor after the step (equilibrium target)').optional(),
+      ...foldStepFields,
+    }),
+    "the path's crossings of the fold and Hopf curves, in step order",
+  ),
+  jump: fields(
+    {
+      step: count('iterate before the jump'),
+      kind: text('fold or hopf'),
+      lossBefore: measured('loss before'),
+      lossAfter: measured('loss after'),
+      lossJump: measured('lossAfter - lossBefore'),
+      stateJump: measured('distance between the steady states before and after'),
+      gradientBefore: measured('gradient norm before'),
+      ...foldStepFields,
+    },
+    'the first crossing where the state changed attractor (equilibrium target; absent when none did)',
+  ).optional(),
+  peakGradient: fields(
+    {
+      step: count('iterate with the largest gradient norm'),
+      value: measured('that gradient norm'),
+      distanceToNearestCurve: measured('distance from that iterate to the nearest fold or Hopf curve (null without curves)'),
+      nearestCurve: text('fold or hopf').nullable(),
+    },
+    'where the gradient peaked along the path',
+  ),
+  foldLaw: fields(
+    {
+      exponent: measured('fitted exponent of ||dx*/ds|| against the distance d to the crossed fold (theory -1/2)'),
+      prefactor: measured('fitted prefactor, extrapolated to d -> 0'),
+      predicted: measured('the normal form coefficient c'),
+      prefactorOverPredicted: measured('prefactor / predicted (theory 1)'),
+      distances: list(exact('distance d to the fold'), 'distances at which the sensitivity was measured'),
+      sensitivity: list(measured('||dx*/ds|| along the step direction'), 'measured sensitivity at each distance'),
+    },
+    'the steady-state sensitivity at the first fold crossing (equilibrium target)',
+  ).optional(),
+  curves: fields({ fold: count('fold curves in the diagram'), hopf: count('Hopf curves') }, 'the curves of the two-parameter diagram'),
+});
+export type LearningThroughBifurcationSummary = z.infer<typeof learningThroughBifurcationSummary>;
+// --- end of summary.json ---
+
+export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationParams, LearningThroughBifurcationSummary> = {
   kind: 'learning-through-bifurcation',
   summary: 'Gradient descent on two parameters drawn over the bifurcation diagram: crossings of fold and Hopf curves, gradient peaks and loss jumps (Doya 1992).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: learningThroughBifurcationSummary,
   run(p, ctx) {
     const built = buildSystem(p.system);
     const sys = built.system as Flow;

@@ -1,0 +1,34 @@
+/**
+ * The study kinds as types: each kind's parameters as a scenario may write them (defaults optional)
+ * and its summary.json fields, both from the study's own declarations. The library's `runScenario`
+ * is typed per kind through this map; a test checks it lists every registered study.
+ */
+import type { DoyaBifurcationParamsInput, DoyaBifurcationSummary } from './doya-bifurcation.ts';
+import type { DoyaGeometricLossParamsInput, DoyaGeometricLossSummary } from './doya-geometric-loss.ts';
+import type { RnnJacobianNormsParamsInput, RnnJacobianNormsSummary } from './rnn-jacobian-norms.ts';
+import type { RnnGradientFlowParamsInput, RnnGradientFlowSummary } from './rnn-gradient-flow.ts';
+import type { RnnLyapunovVsGainParamsInput, RnnLyapunovVsGainSummary } from './rnn-lyapunov-vs-gain.ts';
+import type { LstmVsRnnGradientFlowParamsInput, LstmVsRnnGradientFlowSummary } from './lstm-vs-rnn-gradient-flow.ts';
+import type { AddingProblemSweepParamsInput, AddingProblemSweepSummary } from './adding-problem-sweep.ts';
+import type { LatchSweepParamsInput, LatchSweepSummary } from './latch-sweep.ts';
+import type { FeedforwardGradientByLayerParamsInput, FeedforwardGradientByLayerSummary } from './feedforward-gradient-by-layer.ts';
+import type { FeedforwardTrainingByDepthParamsInput, FeedforwardTrainingByDepthSummary } from './feedforward-training-by-depth.ts';
+
+export interface StudyKinds {
+  'doya-bifurcation': { params: DoyaBifurcationParamsInput; summary: DoyaBifurcationSummary };
+  'doya-geometric-loss': { params: DoyaGeometricLossParamsInput; summary: DoyaGeometricLossSummary };
+  'rnn-jacobian-norms': { params: RnnJacobianNormsParamsInput; summary: RnnJacobianNormsSummary };
+  'rnn-gradient-flow': { params: RnnGradientFlowParamsInput; summary: RnnGradientFlowSummary };
+  'rnn-lyapunov-vs-gain': { params: RnnLyapunovVsGainParamsInput; summary: RnnLyapunovVsGainSummary };
+  'lstm-vs-rnn-gradient-flow': { params: LstmVsRnnGradientFlowParamsInput; summary: LstmVsRnnGradientFlowSummary };
+  'adding-problem-sweep': { params: AddingProblemSweepParamsInput; summary: AddingProblemSweepSummary };
+  'latch-sweep': { params: LatchSweepParamsInput; summary: LatchSweepSummary };
+  'feedforward-gradient-by-layer': { params: FeedforwardGradientByLayerParamsInput; summary: FeedforwardGradientByLayerSummary };
+  'feedforward-training-by-depth': { params: FeedforwardTrainingByDepthParamsInput; summary: FeedforwardTrainingByDepthSummary };
+}
+
+/** A study kind, e.g. 'doya-bifurcation'. */
+export type StudyKind = keyof StudyKinds;
+
+/** The kinds in registry order (the test compares it with STUDIES). */
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth'] as const satisfies readonly StudyKind[];

@@ -154,6 +154,7 @@ const ctrnnBifurcationSummary = fields({
   ).optional(),
 });
 export type CtrnnBifurcationSummary = z.infer<typeof ctrnnBifurcationSummary>;
+export type CtrnnBifurcationParamsInput = z.input<typeof params>;
 // --- end of summary.json ---
 
 export const ctrnnBifurcationStudy: Study<CtrnnBifurcationParams, CtrnnBifurcationSummary> = {

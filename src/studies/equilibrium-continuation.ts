@@ -165,6 +165,7 @@ const equilibriumContinuationSummary = fields({
   ).optional(),
 });
 export type EquilibriumContinuationSummary = z.infer<typeof equilibriumContinuationSummary>;
+export type EquilibriumContinuationParamsInput = z.input<typeof params>;
 // --- end of summary.json ---
 
 export const equilibriumContinuationStudy: Study<EquilibriumContinuationParams, EquilibriumContinuationSummary> = {

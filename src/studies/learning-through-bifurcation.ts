@@ -201,6 +201,7 @@ const learningThroughBifurcationSummary = fields({
   curves: fields({ fold: count('fold curves in the diagram'), hopf: count('Hopf curves') }, 'the curves of the two-parameter diagram'),
 });
 export type LearningThroughBifurcationSummary = z.infer<typeof learningThroughBifurcationSummary>;
+export type LearningThroughBifurcationParamsInput = z.input<typeof params>;
 // --- end of summary.json ---
 
 export const learningThroughBifurcationStudy: Study<LearningThroughBifurcationParams, LearningThroughBifurcationSummary> = {

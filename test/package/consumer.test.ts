@@ -131,4 +131,14 @@ params:
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: number });
   t.is(lines.length, 3);
   t.true(lines.every((l) => l.status === 0));
+  // the Slurm scripts of an installed package run its own built command (a shard of the sweep
+  // through the printed command line works)
+  const slurm = sh(process.execPath, [bin, 'slurm', 'latch.yaml', '--shards', '2', '--out', 'cluster'], consumer);
+  t.is(slurm.code, 0, slurm.stderr);
+  const exec = /^exec (\S+) (\S+) run /m.exec(slurm.stdout);
+  t.truthy(exec, slurm.stdout);
+  t.is(exec![2], bin);
+  const shard = sh(exec![1]!, [exec![2]!, 'run', 'latch.yaml', '--shard', '0/2', '--out', 'cluster'], consumer);
+  t.is(shard.code, 0, shard.stderr);
+  t.regex(shard.stdout, /latch: shard 0\/2 done/);
 });

@@ -8,7 +8,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/index.ts';
@@ -67,37 +67,6 @@ function cli(args: string[], threads: number, journal: string, kill?: { jobs: nu
   });
 }
 
-/**
- * Wait until no live process holds a report lock under `out`. SIGKILL ends the supervisor at once,
- * but its computing child stops only when it next looks (between jobs) and holds the lock until then;
- * a resume started meanwhile is rightly refused ("is being written by another rnn-dynamics process").
- */
-async function lockHoldersGone(out: string): Promise<void> {
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  const holders = (): number[] => {
-    if (!existsSync(out)) return [];
-    const pids: number[] = [];
-    for (const e of readdirSync(out, { recursive: true, encoding: 'utf8' })) {
-      if (!/(^|\/)\.lock-[^/]*$/.test(e)) continue;
-      try {
-        const pid = Number.parseInt(readFileSync(join(out, e), 'utf8'), 10);
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) pids.push(pid);
-      } catch {
-        /* released meanwhile */
-      }
-    }
-    return pids;
-  };
-  for (const deadline = Date.now() + 120_000; holders().length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
-}
-
 /** The journal's intact `done` lines, verbatim. */
 function doneLines(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -140,7 +109,6 @@ test('SIGKILL at random moments, then --resume: the reference summary, nothing f
           seen.push(`finished before the kill (${when.jobs} more jobs + ${when.afterMs} ms)`);
           break;
         }
-        await lockHoldersGone(out);
         const now = doneLines(journal);
         for (const line of kept) t.true(now.includes(line), `a finished job was lost: ${idOf(line)}`);
         t.is(new Set(now.map(idOf)).size, now.length, 'a finished job ran twice');

@@ -36,6 +36,8 @@ for (const layout of layouts) {
     if (!best || l.usPerStep < best.usPerStep) ref.set(key(l), { ...l, layout: layout.name });
   }
 }
+// the continuation workload has no PyTorch side: its reference is the same algorithm in numpy
+for (const l of lines('/usr/bin/python3', ['bench/continuation_numpy.py', ...extra])) ref.set(key(l), { ...l, layout: 'numpy' });
 const blas = [...ref.values()].find((l) => l.workload === 'matmul' && l.n === 512);
 if (blas && blas.gflops < 20) {
   throw new Error(`numpy's 512 x 512 matmul runs at ${blas.gflops.toFixed(1)} GFLOP/s: the reference BLAS, not OpenBLAS (apt-get install -y libopenblas0-pthread)`);

@@ -7,7 +7,7 @@
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
  *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep,
- *                                       startup)
+ *                                       startup, continuation)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -22,6 +22,7 @@ import { matmul } from './matmul.ts';
 import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
 import { startup } from './startup.ts';
+import { continuation } from './continuation.ts';
 
 export type { BenchLine } from './common.ts';
 
@@ -36,3 +37,7 @@ if (want('matmul')) for (const n of [128, 512]) matmul(n);
 if (want('sweep')) await sweep(2);
 if (want('startup')) startup();
 if (want('slurm-sweep')) await slurmSweep();
+if (want('continuation')) {
+  continuation(1000, false);
+  continuation(1000, true);
+}

@@ -32,6 +32,20 @@ export * from './activations/index.ts';
 export { Rng } from './init/rng.ts';
 export { initWeights, orthogonal, INITIALISATIONS, type InitName } from './init/weights.ts';
 export { dgemv, dgemm, dnrm2, ddot, daxpy } from './linalg/blas.ts';
+// dynamics of N-neuron networks: flows and maps, continuation, bifurcations, learning through them
+export { FlowIntegrator, rk4Step, type DynamicalSystem, type Flow, type DiscreteMap } from './models/flow.ts';
+export { Ctrnn } from './models/ctrnn.ts';
+export { RecurrentMap } from './models/recurrent-map.ts';
+export { oneNeuronField, oneNeuronMapSystem } from './models/one-neuron.ts';
+export { continueEquilibria, type EquilibriumBranch, type BifurcationPoint } from './dynamics/continuation/equilibrium-branch.ts';
+export { branchesFrom } from './dynamics/continuation/branch-switching.ts';
+export { foldCurve } from './dynamics/codim2/fold-curve.ts';
+export { hopfCurve } from './dynamics/codim2/hopf-curve.ts';
+export { twoParameterDiagram } from './dynamics/codim2/two-parameter-diagram.ts';
+export { eigenvalues, classify } from './dynamics/stability.ts';
+export { settle, simulateAttractor } from './dynamics/attractors.ts';
+export { learnFixedPoint } from './dynamics/learning/fixed-point-learning.ts';
+export { learnTrajectory } from './dynamics/learning/trajectory-learning.ts';
 
 // the cells on one contract, the BPTT driver and the readout
 export { jacobian, stateSize, views, type RecurrentCell, type Tape, type StateArrays, type ParameterBlock } from './models/cell.ts';

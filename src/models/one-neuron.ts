@@ -26,6 +26,7 @@
  * t_n + dt/2 and t_n + dt (RK4) or t_n (Euler). Default: u = 0.
  */
 import { sigmoid } from '../activations/index.ts';
+import type { DiscreteMap, Flow } from './flow.ts';
 
 export type Integrator = 'rk4' | 'euler';
 
@@ -402,3 +403,94 @@ export class OneNeuronMap {
     return p;
   }
 }
+
+/** sigma(a) and its first three derivatives from s = sigma(a): s(1 - s), s(1 - s)(1 - 2s), s(1 - s)(1 - 6s + 6s^2). */
+function sigmoidDerivatives(a: number): [number, number, number, number] {
+  const s = sigmoid(a);
+  const d1 = s * (1 - s);
+  return [s, d1, d1 * (1 - 2 * s), d1 * (1 - 6 * s + 6 * s * s)];
+}
+
+/**
+ * The one-neuron vector field f(x; w, b) = -x + sigma(w x + b) under the Flow contract, parameters
+ * (w, b): the Doya network as a special case of the general dynamics code (src/dynamics), whose
+ * fold points and cusp must reproduce the closed forms of src/dynamics/folds.ts. Its
+ * vector-Jacobian product is written with OneNeuronFlow's expressions, so FlowIntegrator on this
+ * field takes the same steps, bit for bit.
+ *
+ * @example oneNeuronField.field(Float64Array.of(0.5), Float64Array.of(5, -2.5), out) // [0]: the middle equilibrium
+ */
+export const oneNeuronField: Flow = {
+  time: 'continuous',
+  dimension: 1,
+  parameterNames: ['w', 'b'],
+  field(x, p, out) {
+    out[0] = -x[0]! + sigmoid(p[0]! * x[0]! + p[1]!);
+    return out;
+  },
+  jacobian(x, p, out) {
+    const s = sigmoid(p[0]! * x[0]! + p[1]!);
+    out[0] = -1 + p[0]! * s * (1 - s);
+    return out;
+  },
+  parameterDerivative(x, p, k, out) {
+    const s = sigmoid(p[0]! * x[0]! + p[1]!);
+    out[0] = k === 0 ? s * (1 - s) * x[0]! : s * (1 - s);
+    return out;
+  },
+  vectorJacobianProduct(x, p, g, gx, gp) {
+    const w = p[0]!;
+    const s = sigmoid(w * x[0]! + p[1]!);
+    const d = s * (1 - s);
+    gp[0] = g[0]! * d * x[0]!;
+    gp[1] = g[0]! * d;
+    gx[0] = g[0]! * (-1 + w * d);
+  },
+  secondDerivative(x, p, u, v, out) {
+    const w = p[0]!;
+    out[0] = w * w * sigmoidDerivatives(w * x[0]! + p[1]!)[2] * u[0]! * v[0]!;
+    return out;
+  },
+  thirdDerivative(x, p, u, v, z, out) {
+    const w = p[0]!;
+    out[0] = w * w * w * sigmoidDerivatives(w * x[0]! + p[1]!)[3] * u[0]! * v[0]! * z[0]!;
+    return out;
+  },
+  mixedDerivative(x, p, k, v, out) {
+    const w = p[0]!;
+    const [, d1, d2] = sigmoidDerivatives(w * x[0]! + p[1]!);
+    out[0] = (k === 0 ? d1 + w * d2 * x[0]! : w * d2) * v[0]!;
+    return out;
+  },
+};
+
+/**
+ * The one-neuron map x -> sigma(w x + b) under the DiscreteMap contract, parameters (w, b). Its
+ * fixed points are the flow's equilibria; its multiplier is w s (1 - s) = 1 + (the flow's eigenvalue).
+ */
+export const oneNeuronMapSystem: DiscreteMap = {
+  time: 'discrete',
+  dimension: 1,
+  parameterNames: ['w', 'b'],
+  field(x, p, out) {
+    out[0] = sigmoid(p[0]! * x[0]! + p[1]!);
+    return out;
+  },
+  jacobian(x, p, out) {
+    const s = sigmoid(p[0]! * x[0]! + p[1]!);
+    out[0] = p[0]! * s * (1 - s);
+    return out;
+  },
+  parameterDerivative: oneNeuronField.parameterDerivative,
+  vectorJacobianProduct(x, p, g, gx, gp) {
+    const w = p[0]!;
+    const s = sigmoid(w * x[0]! + p[1]!);
+    const d = s * (1 - s);
+    gp[0] = g[0]! * d * x[0]!;
+    gp[1] = g[0]! * d;
+    gx[0] = g[0]! * w * d;
+  },
+  secondDerivative: oneNeuronField.secondDerivative!,
+  thirdDerivative: oneNeuronField.thirdDerivative!,
+  mixedDerivative: oneNeuronField.mixedDerivative!,
+};

@@ -45,6 +45,18 @@ export const REFERENCES: readonly Reference[] = [
   { cite: by('Kumar', 2017), text: 'S. K. Kumar (2017). On weight initialization in deep neural networks. arXiv:1704.08863' },
   { cite: by('Yilmaz', 2022), text: 'A. Yilmaz and R. Poli (2022). Successfully and efficiently training deep multi-layer perceptrons with logistic activation function simply requires initializing the weights with an appropriate negative mean. Neural Networks 153, 87–103. doi:10.1016/j.neunet.2022.05.030' },
   { cite: by('Wilson', 1927), text: 'E. B. Wilson (1927). Probable inference, the law of succession, and statistical inference. Journal of the American Statistical Association 22(158), 209–212. doi:10.1080/01621459.1927.10502953' },
+  { cite: by('Beer', 1995), text: 'R. D. Beer (1995). On the dynamics of small continuous-time recurrent neural networks. Adaptive Behavior 3(4), 469–509. doi:10.1177/105971239500300405' },
+  { cite: by('Doya', 1993), text: 'K. Doya (1993). Bifurcations of recurrent neural networks in gradient descent learning. Manuscript submitted to IEEE Transactions on Neural Networks, University of California, San Diego.' },
+  { cite: by('Kuznetsov', 2004), text: 'Y. A. Kuznetsov (2004). Elements of Applied Bifurcation Theory, 3rd edition. Applied Mathematical Sciences 112, Springer, New York. doi:10.1007/978-1-4757-3978-7' },
+  { cite: by('Govaerts', 2000), text: 'W. J. F. Govaerts (2000). Numerical Methods for Bifurcations of Dynamical Equilibria. SIAM, Philadelphia. doi:10.1137/1.9780898719543' },
+  { cite: by('Keller', 1977), text: 'H. B. Keller (1977). Numerical solution of bifurcation and nonlinear eigenvalue problems. In P. H. Rabinowitz (ed.), Applications of Bifurcation Theory, Academic Press, New York, 359–384.' },
+  { cite: by('Allgower', 2003), text: 'E. L. Allgower and K. Georg (2003). Introduction to Numerical Continuation Methods. SIAM Classics in Applied Mathematics 45, Philadelphia. doi:10.1137/1.9780898719154' },
+  { cite: by('Moore', 1980), text: 'G. Moore and A. Spence (1980). The calculation of turning points of nonlinear equations. SIAM Journal on Numerical Analysis 17(4), 567–576. doi:10.1137/0717048' },
+  { cite: by('Roose', 1985), text: 'D. Roose and V. Hlaváček (1985). A direct method for the computation of Hopf bifurcation points. SIAM Journal on Applied Mathematics 45(6), 879–894. doi:10.1137/0145053' },
+  { cite: by('Guckenheimer', 1983), text: 'J. Guckenheimer and P. Holmes (1983). Nonlinear Oscillations, Dynamical Systems, and Bifurcations of Vector Fields. Applied Mathematical Sciences 42, Springer, New York. doi:10.1007/978-1-4612-1140-2' },
+  { cite: by('Almeida', 1987), text: 'L. B. Almeida (1987). A learning rule for asynchronous perceptrons with feedback in a combinatorial environment. Proceedings of the IEEE First International Conference on Neural Networks, vol. II, 609–618.' },
+  { cite: by('Pineda', 1987), text: 'F. J. Pineda (1987). Generalization of back-propagation to recurrent neural networks. Physical Review Letters 59(19), 2229–2232. doi:10.1103/PhysRevLett.59.2229' },
+  { cite: by('Sussillo', 2013), text: 'D. Sussillo and O. Barak (2013). Opening the black box: low-dimensional dynamics in high-dimensional recurrent neural networks. Neural Computation 25(3), 626–649. doi:10.1162/NECO_a_00409' },
   { cite: by('Brown', 2001), text: 'L. D. Brown, T. T. Cai and A. DasGupta (2001). Interval estimation for a binomial proportion. Statistical Science 16(2), 101–133. doi:10.1214/ss/1009213286' },
 ];
 

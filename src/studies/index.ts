@@ -13,6 +13,9 @@ import { addingProblemSweepStudy } from './adding-problem-sweep.ts';
 import { latchSweepStudy } from './latch-sweep.ts';
 import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
+import { equilibriumContinuationStudy } from './equilibrium-continuation.ts';
+import { ctrnnBifurcationStudy } from './ctrnn-bifurcation.ts';
+import { learningThroughBifurcationStudy } from './learning-through-bifurcation.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -26,6 +29,9 @@ export const STUDIES: readonly Study[] = [
   latchSweepStudy,
   feedforwardGradientByLayer,
   feedforwardTrainingByDepth,
+  equilibriumContinuationStudy,
+  ctrnnBifurcationStudy,
+  learningThroughBifurcationStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

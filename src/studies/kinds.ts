@@ -14,6 +14,9 @@ import type { AddingProblemSweepParamsInput, AddingProblemSweepSummary } from '.
 import type { LatchSweepParamsInput, LatchSweepSummary } from './latch-sweep.ts';
 import type { FeedforwardGradientByLayerParamsInput, FeedforwardGradientByLayerSummary } from './feedforward-gradient-by-layer.ts';
 import type { FeedforwardTrainingByDepthParamsInput, FeedforwardTrainingByDepthSummary } from './feedforward-training-by-depth.ts';
+import type { EquilibriumContinuationParamsInput, EquilibriumContinuationSummary } from './equilibrium-continuation.ts';
+import type { CtrnnBifurcationParamsInput, CtrnnBifurcationSummary } from './ctrnn-bifurcation.ts';
+import type { LearningThroughBifurcationParamsInput, LearningThroughBifurcationSummary } from './learning-through-bifurcation.ts';
 
 export interface StudyKinds {
   'doya-bifurcation': { params: DoyaBifurcationParamsInput; summary: DoyaBifurcationSummary };
@@ -27,10 +30,13 @@ export interface StudyKinds {
   'latch-sweep': { params: LatchSweepParamsInput; summary: LatchSweepSummary };
   'feedforward-gradient-by-layer': { params: FeedforwardGradientByLayerParamsInput; summary: FeedforwardGradientByLayerSummary };
   'feedforward-training-by-depth': { params: FeedforwardTrainingByDepthParamsInput; summary: FeedforwardTrainingByDepthSummary };
+  'equilibrium-continuation': { params: EquilibriumContinuationParamsInput; summary: EquilibriumContinuationSummary };
+  'ctrnn-bifurcation': { params: CtrnnBifurcationParamsInput; summary: CtrnnBifurcationSummary };
+  'learning-through-bifurcation': { params: LearningThroughBifurcationParamsInput; summary: LearningThroughBifurcationSummary };
 }
 
 /** A study kind, e.g. 'doya-bifurcation'. */
 export type StudyKind = keyof StudyKinds;
 
 /** The kinds in registry order (the test compares it with STUDIES). */
-export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth'] as const satisfies readonly StudyKind[];
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation'] as const satisfies readonly StudyKind[];

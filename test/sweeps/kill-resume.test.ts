@@ -30,7 +30,15 @@ interface Ended {
   firstJobMs: number | null;
 }
 
-const doneCount = (path: string) => (existsSync(path) ? readFileSync(path, 'latin1').split(' {"type":"done"').length - 1 : 0);
+/** Finished jobs in the journal; 0 when there is none (yet, or any more: a run that completes removes it, possibly between two polls). */
+function doneCount(path: string): number {
+  try {
+    return readFileSync(path, 'latin1').split(' {"type":"done"').length - 1;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+}
 
 /**
  * Run the CLI. With `kill`, SIGKILL it `afterMs` after its journal holds `jobs` more finished jobs

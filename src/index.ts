@@ -54,3 +54,7 @@ export async function runScenarioFile(file: string, opts: RunOptions = {}): Prom
 export function scenarioSchema(): Record<string, unknown> {
   return scenarioJsonSchema(STUDIES);
 }
+export { Mlp } from './models/mlp.ts';
+export { inputOutputJacobian, singularValues, spectrumMoments, jacobianSpectrumVariance } from './analysis/input-output-jacobian.ts';
+export { meanFieldDepthScales, criticalSigmaW2, type DepthScales } from './analysis/mean-field.ts';
+export { wilsonInterval, type RateInterval } from './analysis/statistics.ts';

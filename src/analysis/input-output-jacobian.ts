@@ -163,5 +163,6 @@ export function spectrumMoments(s: ArrayLike<number>): SpectrumMoments {
  * @example jacobianSpectrumVariance(1, 1, 10, 'gaussian') // 10
  */
 export function jacobianSpectrumVariance(mu1: number, mu2: number, L: number, weights: 'gaussian' | 'orthogonal'): number {
-  return L * (mu2 / (mu1 * mu1) - 1 + (weights === 'gaussian' ? 1 : 0));
+  // mu_2 / mu_1^2 >= 1 (Jensen); round-off can take a linear network's 1 - 1 below 0
+  return L * Math.max(0, mu2 / (mu1 * mu1) - 1 + (weights === 'gaussian' ? 1 : 0));
 }

@@ -12,6 +12,8 @@ import { addingProblemSweepStudy } from './adding-problem-sweep.ts';
 import { latchSweepStudy } from './latch-sweep.ts';
 import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
+import { jacobianSpectrumStudy } from './jacobian-spectrum.ts';
+import { meanFieldDepthScalesStudy } from './mean-field-depth-scales.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -24,6 +26,8 @@ export const STUDIES: readonly Study[] = [
   latchSweepStudy,
   feedforwardGradientByLayer,
   feedforwardTrainingByDepth,
+  jacobianSpectrumStudy,
+  meanFieldDepthScalesStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

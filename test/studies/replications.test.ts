@@ -1,0 +1,131 @@
+/**
+ * The replication machinery (claims against the summary, Wilson rates, the index) and small runs
+ * of the replication studies whose claims they check: the Jacobian spectra (isometry of orthogonal
+ * linear networks, the spread of ReLU's), the mean-field depth scales (xi_c measured in random
+ * networks against the mean field).
+ */
+import test from 'ava';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TANH } from '../../src/activations/index.ts';
+import { correlationMap, meanFieldDepthScales } from '../../src/analysis/mean-field.ts';
+import { decayDepth, propagateSignal } from '../../src/analysis/signal-propagation.ts';
+import { Rng } from '../../src/init/rng.ts';
+import { replicationIndexMarkdown } from '../../src/report/replication-index.ts';
+import { runScenario } from '../../src/index.ts';
+import { compareWithPaper, paperSchema, rate } from '../../src/studies/replication.ts';
+import { TOL } from '../helpers/tolerance.ts';
+
+const paper = {
+  citation: 'A and B 2000',
+  setup: 'as the paper',
+  claims: [
+    { id: 'a', claim: 'x is small', source: 'table 1', paper: 0.1, measured: 'x', agree: { max: 0.2 } },
+    { id: 'b', claim: 'y is large', source: 'figure 2', paper: null, notFound: 'only a figure', measured: 'y.z', agree: { min: 5 } },
+  ],
+};
+
+test('claims are evaluated on the summary with the rules of scenario checks', (t) => {
+  const r = compareWithPaper(paperSchema.parse(paper), { x: 0.15, y: { z: 3 } });
+  t.deepEqual(r.claims.map((c) => [c.id, c.ours, c.agrees]), [['a', 0.15, true], ['b', 3, false]]);
+  t.is(r.agreed, 1);
+  t.is(r.claims[0]!.rule, '≤ 0.2');
+  t.false(paperSchema.safeParse({ ...paper, claims: [{ ...paper.claims[1], notFound: undefined }] }).success, 'a null number needs its reason');
+});
+
+test('rates carry the Wilson interval: 3 of 5', (t) => {
+  const r = rate(3, 5);
+  t.is(r.rate, 0.6);
+  t.true(Math.abs(r.lower - 0.2307) < TOL.quoted4 && Math.abs(r.upper - 0.8824) < TOL.quoted4);
+});
+
+test('the index lists every claim of every replication report, with the paper\'s number or why there is none', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'replications-'));
+  mkdirSync(join(dir, 'one'));
+  const replication = compareWithPaper(paperSchema.parse(paper), { x: 0.15, y: { z: 3 } });
+  writeFileSync(join(dir, 'one', 'summary.json'), JSON.stringify({ replication, checksPassed: true, checks: [{ pass: true }], scenario: { description: 'd' } }));
+  writeFileSync(join(dir, 'timings.json'), JSON.stringify({ one: { wall: 2, cpu: 1.5 } }));
+  const md = replicationIndexMarkdown(dir);
+  t.regex(md, /1 scenarios, 1 of 2 claims agree/);
+  t.regex(md, /\| \[A and B 2000\]\(one\/report.md\) \| x is small \| 0.1 \(table 1\) \| 0.15; agrees when ≤ 0.2 \| ✅ yes \|/);
+  t.regex(md, /none quoted \(figure 2\): only a figure/);
+  t.regex(md, /1.5 s CPU, 2 s wall/);
+});
+
+test('decayDepth recovers the depth scale of a geometric approach', (t) => {
+  t.true(Math.abs(decayDepth([0.5, 0.25, 0.125, 0.0625], 0, 1e-3) - 1 / Math.log(2)) < TOL.roundoff);
+  t.true(Number.isNaN(decayDepth([0.5, 1e-4], 0, 1e-3)));
+});
+
+test('a wide random network follows the mean-field correlation map layer by layer', (t) => {
+  const w = 1.3;
+  const b = 0.05;
+  const s = meanFieldDepthScales(TANH, w, b);
+  const N = 600;
+  const tr = propagateSignal(TANH, w, b, N, 8, { q0: (s.qStar - b) / w, c0: 0.2 }, new Rng(3));
+  // layer 1 sees the raw inputs: its correlation is (sigma_w^2 q0 c0 + sigma_b^2) / q*
+  let c = (w * ((s.qStar - b) / w) * 0.2 + b) / s.qStar;
+  for (let l = 0; l < 8; l++) {
+    t.true(Math.abs(tr.c[l]! - c) < TOL.statisticalSigmas * (3 / Math.sqrt(N)), `layer ${l + 1}: ${tr.c[l]} vs ${c}`);
+    t.true(Math.abs(tr.q[l]! / s.qStar - 1) < TOL.statisticalSigmas * (3 / Math.sqrt(N)), `q at layer ${l + 1}`);
+    c = correlationMap(TANH, w, b, s.qStar, c);
+  }
+});
+
+test('jacobian-spectrum: orthogonal linear nets are isometries, ReLU spreads, orthogonal tanh near q* = 0 barely does', async (t) => {
+  const { summary } = await runScenario({
+    name: 'tiny-isometry',
+    kind: 'jacobian-spectrum',
+    description: 'small',
+    seed: 1,
+    params: {
+      paper: {
+        citation: 'Pennington et al. 2017',
+        setup: 'small',
+        claims: [
+          { id: 'iso', claim: 'isometry', source: 'abstract', paper: 'all 1', measured: 'configurations["lin"].byDepth["8"].maxDeviationFromOne', agree: { max: 1e-10 } },
+          { id: 'relu', claim: 'relu spreads', source: 'abstract', paper: 'no isometry', measured: 'configurations["relu"].byDepth["8"].varianceSquared', agree: { min: 3 } },
+          { id: 'tanh', claim: 'tanh near isometry', source: 'abstract', paper: 'isometry', measured: 'configurations["tanh"].byDepth["8"].varianceSquared', agree: { max: 0.5 } },
+        ],
+      },
+      width: 40,
+      depths: [2, 8],
+      networks: 2,
+      configurations: [
+        { name: 'lin', activation: 'identity', init: 'orthogonal', sigmaW2: 1 },
+        { name: 'relu', activation: 'relu', init: 'orthogonal', sigmaW2: 2 },
+        { name: 'tanh', activation: 'tanh', init: 'orthogonal', sigmaW2: 'critical', sigmaB2: 1e-4 },
+      ],
+    },
+  });
+  const rep = summary.replication as { claims: { id: string; agrees: boolean }[] };
+  t.deepEqual(rep.claims.map((c) => c.agrees), [true, true, true]);
+});
+
+test('mean-field-depth-scales: xi_c peaks at the critical line and the measured xi_c follows the mean field', async (t) => {
+  const { summary } = await runScenario({
+    name: 'tiny-depth-scales',
+    kind: 'mean-field-depth-scales',
+    description: 'small',
+    seed: 1,
+    params: {
+      paper: {
+        citation: 'Schoenholz et al. 2017',
+        setup: 'small',
+        claims: [
+          { id: 'peak', claim: 'xi_c diverges', source: 'abstract', paper: 'diverges', measured: 'peakXiCSigmaW2', agree: { expected: 1.761, tolerance: 0.1 } },
+          { id: 'measured', claim: 'measured xi_c', source: 'section 3', paper: null, notFound: 'figure', measured: 'worstMeasuredRatio', agree: { min: 0.6, max: 1.6 } },
+        ],
+      },
+      sigmaW2: { from: 1, to: 3, points: 21 },
+      measure: [1.2],
+      width: 300,
+      depth: 20,
+      networks: 3,
+    },
+  });
+  const rep = summary.replication as { claims: { agrees: boolean }[] };
+  t.deepEqual(rep.claims.map((c) => c.agrees), [true, true]);
+  t.true(Math.abs((summary.criticalSigmaW2 as number) - 1.761) < 1e-3);
+});

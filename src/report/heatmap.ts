@@ -19,6 +19,8 @@ export interface HeatmapOverlay {
   y: ArrayLike<number>;
   color?: string;
   dashed?: boolean;
+  /** Leave out of the legend (e.g. the second branch of a curve already named). */
+  hideInLegend?: boolean;
 }
 
 export interface HeatmapOptions {
@@ -123,7 +125,7 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
       borderDash: ov.dashed ? [12, 6] : [],
       pointRadius: 0,
       tension: 0,
-      hideInLegend: false,
+      hideInLegend: ov.hideInLegend ?? false,
       order: 1,
     });
   });

@@ -14,6 +14,8 @@ import { feedforwardGradientByLayer } from './feedforward-gradient-by-layer.ts';
 import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
 import { jacobianSpectrumStudy } from './jacobian-spectrum.ts';
 import { meanFieldDepthScalesStudy } from './mean-field-depth-scales.ts';
+import { trainabilitySweepStudy } from './trainability-sweep.ts';
+import { oneUnitWallStudy } from './one-unit-wall.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -28,6 +30,8 @@ export const STUDIES: readonly Study[] = [
   feedforwardTrainingByDepth,
   jacobianSpectrumStudy,
   meanFieldDepthScalesStudy,
+  trainabilitySweepStudy,
+  oneUnitWallStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

@@ -16,6 +16,8 @@ import { replicationIndexMarkdown } from '../../src/report/replication-index.ts'
 import { runScenario } from '../../src/index.ts';
 import { compareWithPaper, paperSchema, rate } from '../../src/studies/replication.ts';
 import { TOL } from '../helpers/tolerance.ts';
+import { fivePointGradient } from '../helpers/finite-differences.ts';
+import { oneUnitLoss, oneUnitStep, wallGradient } from '../../src/dynamics/one-unit-map.ts';
 
 const paper = {
   citation: 'A and B 2000',
@@ -128,4 +130,21 @@ test('mean-field-depth-scales: xi_c peaks at the critical line and the measured 
   const rep = summary.replication as { claims: { agrees: boolean }[] };
   t.deepEqual(rep.claims.map((c) => c.agrees), [true, true]);
   t.true(Math.abs((summary.criticalSigmaW2 as number) - 1.761) < 1e-3);
+});
+
+test('one-unit map: the forward sensitivities equal five-point differences, and dL/db at the wall is 2 (x_0 - target) (lambda^T - 1) / (lambda - 1)', (t) => {
+  const prob = { x0: 0.5, T: 30, target: 0.7 };
+  for (const [w, b] of [[5, -2.5], [3, -1], [6, -3.2]] as const) {
+    const g = oneUnitLoss(w, b, prob);
+    const v = new Float64Array([w, b]);
+    const fd = fivePointGradient(v, () => oneUnitLoss(v[0]!, v[1]!, prob).loss);
+    t.true(Math.abs(g.dw - fd[0]!) < TOL.finiteDifference * Math.max(1, Math.abs(g.dw)));
+    t.true(Math.abs(g.db - fd[1]!) < TOL.finiteDifference * Math.max(1, Math.abs(g.db)));
+  }
+  const wall = wallGradient(5, prob);
+  const at = oneUnitLoss(5, wall.b, prob);
+  t.true(Math.abs(at.xT - 0.5) < TOL.roundoff, 'the state stays on the unstable fixed point');
+  t.true(Math.abs(at.db / wall.db - 1) < TOL.roundoff);
+  const step = oneUnitStep(5, wall.b + 1e-3, prob, 0.1, 1);
+  t.true(Math.abs(step.stepLength - 0.1) < TOL.roundoff, 'a clipped step is lr x threshold long');
 });

@@ -1,0 +1,181 @@
+/**
+ * Study `trainability-sweep`: how often gradient training learns a long-lag task, over models x
+ * lags T x seeds, each rate with its 95 % Wilson interval, the final loss against the task's
+ * memoryless baseline, optional training variants (e.g. with and without gradient clipping), and
+ * an optional phase diagram (a heatmap of the success probability over a model parameter, such as
+ * the recurrent gain, against T). It serves the training replications: Bengio, Simard and Frasconi
+ * 1994 (latch), Le, Jaitly and Hinton 2015 (adding), Arjovsky, Shah and Bengio 2016 (copy memory),
+ * Pascanu, Mikolov and Bengio 2013 (temporal order with and without clipping).
+ *
+ * The trainings are the sweeps of src/training/sweep.ts (worker threads, seeds hashed from the
+ * scenario seed, the same summary on 1 or 2 threads); this study only groups them and adds the
+ * statistics.
+ *
+ * Summary: `groups[g]` for g = "<model id>" or "<model id>/<variant id>": {model, variant,
+ * parameterCount, byT["<T>"]: {solved, runs, rate, lower, upper, medianStepsToSuccess, finalLoss,
+ * finalLossToBaseline, diverged}}; `baseline["<T>"]`; `phaseDiagram` (when asked): {x, lags,
+ * rates[j][i]}; `replication`.
+ */
+import { z } from 'zod';
+import { heatmapChart } from '../report/heatmap.ts';
+import { lineChart, type ChartSpec } from '../report/chart-spec.ts';
+import { makeTask, TaskSpec } from '../tasks/registry.ts';
+import { runSweep } from '../training/sweep.ts';
+import { ModelSpec, modelId, TrainOptions } from '../training/train.ts';
+import { claimRows, compareWithPaper, paperSchema, rate, rateChart, rateText, setupParagraph, startStopwatch, type Rate } from './replication.ts';
+import { selectCharts, type Study, type TheoryRow } from './study.ts';
+
+const variant = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]+$/).describe('name of the variant in the summary (e.g. clipped)'),
+    training: TrainOptions.partial().describe('training options that differ from the common ones'),
+  })
+  .strict();
+
+const params = z
+  .object({
+    paper: paperSchema,
+    task: TaskSpec.describe('the task; its T is set by each lag'),
+    lags: z.array(z.number().int().min(1).max(5000)).min(1).describe('sequence lengths T'),
+    models: z.array(ModelSpec).min(1).describe('networks (ids distinct)'),
+    repetitions: z.number().int().min(1).max(1000).default(10).describe('trainings (seeds) per model, variant and T'),
+    training: TrainOptions.describe('common training options'),
+    variants: z.array(variant).min(1).optional().describe('training variants run with every model (default: one, the common options)'),
+    phaseDiagram: z
+      .object({
+        parameter: z.literal('gain').describe('the model parameter on the x axis'),
+        title: z.string().min(1).describe('x axis title'),
+      })
+      .strict()
+      .optional()
+      .describe('draw the success probability as a heatmap over the models\' gains (x) and T (y)'),
+    threads: z.number().int().min(1).max(256).nullable().default(null).describe('worker threads (1: in-process; null: all cores); results do not depend on it'),
+  })
+  .strict();
+export type TrainabilitySweepParams = z.infer<typeof params>;
+
+const CHART_IDS = ['success-rate', 'final-loss', 'phase-diagram'] as const;
+
+interface Cell extends Rate {
+  medianStepsToSuccess: number | null;
+  finalLoss: number;
+  finalLossToBaseline: number;
+  diverged: number;
+}
+
+export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
+  kind: 'trainability-sweep',
+  summary: 'Success rate with 95 % Wilson intervals of trainings over models x T x seeds (x training variants), final loss against the baseline, and a gain x T phase diagram.',
+  params,
+  chartIds: CHART_IDS,
+  async run(p, ctx) {
+    const start = startStopwatch();
+    const lags = [...p.lags].sort((a, b) => a - b);
+    const variants = p.variants ?? [{ id: '', training: {} }];
+    const baseline: Record<string, number> = {};
+    for (const T of lags) baseline[String(T)] = makeTask({ ...p.task, T } as TaskSpec).baseline.loss;
+    const groups: Record<string, { model: string; variant: string | null; parameterCount: number; byT: Record<string, Cell> }> = {};
+    const jobsPerVariant = p.models.length * lags.length * p.repetitions;
+    for (const [vi, v] of variants.entries()) {
+      const sweep = await runSweep(
+        { task: p.task, lags, models: p.models, repetitions: p.repetitions, training: { ...p.training, ...v.training }, seed: ctx.seed + 7919 * vi },
+        {
+          ...(p.threads !== null ? { threads: p.threads } : {}),
+          progress: (done, _total, label) => ctx.progress(vi * jobsPerVariant + done, variants.length * jobsPerVariant, `${v.id ? `${v.id}: ` : ''}${label ?? ''}`),
+        },
+      );
+      for (const m of p.models) {
+        const r = sweep.byModel[modelId(m)]!;
+        const byT: Record<string, Cell> = {};
+        for (const T of lags) {
+          const c = r.byT[String(T)]!;
+          byT[String(T)] = {
+            ...rate(c.solved, c.runs),
+            medianStepsToSuccess: c.medianStepsToSuccess,
+            finalLoss: c.finalLoss,
+            finalLossToBaseline: c.finalLoss / baseline[String(T)]!,
+            diverged: c.diverged,
+          };
+        }
+        const id = v.id ? `${modelId(m)}/${v.id}` : modelId(m);
+        groups[id] = { model: modelId(m), variant: v.id || null, parameterCount: r.parameterCount, byT };
+      }
+    }
+    const summary: Record<string, unknown> = { lags, baseline, groups };
+    const gains = p.models.map((m) => m.gain ?? 1);
+    let phase: { x: number[]; lags: number[]; rates: number[][] } | null = null;
+    if (p.phaseDiagram) {
+      const order = gains.map((g, i) => [g, i] as const).sort((a, b) => a[0] - b[0]);
+      const first = variants[0]!.id;
+      const id = (i: number) => (first ? `${modelId(p.models[i]!)}/${first}` : modelId(p.models[i]!));
+      phase = { x: order.map(([g]) => g), lags, rates: lags.map((T) => order.map(([, i]) => groups[id(i)]!.byT[String(T)]!.rate)) };
+      summary.phaseDiagram = phase;
+    }
+    const replication = compareWithPaper(p.paper, summary);
+    summary.replication = replication;
+
+    const task0 = makeTask({ ...p.task, T: lags[0]! } as TaskSpec);
+    const budget = (t: Partial<z.infer<typeof TrainOptions>>) => {
+      const o = TrainOptions.parse({ ...p.training, ...t });
+      return o.sequences !== undefined ? `${o.sequences} sequences` : `${o.steps} steps of ${o.batchSize}`;
+    };
+    const ids = Object.keys(groups);
+    const charts: ChartSpec[] = [
+      rateChart({
+        id: 'success-rate',
+        title: `Success rate against T (${task0.name}, ${p.repetitions} seeds per point)`,
+        caption: `Fraction of ${p.repetitions} trainings per point that met the task's criterion (${task0.criterion}) within the budget (${variants.map((v) => `${v.id || 'all'}: ${budget(v.training)}`).join('; ')}).`,
+        xTitle: 'sequence length T',
+        groups: ids.map((g) => ({ label: g, x: lags, rates: lags.map((T) => groups[g]!.byT[String(T)]!) })),
+      }),
+      lineChart({
+        id: 'final-loss',
+        title: 'Final test loss over the memoryless baseline, median over seeds',
+        caption: `Median over seeds of the final test loss divided by the loss of the best predictor that ignores the input (${task0.baseline.predictor}); 1 means nothing was learned.`,
+        x: { title: 'sequence length T' },
+        y: { title: 'final loss / baseline', log: true },
+        series: [
+          ...ids.map((g) => ({ label: g, x: lags, y: lags.map((T) => groups[g]!.byT[String(T)]!.finalLossToBaseline), pointRadius: 5 })),
+          { label: 'baseline', x: [lags[0]!, lags[lags.length - 1]!], y: [1, 1], dashed: true, color: '#000000' },
+        ],
+      }),
+    ];
+    if (phase && p.phaseDiagram) {
+      const order = gains.map((g, i) => [g, i] as const).sort((a, b) => a[0] - b[0]);
+      const first = variants[0]!.id;
+      const cell = (i: number, T: number) => groups[first ? `${modelId(p.models[i]!)}/${first}` : modelId(p.models[i]!)]!.byT[String(T)]!;
+      charts.push(
+        heatmapChart({
+          id: 'phase-diagram',
+          title: `Trainability: success probability over ${p.phaseDiagram.title} and T (${p.repetitions} seeds per cell)`,
+          caption: `Each cell: the fraction of ${p.repetitions} trainings that met the criterion (the label gives k/m); the 95 % Wilson interval of every cell is in the CSV and the summary.`,
+          x: { title: p.phaseDiagram.title, values: phase.x },
+          y: { title: 'sequence length T', values: lags },
+          values: phase.rates,
+          labels: lags.map((T) => order.map(([, i]) => `${cell(i, T).solved}/${cell(i, T).runs}`)),
+          colorBar: { title: 'success probability' },
+          extraColumns: [
+            { name: 'lower 95 %', values: lags.map((T) => order.map(([, i]) => cell(i, T).lower)) },
+            { name: 'upper 95 %', values: lags.map((T) => order.map(([, i]) => cell(i, T).upper)) },
+          ],
+        }),
+      );
+    }
+    const theory: TheoryRow[] = [
+      ...claimRows(replication),
+      ...ids.flatMap((g) => [
+        {
+          quantity: `${g}: success (k/m, rate, 95 % Wilson interval) at T = ${lags[0]} and T = ${lags[lags.length - 1]}`,
+          theory: '—',
+          measured: `${rateText(groups[g]!.byT[String(lags[0])]!)}; ${rateText(groups[g]!.byT[String(lags[lags.length - 1])]!)}`,
+        },
+      ]),
+    ];
+    const discussion = [
+      `Rates over ${p.repetitions} seeds are uncertain: k of ${p.repetitions} successes is consistent with a true probability anywhere in its Wilson interval, so differences between neighbouring cells smaller than the intervals are not evidence of anything. Every rate in this report is given with its interval, and a claim on a rate is stated on the interval or as "at least k of m".`,
+      ...ids.map((g) => `**${g}** (${groups[g]!.parameterCount} parameters): ${lags.map((T) => `T = ${T}: ${rateText(groups[g]!.byT[String(T)]!)}, final loss ${groups[g]!.byT[String(T)]!.finalLossToBaseline.toPrecision(3)} x baseline`).join('; ')}.`),
+      setupParagraph(p.paper, start),
+    ].join('\n\n');
+    return { summary, charts: selectCharts(charts, ctx.charts), theory, discussion };
+  },
+};

@@ -16,6 +16,8 @@ import { jacobianSpectrumStudy } from './jacobian-spectrum.ts';
 import { meanFieldDepthScalesStudy } from './mean-field-depth-scales.ts';
 import { trainabilitySweepStudy } from './trainability-sweep.ts';
 import { oneUnitWallStudy } from './one-unit-wall.ts';
+import { lyapunovExtensivityStudy } from './lyapunov-extensivity.ts';
+import { mlpTrainabilityStudy } from './mlp-trainability.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -32,6 +34,8 @@ export const STUDIES: readonly Study[] = [
   meanFieldDepthScalesStudy,
   trainabilitySweepStudy,
   oneUnitWallStudy,
+  lyapunovExtensivityStudy,
+  mlpTrainabilityStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

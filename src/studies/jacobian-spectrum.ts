@@ -29,7 +29,9 @@ const configuration = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/).describe('name in the summary and the charts'),
     activation: z.string().min(1).describe('identity, relu, tanh, sigmoid or a mathjs expression in x'),
-    init: z.enum(['gaussian', 'orthogonal']).describe('weights N(0, sigma_w^2 / N) or sigma_w times a Haar orthogonal matrix'),
+    init: z
+      .enum(['gaussian', 'orthogonal', 'uniform'])
+      .describe('weights N(0, sigma_w^2 / N), sigma_w times a Haar orthogonal matrix, or uniform with variance sigma_w^2 / N (Glorot and Bengio 2010)'),
     sigmaW2: z.union([z.number().positive(), z.literal('critical')]).describe("sigma_w^2, or 'critical': the value with chi_1 = 1 at this sigma_b^2"),
     sigmaB2: z.number().nonnegative().default(0).describe('bias variance sigma_b^2'),
   })
@@ -77,7 +79,9 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
         for (let k = 0; k < p.networks; k++) {
           // one stream per (configuration, depth, network), reproducible whatever runs before it
           const local = new Rng(hashName(`${ctx.seed}|${c.name}|${L}|${k}`));
-          const net = new Mlp({ inputSize: N, width: N, depth: L, outputSize: 1, activation: f, init: c.init, gain: Math.sqrt(sigmaW2) }, local);
+          // 'uniform' is U(-g/sqrt(N), g/sqrt(N)), variance g^2 / 3N: g = sqrt(3 sigma_w^2)
+          const gain = c.init === 'uniform' ? Math.sqrt(3 * sigmaW2) : Math.sqrt(sigmaW2);
+          const net = new Mlp({ inputSize: N, width: N, depth: L, outputSize: 1, activation: f, init: c.init, gain }, local);
           if (c.sigmaB2 > 0) for (const layer of net.layers) if (layer.b) local.fillNormal(layer.b, 0, Math.sqrt(c.sigmaB2));
           const x = local.fillNormal(new Float64Array(N));
           // ||x||^2 / N = (q* - sigma_b^2) / sigma_w^2: the first layer's pre-activations start at q*
@@ -95,7 +99,8 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
         byDepth[String(L)] = {
           meanSquared: m.meanSquared,
           varianceSquared: m.varianceSquared,
-          theoryVariance: jacobianSpectrumVariance(mu1, mu2, L, c.init),
+          // i.i.d. uniform weights have the Gaussian's Marchenko-Pastur spectrum at large N
+          theoryVariance: jacobianSpectrumVariance(mu1, mu2, L, c.init === 'orthogonal' ? 'orthogonal' : 'gaussian'),
           maxSingular: m.maxSingular,
           minSingular: m.minSingular,
           maxDeviationFromOne: dev,

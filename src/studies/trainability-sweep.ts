@@ -12,9 +12,10 @@
  * statistics.
  *
  * Summary: `groups[g]` for g = "<model id>" or "<model id>/<variant id>": {model, variant,
- * parameterCount, byT["<T>"]: {solved, runs, rate, lower, upper, medianStepsToSuccess, finalLoss,
- * finalLossToBaseline, diverged}}; `baseline["<T>"]`; `phaseDiagram` (when asked): {x, lags,
- * rates[j][i]}; `replication`.
+ * parameterCount, byT["<T>"]: {solved, runs, rate, lower, upper, medianStepsToSuccess,
+ * meanSequencesToSuccess, medianFinalWrong, finalLoss, finalLossToBaseline, diverged}}; `baseline["<T>"]`; `phaseDiagram` (when asked): {x, lags,
+ * rates[j][i]}, `minSolvedAtShortestT`, `maxUpperAtLongestT`; `clippingGain` (two variants: successes of
+ * the second minus the first); `replication`.
  */
 import { z } from 'zod';
 import { heatmapChart } from '../report/heatmap.ts';
@@ -51,13 +52,27 @@ const params = z
       .describe('draw the success probability as a heatmap over the models\' gains (x) and T (y)'),
     threads: z.number().int().min(1).max(256).nullable().default(null).describe('worker threads (1: in-process; null: all cores); results do not depend on it'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // every lag must make a valid task (e.g. temporal order needs T >= 20): say which, before anything runs
+    p.lags.forEach((T, i) => {
+      try {
+        makeTask({ ...p.task, T } as TaskSpec);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['lags', i], message: `T = ${T} does not make a valid ${p.task.name} task (${(e as Error).message})` });
+      }
+    });
+  });
 export type TrainabilitySweepParams = z.infer<typeof params>;
 
 const CHART_IDS = ['success-rate', 'final-loss', 'phase-diagram'] as const;
 
 interface Cell extends Rate {
   medianStepsToSuccess: number | null;
+  /** Mean over the successful runs of the training sequences seen before success (the 1997 paper's statistic). */
+  meanSequencesToSuccess: number | null;
+  /** Median over runs of the test sequences the task's rule counts as wrong at the end. */
+  medianFinalWrong: number;
   finalLoss: number;
   finalLossToBaseline: number;
   diverged: number;
@@ -89,9 +104,14 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
         const byT: Record<string, Cell> = {};
         for (const T of lags) {
           const c = r.byT[String(T)]!;
+          const runs = sweep.runs.filter((x) => x.model === modelId(m) && x.T === T);
+          const seqs = runs.filter((x) => x.sequencesToSuccess !== null).map((x) => x.sequencesToSuccess!);
+          const wrong = runs.map((x) => x.finalWrong).sort((a, b) => a - b);
           byT[String(T)] = {
             ...rate(c.solved, c.runs),
             medianStepsToSuccess: c.medianStepsToSuccess,
+            meanSequencesToSuccess: seqs.length ? seqs.reduce((a, b) => a + b, 0) / seqs.length : null,
+            medianFinalWrong: wrong.length % 2 ? wrong[wrong.length >> 1]! : (wrong[wrong.length / 2 - 1]! + wrong[wrong.length / 2]!) / 2,
             finalLoss: c.finalLoss,
             finalLossToBaseline: c.finalLoss / baseline[String(T)]!,
             diverged: c.diverged,
@@ -102,6 +122,14 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
       }
     }
     const summary: Record<string, unknown> = { lags, baseline, groups };
+    // with exactly two variants: successes of the second minus the first, summed over models and T
+    if (variants.length === 2) {
+      let gain = 0;
+      for (const m of p.models) {
+        for (const T of lags) gain += groups[`${modelId(m)}/${variants[1]!.id}`]!.byT[String(T)]!.solved - groups[`${modelId(m)}/${variants[0]!.id}`]!.byT[String(T)]!.solved;
+      }
+      summary.clippingGain = gain;
+    }
     const gains = p.models.map((m) => m.gain ?? 1);
     let phase: { x: number[]; lags: number[]; rates: number[][] } | null = null;
     if (p.phaseDiagram) {
@@ -110,6 +138,9 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
       const id = (i: number) => (first ? `${modelId(p.models[i]!)}/${first}` : modelId(p.models[i]!));
       phase = { x: order.map(([g]) => g), lags, rates: lags.map((T) => order.map(([, i]) => groups[id(i)]!.byT[String(T)]!.rate)) };
       summary.phaseDiagram = phase;
+      const at = (T: number) => order.map(([, i]) => groups[id(i)]!.byT[String(T)]!);
+      summary.minSolvedAtShortestT = Math.min(...at(lags[0]!).map((c) => c.solved));
+      summary.maxUpperAtLongestT = Math.max(...at(lags[lags.length - 1]!).map((c) => c.upper));
     }
     const replication = compareWithPaper(p.paper, summary);
     summary.replication = replication;
@@ -147,7 +178,7 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
       charts.push(
         heatmapChart({
           id: 'phase-diagram',
-          title: `Trainability: success probability over ${p.phaseDiagram.title} and T (${p.repetitions} seeds per cell)`,
+          title: `Success probability over ${p.phaseDiagram.title} and T (${p.repetitions} seeds per cell)`,
           caption: `Each cell: the fraction of ${p.repetitions} trainings that met the criterion (the label gives k/m); the 95 % Wilson interval of every cell is in the CSV and the summary.`,
           x: { title: p.phaseDiagram.title, values: phase.x },
           y: { title: 'sequence length T', values: lags },

@@ -18,6 +18,7 @@ import { compareWithPaper, paperSchema, rate } from '../../src/studies/replicati
 import { TOL } from '../helpers/tolerance.ts';
 import { fivePointGradient } from '../helpers/finite-differences.ts';
 import { oneUnitLoss, oneUnitStep, wallGradient } from '../../src/dynamics/one-unit-map.ts';
+import { entropyRate, kaplanYorkeDimension } from '../../src/analysis/attractor-dimension.ts';
 
 const paper = {
   citation: 'A and B 2000',
@@ -147,4 +148,84 @@ test('one-unit map: the forward sensitivities equal five-point differences, and 
   t.true(Math.abs(at.db / wall.db - 1) < TOL.roundoff);
   const step = oneUnitStep(5, wall.b + 1e-3, prob, 0.1, 1);
   t.true(Math.abs(step.stepLength - 0.1) < TOL.roundoff, 'a clipped step is lr x threshold long');
+});
+
+test('entropy rate and Kaplan-Yorke dimension of known spectra', (t) => {
+  t.true(Math.abs(entropyRate([0.5, 0.1, -0.2]) - 0.6) < TOL.roundoff);
+  t.true(Math.abs(kaplanYorkeDimension([0.5, 0.1, -0.2, -1]) - 3.4) < TOL.roundoff);
+  t.is(kaplanYorkeDimension([-0.1, -0.2]), 0);
+  t.true(Number.isNaN(kaplanYorkeDimension([0.3, 0.1])), 'a spectrum cut before its sum turns negative has no dimension');
+});
+
+test('trainability-sweep: Wilson rates per (model, T), the gain x T phase diagram and the clipping difference', async (t) => {
+  const { summary, result } = await runScenario({
+    name: 'tiny-sweep',
+    kind: 'trainability-sweep',
+    description: 'small',
+    seed: 1,
+    params: {
+      paper: { citation: 'Bengio et al. 1994', setup: 'small', claims: [{ id: 'short', claim: 'T = 3 learned', source: 'IV', paper: null, notFound: 'figure', measured: 'minSolvedAtShortestT', agree: { min: 1 } }] },
+      task: { name: 'latch', testSize: 64 },
+      lags: [4, 6],
+      models: [{ kind: 'rnn-tanh', n: 4, gain: 0.8, id: 'g08' }, { kind: 'rnn-tanh', n: 4, gain: 1.5, id: 'g15' }],
+      repetitions: 2,
+      training: { batchSize: 8, steps: 150, evalEvery: 50, testSize: 64 },
+      variants: [{ id: 'plain', training: { clip: null } }, { id: 'clipped', training: { clip: 1 } }],
+      phaseDiagram: { parameter: 'gain', title: 'gain' },
+      threads: 1,
+    },
+  });
+  const groups = summary.groups as Record<string, { byT: Record<string, { solved: number; runs: number; rate: number; lower: number; upper: number }> }>;
+  t.deepEqual(Object.keys(groups).sort(), ['g08/clipped', 'g08/plain', 'g15/clipped', 'g15/plain']);
+  for (const g of Object.values(groups)) {
+    for (const c of Object.values(g.byT)) {
+      t.is(c.runs, 2);
+      t.true(c.lower <= c.rate && c.rate <= c.upper, 'the rate lies in its interval');
+    }
+  }
+  t.is(typeof summary.clippingGain, 'number');
+  t.deepEqual((summary.phaseDiagram as { x: number[] }).x, [0.8, 1.5]);
+  t.truthy(result.charts.find((c) => c.id === 'phase-diagram'));
+});
+
+test('mlp-trainability: a cell per (sigma_w^2, depth) with its Wilson interval and xi_c per sigma_w^2', async (t) => {
+  const { summary } = await runScenario({
+    name: 'tiny-mlp',
+    kind: 'mlp-trainability',
+    description: 'small',
+    seed: 1,
+    params: {
+      paper: { citation: 'Schoenholz et al. 2017', setup: 'small', claims: [{ id: 'a', claim: 'agreement', source: 's', paper: '6 xi_c', measured: 'agreement', agree: { min: 0 } }] },
+      sigmaW2: [0.5, 1.76],
+      depths: [2, 6],
+      width: 8,
+      trainSize: 200,
+      testSize: 100,
+      steps: 30,
+      repetitions: 1,
+    },
+  });
+  const cells = summary.cells as Record<string, Record<string, { runs: number }>>;
+  t.deepEqual(Object.keys(cells['0.5']!), ['2', '6']);
+  t.true((summary.xiC as Record<string, number>)['1.76']! > 100, 'xi_c is large at the critical line');
+  t.true(Math.abs((summary.xiC as Record<string, number>)['0.5']! - 1.1914) < 1e-3, 'xi_c = -1 / ln chi_1 in the ordered phase');
+});
+
+test('a lag that makes no valid task is refused before anything runs, naming the field', async (t) => {
+  const err = await t.throwsAsync(
+    runScenario({
+      name: 'bad-lag',
+      kind: 'trainability-sweep',
+      description: 'bad',
+      seed: 1,
+      params: {
+        paper: { citation: 'x', setup: 'x', claims: [{ id: 'a', claim: 'a', source: 's', paper: 1, measured: 'lags[0]', agree: { min: 0 } }] },
+        task: { name: 'temporal-order' },
+        lags: [20, 10],
+        models: [{ kind: 'rnn-tanh', n: 2 }],
+        training: {},
+      },
+    }),
+  );
+  t.regex(err!.message, /params\.lags\[1\].*T = 10 does not make a valid temporal-order task/);
 });

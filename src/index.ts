@@ -17,7 +17,7 @@ export type { Study, StudyContext, StudyResult, TheoryRow } from './studies/stud
 export { ScenarioError } from './scenario/errors.ts';
 export type { Scenario, Check } from './scenario/schema.ts';
 export type { CheckResult } from './scenario/checks.ts';
-export type { RunOptions, RunOutcome, Summary } from './scenario/run.ts';
+export type { RunOptions, RunOutcome, Summary, ReportFormat } from './scenario/run.ts';
 export type { ChartSpec, Series } from './report/chart-spec.ts';
 export { lineChart } from './report/chart-spec.ts';
 export { PACKAGE } from './version.ts';

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
-import { runLoaded } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS, runLoaded, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
@@ -49,6 +49,17 @@ function loadAll(files: string[]): LoadedScenario[] {
   return loaded;
 }
 
+/** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
+function parseFormats(list: string): ReportFormat[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    process.stderr.write(`rnn-dynamics: --format: expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, found ${JSON.stringify(list)}\n`);
+    throw new ExitError(EXIT.badInput);
+  }
+  return [...new Set(names)] as ReportFormat[];
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -65,7 +76,9 @@ export function buildProgram(): Command {
     .argument('<files...>', 'scenario YAML files')
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
     .option('--no-progress', 'no progress bar even on a terminal')
-    .action(async (files: string[], opts: { out: string; progress: boolean }) => {
+    .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
+    .action(async (files: string[], opts: { out: string; progress: boolean; format: string }) => {
+      const formats = parseFormats(opts.format);
       const loaded = loadAll(files);
       const progress = createProgress(opts.progress ? undefined : false);
       let failedChecks = 0;
@@ -73,7 +86,7 @@ export function buildProgram(): Command {
         for (const l of loaded) {
           let outcome;
           try {
-            outcome = await runLoaded(l, { outDir: opts.out, progress: progress.sink });
+            outcome = await runLoaded(l, { outDir: opts.out, formats, progress: progress.sink });
           } catch (e) {
             progress.stop();
             process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${(e as Error).stack ?? String(e)}\n`);

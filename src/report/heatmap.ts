@@ -6,11 +6,30 @@
  * gives the scale, and curves (e.g. the mean-field 6 xi_c line) can be drawn on top in the grid's
  * coordinates.
  *
- * Kept apart from chart-spec.ts: the line charts there do not change, and the renderer registers
- * the matrix controller once (render.ts).
+ * Two halves, as the line charts: `heatmapChart` returns a plain-data spec (kind 'heatmap', part of
+ * the ChartSpec union, JSON-serialisable so report.html can carry it), and `heatmapConfig` turns it
+ * into the Chart.js configuration, in Node (PNG, SVG, PDF) and in the browser alike; the renderer
+ * and the page's script register the matrix controller.
  */
 import type { ChartConfiguration } from 'chart.js';
-import type { ChartSpec } from './chart-spec.ts';
+import type { CsvTable } from './chart-spec.ts';
+
+/** A heatmap as plain data. */
+export interface HeatmapChartSpec {
+  kind: 'heatmap';
+  id: string;
+  title: string;
+  subtitle?: string;
+  caption: string;
+  x: { title: string; values: number[] };
+  y: { title: string; values: number[] };
+  /** values[j][i]: row j (y value j), column i (x value i); null leaves a grey cell. */
+  values: (number | null)[][];
+  labels: string[][] | null;
+  colorBar: { title: string; min: number; max: number };
+  overlays: { label: string; x: number[]; y: number[]; color: string; dashed: boolean; hideInLegend: boolean }[];
+  csv: CsvTable;
+}
 
 /** A curve over the grid, in data coordinates (x values and y values of the axes, not indices). */
 export interface HeatmapOverlay {
@@ -26,6 +45,7 @@ export interface HeatmapOverlay {
 export interface HeatmapOptions {
   id: string;
   title: string;
+  subtitle?: string;
   caption: string;
   /** Column values (increasing), one per cell column, and the axis title. */
   x: { title: string; values: readonly number[] };
@@ -77,24 +97,70 @@ export function fractionalIndex(values: readonly number[], v: number): number {
 
 const FONT = 'DejaVu Sans, sans-serif';
 
-export function heatmapChart(o: HeatmapOptions): ChartSpec {
+export function heatmapChart(o: HeatmapOptions): HeatmapChartSpec {
   const nx = o.x.values.length;
   const ny = o.y.values.length;
   if (o.values.length !== ny || o.values.some((r) => r.length !== nx)) {
     throw new Error(`heatmap ${o.id}: values must be ${ny} rows of ${nx} cells`);
   }
-  const lo = o.colorBar.min ?? 0;
-  const hi = o.colorBar.max ?? 1;
+  const palette = ['#D55E00', '#ffffff', '#56B4E9', '#CC79A7'];
+  const header = [o.x.title, o.y.title, o.colorBar.title, ...(o.labels ? ['label'] : []), ...(o.extraColumns ?? []).map((c) => c.name)];
+  const rows: (number | string | null)[][] = [];
+  for (let j = 0; j < ny; j++) {
+    for (let i = 0; i < nx; i++) {
+      const v = o.values[j]![i]!;
+      rows.push([
+        o.x.values[i]!,
+        o.y.values[j]!,
+        Number.isFinite(v) ? v : null,
+        ...(o.labels ? [o.labels[j]![i]!] : []),
+        ...(o.extraColumns ?? []).map((c) => c.values[j]![i]!),
+      ]);
+    }
+  }
+  // overlay curves go to the CSV too, in long form after the cells
+  for (const ov of o.overlays ?? []) {
+    for (let m = 0; m < ov.x.length; m++) rows.push([ov.x[m]!, ov.y[m]!, null, ...(o.labels ? [ov.label] : []), ...(o.extraColumns ?? []).map(() => null)]);
+  }
+  return {
+    kind: 'heatmap',
+    id: o.id,
+    title: o.title,
+    ...(o.subtitle ? { subtitle: o.subtitle } : {}),
+    caption: o.caption,
+    x: { title: o.x.title, values: [...o.x.values] },
+    y: { title: o.y.title, values: [...o.y.values] },
+    values: o.values.map((r) => r.map((v) => (Number.isFinite(v) ? v : null))),
+    labels: o.labels ? o.labels.map((r) => [...r]) : null,
+    colorBar: { title: o.colorBar.title, min: o.colorBar.min ?? 0, max: o.colorBar.max ?? 1 },
+    overlays: (o.overlays ?? []).map((ov, k) => ({
+      label: ov.label,
+      x: Array.from(ov.x),
+      y: Array.from(ov.y),
+      color: ov.color ?? palette[k % palette.length]!,
+      dashed: ov.dashed ?? false,
+      hideInLegend: ov.hideInLegend ?? false,
+    })),
+    csv: { header, rows },
+  };
+}
+
+/** The Chart.js configuration of a heatmap spec (matrix controller, cell labels and colour bar by an inline plugin). */
+export function heatmapConfig(spec: HeatmapChartSpec): ChartConfiguration {
+  const nx = spec.x.values.length;
+  const ny = spec.y.values.length;
+  const lo = spec.colorBar.min;
+  const hi = spec.colorBar.max;
   const cells: { x: number; y: number; v: number; label: string }[] = [];
   for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) cells.push({ x: i, y: j, v: o.values[j]![i]!, label: o.labels?.[j]?.[i] ?? '' });
+    for (let i = 0; i < nx; i++) cells.push({ x: i, y: j, v: spec.values[j]![i] ?? NaN, label: spec.labels?.[j]?.[i] ?? '' });
   }
   const colour = (v: number) => (Number.isFinite(v) ? viridis((v - lo) / (hi - lo)) : '#cccccc');
   const fmt = (v: number) => String(Number(v.toPrecision(4)));
   const datasets: Record<string, unknown>[] = [
     {
       type: 'matrix',
-      label: o.colorBar.title,
+      label: spec.colorBar.title,
       data: cells,
       backgroundColor: (ctx: { raw?: { v: number } }) => colour(ctx.raw?.v ?? NaN),
       borderColor: '#ffffff',
@@ -106,12 +172,11 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
       order: 2,
     },
   ];
-  const palette = ['#D55E00', '#ffffff', '#56B4E9', '#CC79A7'];
-  (o.overlays ?? []).forEach((ov, k) => {
+  for (const ov of spec.overlays) {
     const data: { x: number; y: number }[] = [];
     for (let m = 0; m < ov.x.length; m++) {
-      const xi = fractionalIndex(o.x.values, ov.x[m]!);
-      const yi = fractionalIndex(o.y.values, ov.y[m]!);
+      const xi = fractionalIndex(spec.x.values, ov.x[m]!);
+      const yi = fractionalIndex(spec.y.values, ov.y[m]!);
       if (Number.isFinite(xi) && Number.isFinite(yi)) data.push({ x: xi, y: yi });
     }
     datasets.push({
@@ -119,16 +184,16 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
       label: ov.label,
       data,
       showLine: true,
-      borderColor: ov.color ?? palette[k % palette.length],
-      backgroundColor: ov.color ?? palette[k % palette.length],
+      borderColor: ov.color,
+      backgroundColor: ov.color,
       borderWidth: 4,
       borderDash: ov.dashed ? [12, 6] : [],
       pointRadius: 0,
       tension: 0,
-      hideInLegend: ov.hideInLegend ?? false,
+      hideInLegend: ov.hideInLegend,
       order: 1,
     });
-  });
+  }
   const tickCallback = (values: readonly number[]) => (v: number | string) => {
     const i = Number(v);
     return Number.isInteger(i) && i >= 0 && i < values.length ? fmt(values[i]!) : '';
@@ -190,11 +255,11 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
       ctx.rotate(-Math.PI / 2);
       ctx.textAlign = 'center';
       ctx.font = `18px ${FONT}`;
-      ctx.fillText(o.colorBar.title, 0, 0);
+      ctx.fillText(spec.colorBar.title, 0, 0);
       ctx.restore();
     },
   };
-  const config = {
+  return {
     type: 'matrix',
     data: { datasets },
     options: {
@@ -202,9 +267,10 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
       responsive: false,
       layout: { padding: { right: 110 } },
       plugins: {
-        title: { display: true, text: o.title, font: { size: 24 } },
+        title: { display: true, text: spec.title, font: { size: 24 } },
+        ...(spec.subtitle ? { subtitle: { display: true, text: spec.subtitle, font: { size: 17 } } } : {}),
         legend: {
-          display: (o.overlays ?? []).length > 0,
+          display: spec.overlays.some((ov) => !ov.hideInLegend),
           labels: {
             font: { size: 18 },
             filter: (item: { datasetIndex?: number }, data: { datasets: { hideInLegend?: boolean }[] }) => !data.datasets[item.datasetIndex ?? 0]?.hideInLegend,
@@ -212,30 +278,10 @@ export function heatmapChart(o: HeatmapOptions): ChartSpec {
         },
         tooltip: { enabled: false },
       },
-      scales: { x: indexAxis(o.x.title, nx, o.x.values), y: indexAxis(o.y.title, ny, o.y.values) },
+      scales: { x: indexAxis(spec.x.title, nx, spec.x.values), y: indexAxis(spec.y.title, ny, spec.y.values) },
     },
     plugins: [cellText],
   } as unknown as ChartConfiguration;
-
-  const header = [o.x.title, o.y.title, o.colorBar.title, ...(o.labels ? ['label'] : []), ...(o.extraColumns ?? []).map((c) => c.name)];
-  const rows: (number | string | null)[][] = [];
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      const v = o.values[j]![i]!;
-      rows.push([
-        o.x.values[i]!,
-        o.y.values[j]!,
-        Number.isFinite(v) ? v : null,
-        ...(o.labels ? [o.labels[j]![i]!] : []),
-        ...(o.extraColumns ?? []).map((c) => c.values[j]![i]!),
-      ]);
-    }
-  }
-  // overlay curves go to the CSV too, in long form after the cells
-  for (const ov of o.overlays ?? []) {
-    for (let m = 0; m < ov.x.length; m++) rows.push([ov.x[m]!, ov.y[m]!, null, ...(o.labels ? [ov.label] : []), ...(o.extraColumns ?? []).map(() => null)]);
-  }
-  return { id: o.id, title: o.title, caption: o.caption, config, csv: { header, rows } };
 }
 
 /** The part of a Chart.js chart the inline plugin uses. */

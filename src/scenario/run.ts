@@ -1,11 +1,13 @@
 /**
  * Running a validated scenario: the study computes, the checks are evaluated on the summary, and
- * the report (PNG + CSV per chart, summary.json, report.md) is written atomically.
+ * the report (a CSV per chart and its PNG, SVG or PDF as asked, summary.json, report.md and the
+ * interactive report.html) is written atomically.
  */
 import { PACKAGE } from '../version.ts';
-import { renderPng } from '../report/render.ts';
+import { renderChart, IMAGE_FORMATS } from '../report/render.ts';
 import { toCsv } from '../report/csv.ts';
-import { reportMarkdown } from '../report/markdown.ts';
+import { reportMarkdown, type ReportText } from '../report/markdown.ts';
+import { reportHtml } from '../report/html.ts';
 import { writeReportAtomically } from '../report/write.ts';
 import { selectCharts, type StudyResult } from '../studies/study.ts';
 import { evaluateCheck, type CheckResult } from './checks.ts';
@@ -15,9 +17,16 @@ import type { Scenario } from './schema.ts';
 /** Progress of one scenario: called by the study through ctx.progress. */
 export type ProgressSink = (scenario: string, done: number, total: number, label?: string) => void;
 
+/** What a report holds besides report.md, summary.json and CSV: chart images and report.html. */
+export const REPORT_FORMATS = [...IMAGE_FORMATS, 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export const DEFAULT_FORMATS: readonly ReportFormat[] = ['png', 'html'];
+
 export interface RunOptions {
   /** Write reports/<name>/ under this directory; omit to compute the summary only. */
   outDir?: string;
+  /** Chart files (png, svg, pdf) and report.html to write; default png and html. */
+  formats?: readonly ReportFormat[];
   progress?: ProgressSink;
 }
 
@@ -79,17 +88,36 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
 
   const charts = selectCharts(result.charts, scenario.charts);
   const tables = result.tables ?? {};
+  const formats = new Set(opts.formats ?? DEFAULT_FORMATS);
+  const images = IMAGE_FORMATS.filter((f) => formats.has(f));
+  let defaults: unknown;
+  try {
+    defaults = study.params.parse({});
+  } catch {
+    defaults = undefined; // a study whose parameters have no complete defaults: nothing is marked
+  }
+  const text: ReportText = {
+    scenario,
+    studySummary: study.summary,
+    result,
+    charts,
+    checks,
+    version: PACKAGE.version,
+    extraTables: Object.keys(tables),
+    defaults,
+    image: formats.has('png') ? 'png' : formats.has('svg') ? 'svg' : 'none',
+    chartFiles: images.filter((f) => f !== 'png'),
+    html: formats.has('html'),
+  };
   const reportDir = await writeReportAtomically(opts.outDir, scenario.name, async (files) => {
     for (const chart of charts) {
-      files.set(`${chart.id}.png`, await renderPng(chart));
+      for (const f of images) files.set(`${chart.id}.${f}`, renderChart(chart, f));
       files.set(`${chart.id}.csv`, toCsv(chart.csv));
     }
     for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
     files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
-    files.set(
-      'report.md',
-      reportMarkdown({ scenario, studySummary: study.summary, result, charts, checks, version: PACKAGE.version, extraTables: Object.keys(tables) }),
-    );
+    files.set('report.md', reportMarkdown(text));
+    if (formats.has('html')) files.set('report.html', reportHtml({ title: `${scenario.name}: rnn-dynamics report`, markdown: reportMarkdown({ ...text, image: 'html' }), charts }));
   });
   return { summary, result, reportDir };
 }

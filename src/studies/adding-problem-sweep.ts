@@ -9,8 +9,9 @@
  * (Pascanu, Mikolov and Bengio 2013), records the gradient-norm history with and without clipping.
  *
  * Summary (paths for scenario checks):
- * - `models["<id>"].byT["<T>"]`: {successRate, medianStepsToSuccess (over the successful runs;
- *   null if none), finalLoss (median test loss at the end), solved, runs, diverged};
+ * - `models["<id>"].byT["<T>"]`: {successRate, successRateInterval {lower, upper} (95 % Wilson
+ *   score interval over the seeds), medianStepsToSuccess (over the successful runs; null if none),
+ *   finalLoss (median test loss at the end), solved, runs, diverged};
  * - `models["<id>"]`: {kind, n, parameterCount, lastSuccessfulT}; `lastSuccessfulT["<id>"]`: the
  *   largest T up to which every T had success rate >= 1/2 (null if none);
  * - `clipping`: {model, T, threshold, without: {...}, with: {...}} with the largest gradient norms
@@ -20,11 +21,12 @@
 import { z } from 'zod';
 import { Rng } from '../init/rng.ts';
 import { createLstm, createTape, forward, freeLstm, freeTape } from '../models/lstm.ts';
-import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
+import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import type { LongLagTask } from '../tasks/task.ts';
 import { runSweep } from '../training/sweep.ts';
-import { ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
+import { MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
+import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -151,9 +153,10 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
 
     const models: Record<string, unknown> = {};
     const lastSuccessfulT: Record<string, number | null> = {};
+    const cells = Object.fromEntries(ids.map((id) => [id, withIntervals(sweep.byModel[id]!.byT)]));
     for (const id of ids) {
       const m = sweep.byModel[id]!;
-      models[id] = { kind: m.kind, n: m.n, parameterCount: m.parameterCount, lastSuccessfulT: m.lastSuccessfulT, byT: m.byT };
+      models[id] = { kind: m.kind, n: m.n, parameterCount: m.parameterCount, lastSuccessfulT: m.lastSuccessfulT, byT: cells[id] };
       lastSuccessfulT[id] = m.lastSuccessfulT;
     }
     const baselineLoss: Record<string, number> = {};
@@ -175,25 +178,31 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
     const budget = { steps: p.training.sequences !== undefined ? Math.ceil(p.training.sequences / B) : p.training.steps, batchSize: B };
 
     // --- charts ---
-    const rateSeries: Series[] = ids.map((id, i) => ({
-      label: `${id} (n = ${sweep.byModel[id]!.n}, ${sweep.byModel[id]!.parameterCount} parameters)`,
-      x: lags,
-      y: lags.map((T) => sweep.byModel[id]!.byT[String(T)]!.successRate),
-      // models that all succeed draw on top of each other: distinct markers, shrinking sizes and
-      // alternate dashes keep every series visible
-      pointRadius: 5 + 2.5 * (i % 3), // Chart.js draws dataset 0 on top: later series get larger markers
-      pointStyle: ['circle', 'rectRot', 'triangle', 'crossRot'][i % 4]!,
-      dashed: i % 2 === 1,
-      color: PALETTE[i % PALETTE.length]!,
-    }));
+    // one colour per model kind, the same as in lstm-vs-rnn-gradient-flow
+    const modelStyle = styleByName(ids, MODEL_KINDS);
+    const rateSeries: Series[] = ids.map((id, i) => {
+      const byT = cells[id]!;
+      return {
+        label: `${id} (n = ${sweep.byModel[id]!.n}, ${sweep.byModel[id]!.parameterCount} parameters)`,
+        x: lags,
+        y: lags.map((T) => byT[String(T)]!.successRate),
+        lower: lags.map((T) => byT[String(T)]!.successRateInterval.lower),
+        upper: lags.map((T) => byT[String(T)]!.successRateInterval.upper),
+        ...modelStyle(id),
+        pointRadius: 6,
+        pointStyle: ['circle', 'rectRot', 'triangle', 'rect'][i % 4]!,
+        // models that all succeed share their points: a few pixels apart, every marker and bar shows
+        dodge: (i - (ids.length - 1) / 2) * 11,
+      };
+    });
     const curveT = p.learningCurveT !== null && lags.includes(p.learningCurveT) ? p.learningCurveT : lags[lags.length - 1]!;
-    const curveSeries: Series[] = ids.map((id, i) => {
+    const curveSeries: Series[] = ids.map((id) => {
       const run = sweep.runs.find((r) => r.model === id && r.T === curveT && r.repetition === 0)!;
       return {
         label: `${id}${run.solved ? ` (solved at step ${run.stepsToSuccess})` : ' (not solved)'}`,
         x: run.evaluations.map((e) => e.step),
         y: run.evaluations.map((e) => e.loss),
-        color: PALETTE[i % PALETTE.length]!,
+        ...modelStyle(id),
         pointRadius: 3,
       };
     });
@@ -203,43 +212,44 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
     const charts = [
       lineChart({
         id: 'success-rate',
-        title: `Success rate on the adding problem against the lag T (${p.repetitions} seeds, ${budget.steps} steps of ${B} sequences)`,
-        caption: `Fraction of the ${p.repetitions} trainings per model and T that met the criterion (${makeTask({ ...p.task, T: lags[0]! } as TaskSpec).criterion}) within the budget.`,
-        x: { title: 'sequence length T' },
+        title: 'Adding problem: success rate against the lag T',
+        subtitle: `${p.repetitions} seeds per point, ${budget.steps} steps of ${B} sequences; bars: 95 % Wilson intervals`,
+        caption: `Fraction of the ${p.repetitions} trainings per model and T that met the criterion (${makeTask({ ...p.task, T: lags[0]! } as TaskSpec).criterion}) within the budget; the bars are 95 % Wilson score intervals of that rate over the seeds (Wilson 1927). Markers of models with the same rate are set a few pixels apart.`,
+        x: { title: 'sequence length T (log scale)', log: true },
         y: { title: 'success rate', min: 0, max: 1 },
         series: rateSeries,
       }),
       lineChart({
         id: 'learning-curves',
         title: `Test loss during training at T = ${curveT} (first seed of each model)`,
-        caption: `Mean task loss on the ${curveTask.testSize} test sequences every ${p.training.evalEvery} steps; the upper dashed line is the best input-blind prediction, the lower one the success threshold where the criterion is a loss threshold. A run stops at its first success.`,
+        caption: `Mean task loss on the ${curveTask.testSize} test sequences every ${p.training.evalEvery} steps; the grey dashed line is the best input-blind prediction, the grey dash-dotted one the success threshold where the criterion is a loss threshold. A run stops at its first success.`,
         x: { title: 'training step' },
         y: { title: 'test loss (log scale)', log: true },
         series: [
           ...curveSeries,
-          { label: `baseline (${curveTask.baseline.predictor})`, x: [0, maxStep], y: [curveTask.baseline.loss, curveTask.baseline.loss], dashed: true, color: '#000000', lineWidth: 1 },
+          { label: `baseline (${curveTask.baseline.predictor})`, x: [0, maxStep], y: [curveTask.baseline.loss, curveTask.baseline.loss], reference: true },
           ...(p.task.name === 'adding-le2015'
-            ? [{ label: 'success threshold', x: [0, maxStep], y: [p.task.mseThreshold ?? 0.01, p.task.mseThreshold ?? 0.01], dashed: true, color: '#777777', lineWidth: 1 }]
+            ? [{ label: 'success threshold', x: [0, maxStep], y: [p.task.mseThreshold ?? 0.01, p.task.mseThreshold ?? 0.01], reference: true, dashDotted: true }]
             : []),
         ],
       }),
       lineChart({
         id: 'gradient-norms',
-        title: `Global gradient norm per step, with and without clipping (${clipping.model}, T = ${clipping.T})`,
-        caption: `Two trainings from the same seed and data; one rescales the gradient to norm ${clipping.threshold} whenever it is larger (Pascanu, Mikolov and Bengio 2013). Solid: the norm before clipping; dashed: the norm of the step actually applied.`,
+        title: `Gradient norm per step, with and without clipping (${clipping.model}, T = ${clipping.T})`,
+        caption: `Two trainings from the same seed and data; one rescales the gradient to norm ${clipping.threshold} whenever it is larger (Pascanu, Mikolov and Bengio 2013). Vermillion: the run without clipping; blue solid: the norm before clipping in the run with it; blue dashed: the norm of the step actually applied; grey dashed: the threshold.`,
         x: { title: 'training step' },
-        y: { title: 'gradient norm ||g|| (log scale)', log: true },
+        y: { title: 'global gradient norm ‖g‖ (log scale)', log: true },
         series: [
           { label: 'without clipping', x: steps(without), y: without.gradNorms, color: PALETTE[1]! },
           { label: 'with clipping: before clipping', x: steps(withClip), y: withClip.gradNorms, color: PALETTE[0]! },
           { label: 'with clipping: applied', x: steps(withClip), y: withClip.clippedNorms, color: PALETTE[0]!, dashed: true },
-          { label: `threshold ${clipping.threshold}`, x: [1, clipping.steps], y: [clipping.threshold, clipping.threshold], dashed: true, color: '#000000', lineWidth: 1 },
+          { label: `threshold ${clipping.threshold}`, x: [1, clipping.steps], y: [clipping.threshold, clipping.threshold], reference: true },
         ],
       }),
     ];
 
     // --- theory and discussion from the measured numbers ---
-    const rates = (id: string) => lags.map((T) => `T = ${T}: ${sweep.byModel[id]!.byT[String(T)]!.successRate.toFixed(2)}`).join(', ');
+    const rates = (id: string) => lags.map((T) => `T = ${T}: ${formatRate(cells[id]![String(T)]!)}`).join(', ');
     const theory: TheoryRow[] = [];
     for (const id of ids) {
       const m = sweep.byModel[id]!;
@@ -252,6 +262,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
         measured: rates(id),
         source: isLstm ? 'Hochreiter and Schmidhuber 1997, experiment 4' : 'Bengio, Simard and Frasconi 1994; Hochreiter 1991',
         agrees: isLstm ? m.byT[String(Tmax)]!.successRate >= 0.5 : m.byT[String(Tmax)]!.successRate <= m.byT[String(lags[0]!)]!.successRate,
+        tolerance: isLstm ? `rate at T = ${Tmax} ≥ 0.5 (point estimate; [lower, upper]: 95 % Wilson interval)` : `rate at T = ${Tmax} ≤ rate at T = ${lags[0]} (point estimates; [lower, upper]: 95 % Wilson intervals)`,
       });
     }
     theory.push({
@@ -260,6 +271,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       measured: clipping.with.maxAppliedNorm.toPrecision(4),
       source: 'Pascanu, Mikolov and Bengio 2013, algorithm 1',
       agrees: clipping.with.maxAppliedNorm <= clipping.threshold * (1 + 1e-12),
+      tolerance: 'relative 1e-12 (round-off of the rescaling)',
     });
 
     const stopText = ids
@@ -274,7 +286,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       })
       .join('; ');
     const discussion = [
-      `Each point of the success-rate chart is the fraction of ${p.repetitions} trainings (different initial weights and data) that reached the criterion within ${budget.steps} steps of ${B} sequences. ${stopText}. Measured success rates: ${ids.map((id) => `${id}: ${rates(id)}`).join('; ')}.`,
+      `Each point of the success-rate chart is the fraction of ${p.repetitions} trainings (different initial weights and data) that reached the criterion within ${budget.steps} steps of ${B} sequences. ${stopText}. Measured success rates, with their 95 % Wilson intervals over the seeds in brackets: ${ids.map((id) => `${id}: ${rates(id)}`).join('; ')}.`,
       `Why: the output at step T must combine two values seen up to T/2 steps earlier. In the vanilla RNN the error signal that tells the weights which input mattered is multiplied by the Jacobian W^T diag(tanh'(a_t)) once per step and shrinks geometrically with the lag (see the lstm-vs-rnn-gradient-flow study): at short lags it still arrives, at longer ones it is swamped by the gradient from the nearer, irrelevant inputs, and the network settles near the input-blind baseline (test MSE ${curveTask.baseline.loss.toFixed(3)}) - the failure Hochreiter (1991) and Bengio, Simard and Frasconi (1994) predicted. The LSTM stores the values in its memory cells, whose self-connection carries the error back with factor 1 (1997 cell) or f_t (forget gate, which training can hold near 1), so the lag costs it far less: ${ids
         .filter((id) => sweep.byModel[id]!.kind !== 'rnn-tanh' && sweep.byModel[id]!.kind !== 'rnn-sigmoid' && sweep.byModel[id]!.kind !== 'irnn')
         .map((id) => `${id} needed a median of ${lags.map((T) => sweep.byModel[id]!.byT[String(T)]!.medianStepsToSuccess ?? '-').join(', ')} steps at T = ${lags.join(', ')}`)

@@ -221,12 +221,13 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
       pointStyle: 'rectRot',
       pointRadius: 9,
       color: FOLD_COLOR,
+      z: 1,
     };
     const charts: ChartSpec[] = [];
     charts.push(
       lineChart({
         id: 'bifurcation-diagram',
-        title: `Equilibria of dx/dt = -x + sigmoid(${w} x + b) against the bias b`,
+        title: `Equilibria of dx/dt = −x + σ(${w}x + b) against the bias b`,
         caption: `Equilibrium states x* against b for w = ${w}. Solid: stable equilibria (attractors); dashed: the unstable middle equilibrium, the boundary between the two basins. The branches meet at the folds b = ${fmt(lower.b)} and b = ${fmt(upper.b)}; between them the network is bistable.`,
         x: { title: 'bias b', min: bMin, max: bMax },
         y: { title: 'equilibrium state x*', min: 0, max: 1 },
@@ -246,7 +247,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
           ...branchSeries(branches, true),
           { label: 'ramp up (b increasing)', x: up.b, y: up.x, color: '#D55E00', lineWidth: 3 },
           { label: 'ramp down (b decreasing)', x: down.b, y: down.x, color: '#009E73', lineWidth: 3 },
-          { ...foldMarks, color: '#000000' },
+          { ...foldMarks, color: '#000000', z: 1 },
           {
             label: 'detected jumps (fastest |dx/dt|)',
             x: [loop.up.jumpB, loop.down.jumpB],
@@ -255,6 +256,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
             pointStyle: 'triangle',
             pointRadius: 9,
             color: '#CC79A7',
+            z: 1,
           },
         ],
       }),
@@ -265,16 +267,16 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
     charts.push(
       lineChart({
         id: 'two-parameter',
-        title: 'Fold curves in the (w, b) plane meet at the cusp (4, -2)',
-        caption: `The two saddle-node curves b(w) = logit(x) - w x at x = (1 +- sqrt(1 - 4/w))/2. Inside the shaded wedge the network has three equilibria (two attractors); outside, one. The wedge closes at the cusp w = 4, b = -2; the dashed line is this scenario's w = ${w}, crossing the folds at the diagram's fold points.`,
+        title: 'Fold curves in the (w, b) plane meet at the cusp (4, −2)',
+        caption: `The two saddle-node curves b(w) = logit(x) − wx at x = (1 ± √(1 − 4/w))/2. Inside the shaded wedge the network has three equilibria (two attractors); outside, one. The wedge closes at the cusp w = 4, b = −2; the grey dashed line is this scenario's w = ${w}, crossing the folds at the diagram's fold points.`,
         x: { title: 'self-weight w', min: p.twoParameter.wMin, max: p.twoParameter.wMax },
         y: { title: 'bias b' },
         series: [
           { label: 'fold where the upper attractor is born (x > 1/2)', x: curves.w, y: curves.lowerB, color: STABLE_COLOR },
           { label: 'fold where the lower attractor dies (x < 1/2); bistable between', x: curves.w, y: curves.upperB, color: UNSTABLE_COLOR, fill: 0 },
-          { label: 'cusp (4, -2)', x: [cusp.w], y: [cusp.b], pointsOnly: true, pointStyle: 'rectRot', pointRadius: 10, color: FOLD_COLOR },
-          { label: `w = ${w}`, x: [w, w], y: [bLo, bHi], dashed: true, color: '#6b6b6b', lineWidth: 2 },
-          { label: `folds at w = ${w}`, x: folds.map((f) => f.w), y: folds.map((f) => f.b), pointsOnly: true, pointStyle: 'circle', pointRadius: 7, color: '#CC79A7' },
+          { label: 'cusp (4, −2)', x: [cusp.w], y: [cusp.b], pointsOnly: true, pointStyle: 'rectRot', pointRadius: 10, color: FOLD_COLOR, z: 1 },
+          { label: `w = ${w}`, x: [w, w], y: [bLo, bHi], reference: true, lineWidth: 2 },
+          { label: `folds at w = ${w}`, x: folds.map((f) => f.w), y: folds.map((f) => f.b), pointsOnly: true, pointStyle: 'circle', pointRadius: 7, color: '#CC79A7', z: 1 },
         ],
       }),
     );
@@ -293,14 +295,14 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
       lineChart({
         id: 'phase-line',
         title: `Phase lines: dx/dt against x for each tabulated b (w = ${w})`,
-        caption: 'The velocity dx/dt = -x + sigmoid(w x + b). Zeros are equilibria: where the curve crosses downward the equilibrium attracts (filled circles), where it crosses upward it repels (crosses). A fold is where a hump of the curve just touches zero.',
+        caption: 'The velocity dx/dt = −x + σ(wx + b), one colour per tabulated b. Zeros are equilibria: where the curve crosses downward the equilibrium attracts (filled circles), where it crosses upward it repels (crosses). A fold is where a hump of the curve just touches zero.',
         x: { title: 'state x', min: 0, max: 1 },
         y: { title: 'dx/dt' },
         series: [
           ...phaseSeries,
-          { label: 'dx/dt = 0', x: [0, 1], y: [0, 0], color: '#000000', lineWidth: 1, dashed: true },
-          { label: 'stable equilibria', x: stableX, y: stableX.map(() => 0), pointsOnly: true, pointStyle: 'circle', color: STABLE_COLOR },
-          { label: 'unstable equilibria', x: unstableX, y: unstableX.map(() => 0), pointsOnly: true, pointStyle: 'crossRot', pointRadius: 10, color: UNSTABLE_COLOR },
+          { label: 'dx/dt = 0', x: [0, 1], y: [0, 0], reference: true, hideInLegend: true },
+          { label: 'stable equilibria', x: stableX, y: stableX.map(() => 0), pointsOnly: true, pointStyle: 'circle', color: '#000000', z: 1 },
+          { label: 'unstable equilibria', x: unstableX, y: unstableX.map(() => 0), pointsOnly: true, pointStyle: 'crossRot', pointRadius: 10, color: '#000000', z: 1 },
         ],
       }),
     );
@@ -315,6 +317,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: fmt(bLowerMeasured, 6),
         source: 'b = logit(x) - w x at x = (1 + sqrt(1 - 4/w))/2; measured by bisection on the number of equilibria',
         agrees: Math.abs(bLowerMeasured - lower.b) < 1e-9,
+        tolerance: 'absolute 1e-9',
       },
       {
         quantity: 'fold where the lower attractor dies: b',
@@ -322,6 +325,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: fmt(bUpperMeasured, 6),
         source: 'b = logit(x) - w x at x = (1 - sqrt(1 - 4/w))/2; measured by bisection on the number of equilibria',
         agrees: Math.abs(bUpperMeasured - upper.b) < 1e-9,
+        tolerance: 'absolute 1e-9',
       },
       {
         quantity: 'fold states x = (1 +- sqrt(1 - 4/w))/2',
@@ -329,6 +333,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(xHighFold, 6)}, ${fmt(xLowFold, 6)}`,
         source: 'turning points of b(x) found by golden-section search',
         agrees: Math.abs(xHighFold - (1 + r) / 2) < 1e-6 && Math.abs(xLowFold - (1 - r) / 2) < 1e-6,
+        tolerance: 'absolute 1e-6 (golden-section resolution)',
       },
       {
         quantity: 'eigenvalue at a fold (1e-10 inside it)',
@@ -336,6 +341,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: foldEigenvalue.toExponential(2),
         source: 'saddle-node: -1 + w x (1 - x) = 0 where x (1 - x) = 1/w',
         agrees: foldEigenvalue < 1e-4,
+        tolerance: 'below 1e-4 (evaluated 1e-10 inside the fold)',
       },
       {
         quantity: 'cusp: weight where bistability begins',
@@ -343,6 +349,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `w = ${cuspMeasured.w.toFixed(9)} (bisection along b = -w/2)`,
         source: 'Doya 1992: the folds merge where 1 - 4/w = 0',
         agrees: Math.abs(cuspMeasured.w - 4) < 1e-9,
+        tolerance: 'absolute 1e-9',
       },
       {
         quantity: `number of equilibria at b = ${p.tableB.join(', ')}`,
@@ -350,6 +357,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: table.map((row) => row.count).join(', '),
         source: '3 strictly between the folds, 1 outside',
         agrees: countsAgree,
+        tolerance: 'exact counts',
       },
       {
         quantity: 'stability inside the bistable range',
@@ -357,6 +365,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: patternsAgree ? 'stable, unstable, stable at every tabulated b' : 'pattern differs',
         source: 'sign of -1 + w x (1 - x): positive only between the fold states',
         agrees: patternsAgree,
+        tolerance: 'exact pattern',
       },
       {
         quantity: `up-ramp jump b (rate ${p.ramp.rate})`,
@@ -364,6 +373,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(loop.up.jumpB)} (lag ${upLag.toExponential(2)})`,
         source: 'fold plus the slow-passage lag 2.33811 (sqrt(1-4/w)/2)^(-1/3) r^(2/3) (Haberman 1979)',
         agrees: lagOk(upLag),
+        tolerance: 'relative 15 % on the lag (leading-order law)',
       },
       {
         quantity: `down-ramp jump b (rate ${p.ramp.rate})`,
@@ -371,6 +381,7 @@ export const doyaBifurcationStudy: Study<DoyaBifurcationParams> = {
         measured: `${fmt(loop.down.jumpB)} (lag ${downLag.toExponential(2)})`,
         source: 'same law at the other fold (the system is symmetric under x -> 1 - x, b -> -w - b)',
         agrees: lagOk(downLag),
+        tolerance: 'relative 15 % on the lag (leading-order law)',
       },
     ];
 

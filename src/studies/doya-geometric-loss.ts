@@ -30,7 +30,7 @@ import { logit } from '../activations/index.ts';
 import { equilibria } from '../dynamics/equilibria.ts';
 import { biasAtEquilibrium } from '../dynamics/folds.ts';
 import { amplification, OneNeuronFlow } from '../models/one-neuron.ts';
-import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { lineChart, styleByName, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -284,56 +284,61 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
 
     // --- charts
     const hLabel = (T: number): string => `T = ${T}`;
+    // one colour per horizon T in every chart
+    const hStyle = styleByName(p.horizons.map(String));
+    const horizonSeries = (ys: number[][], xs: number[]): Series[] => p.horizons.map((T, j) => ({ label: hLabel(T), x: xs, y: ys[j]!, ...hStyle(String(T)) }));
     const limitBreak = (ys: number[]): Series[] => {
       // split at b* so the line does not join the two attractors' values
       const i = bs.indexOf(bStar);
       return [
-        { label: 'T -> infinity (attractor reached)', x: bs.slice(0, i), y: ys.slice(0, i), dashed: true, color: '#8a8a8a', lineWidth: 6 },
-        { label: 'T -> infinity (attractor reached)', x: bs.slice(i + 1), y: ys.slice(i + 1), dashed: true, color: '#8a8a8a', lineWidth: 6, hideInLegend: true },
+        { label: 'T → ∞ (attractor reached)', x: bs.slice(0, i), y: ys.slice(0, i), dashed: true, color: '#8a8a8a', lineWidth: 6, z: -1 },
+        { label: 'T → ∞ (attractor reached)', x: bs.slice(i + 1), y: ys.slice(i + 1), dashed: true, color: '#8a8a8a', lineWidth: 6, z: -1, hideInLegend: true },
       ];
     };
+    const lu = lambdaU.toFixed(3);
     const charts: ChartSpec[] = [
       lineChart({
         id: 'loss-vs-b',
-        title: `Loss (${target} - x(T))^2 against b, x(0) = ${x0}, w = ${w}`,
-        caption: `The loss after horizon T as the bias crosses the basin boundary b* = ${bStar.toFixed(4)} (where the unstable equilibrium passes x(0)). The longer the horizon, the closer the loss comes to a step of height ${lossJumpTheory.toFixed(3)}: the limit T -> infinity (dashed) is discontinuous at b*.`,
+        title: `Loss (${target} − x(T))² against b, x(0) = ${x0}, w = ${w}`,
+        caption: `The loss after horizon T as the bias crosses the basin boundary b* = ${bStar.toFixed(4)} (where the unstable equilibrium passes x(0)). The longer the horizon, the closer the loss comes to a step of height ${lossJumpTheory.toFixed(3)}: the limit T → ∞ (thick grey dashed) is discontinuous at b*.`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
         y: { title: 'loss L' },
-        series: [...limitBreak(limitLoss), ...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: lossCurves[j]!, color: PALETTE[j % PALETTE.length] }))],
+        series: [...limitBreak(limitLoss), ...horizonSeries(lossCurves, bs)],
       }),
       lineChart({
         id: 'gradient-vs-b',
-        title: '|dL/db| against b: exploding at the basin boundary',
-        caption: `|dL/db| from the discrete adjoint (log scale). At b* = ${bStar.toFixed(4)} it grows like e^{${lambdaU.toFixed(3)} T} (the unstable equilibrium's eigenvalue) in a spike of width ~ e^{-${lambdaU.toFixed(3)} T}; away from b* it settles to the T-independent sensitivity of the attractor to b (dashed). The sharp dips are where x(T) passes the target, so that L is minimal in b there.`,
+        title: '|∂L/∂b| against b: exploding at the basin boundary',
+        caption: `|∂L/∂b| from the discrete adjoint (log scale). At b* = ${bStar.toFixed(4)} it grows like exp(${lu} T) (${lu} is the unstable equilibrium's eigenvalue λᵤ) in a spike of width ~ exp(−${lu} T); away from b* it settles to the T-independent sensitivity of the attractor to b (thick grey dashed). The sharp dips are where x(T) passes the target, so that L is minimal in b there.`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
-        y: { title: '|dL/db|', log: true },
-        series: [...limitBreak(limitGrad), ...p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: gradCurves[j]!, color: PALETTE[j % PALETTE.length] }))],
+        y: { title: '|∂L/∂b| (log scale)', log: true },
+        series: [...limitBreak(limitGrad), ...horizonSeries(gradCurves, bs)],
       }),
       lineChart({
         id: 'initial-state-gradient-vs-b',
-        title: '|dL/dx(0)| against b: exploding at the boundary, vanishing elsewhere',
-        caption: `|dL/dx(0)| (log scale): the gradient that has to travel back through time. Near b* it grows like e^{lambda_u T}; inside a basin it decays like e^{lambda_s T} with lambda_s < 0, so the longer the horizon the smaller it is (vanishing gradients).`,
+        title: '|∂L/∂x(0)| against b: exploding at the boundary, vanishing elsewhere',
+        caption: `|∂L/∂x(0)| (log scale): the gradient that has to travel back through time. Near b* it grows like exp(λᵤT); inside a basin it decays like exp(λₛT) with λₛ < 0, so the longer the horizon the smaller it is (vanishing gradients).`,
         x: { title: 'bias b', min: p.bMin, max: p.bMax },
-        y: { title: '|dL/dx(0)|', log: true },
-        series: p.horizons.map((T, j) => ({ label: hLabel(T), x: bs, y: dx0Curves[j]! })),
+        y: { title: '|∂L/∂x(0)| (log scale)', log: true },
+        series: horizonSeries(dx0Curves, bs),
       }),
       lineChart({
         id: 'sensitivity-vs-x0',
-        title: `|dx(T)/dx(0)| against x(0) at b = ${bSens.toFixed(4)}`,
-        caption: `The product of per-step derivatives dx(T)/dx(0) (log scale). It is largest at the unstable equilibrium${unstable ? ` x = ${unstable.x.toFixed(4)}` : ''} (e^{lambda_u T}, markers) and vanishes near the attractors (e^{lambda_s T}).`,
+        title: `|∂x(T)/∂x(0)| against x(0) at b = ${bSens.toFixed(4)}`,
+        caption: `The product of per-step derivatives ∂x(T)/∂x(0) (log scale). It is largest at the unstable equilibrium${unstable ? ` x = ${unstable.x.toFixed(4)}` : ''} (exp(λᵤT), black diamonds) and vanishes near the attractors (exp(λₛT)).`,
         x: { title: 'initial state x(0)', min: 0, max: 1 },
-        y: { title: '|dx(T)/dx(0)|', log: true },
+        y: { title: '|∂x(T)/∂x(0)| (log scale)', log: true },
         series: [
-          ...p.horizons.map((T, j) => ({ label: hLabel(T), x: xsGrid, y: sensCurves[j]! })),
+          ...horizonSeries(sensCurves, xsGrid),
           ...(unstable
             ? [
                 {
-                  label: 'e^{lambda_u T} at the unstable equilibrium',
+                  label: 'exp(λᵤT) at the unstable equilibrium',
                   x: p.horizons.map(() => unstable.x),
                   y: p.horizons.map((T) => Math.exp(unstable.eigenvalue * T)),
                   pointsOnly: true,
                   pointStyle: 'rectRot',
                   color: '#000000',
+                  z: 1,
                 },
               ]
             : []),
@@ -352,6 +357,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: `peak of |dL/db| at ${peakGradient[last]!.b.toFixed(6)} (T = ${TLong})`,
         source: 'b* = logit(x0) - w x0',
         agrees: peakGradient[last]!.distanceFromBoundary < 10 * Math.exp(-lambdaU * TLong),
+        tolerance: 'peak within 10 exp(−λᵤT) of b* (the spike\'s width)',
       },
       {
         quantity: `loss jump across b* (+- ${p.jumpOffset}, T = ${TLong})`,
@@ -359,6 +365,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: lossJump.toFixed(4),
         source: '(target - lower attractor)^2 - (target - upper attractor)^2',
         agrees: Math.abs(lossJump - lossJumpTheory) < 1e-3,
+        tolerance: 'absolute 1e-3',
       },
       {
         quantity: 'growth rate of the peak |dL/db| with T',
@@ -366,6 +373,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: peakGrowthRate.toFixed(4),
         source: 'eigenvalue -1 + w x0 (1 - x0) of the unstable equilibrium (Pascanu et al. 2013)',
         agrees: Math.abs(peakGrowthRate - lambdaU) < 0.02,
+        tolerance: 'absolute 0.02',
       },
       {
         quantity: `|dL/db| at b = b*, T = ${TLong}`,
@@ -373,6 +381,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: longest.adjoint.toExponential(6),
         source: '2 |target - x0| x0 (1 - x0) (e^{lambda_u T} - 1) / lambda_u; the scheme has R(lambda_u dt)^N for e^{lambda_u T}',
         agrees: rel(longest.adjoint, longest.closedFormScheme) < 1e-8,
+        tolerance: 'relative 1e-8 against the scheme\'s closed form',
       },
       ...(sLong.atUnstable !== null
         ? [
@@ -382,6 +391,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
               measured: sLong.atUnstable.toExponential(6),
               source: 'e^{lambda_u T}; the scheme: R(lambda_u dt)^N',
               agrees: rel(sLong.atUnstable, sLong.atUnstableScheme!) < 1e-8,
+              tolerance: 'relative 1e-8 against the scheme\'s closed form',
             },
           ]
         : []),
@@ -391,6 +401,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: sLong.atAttractor.toExponential(6),
         source: 'e^{lambda_s T}, lambda_s < 0: vanishing; the scheme: R(lambda_s dt)^N',
         agrees: rel(sLong.atAttractor, sLong.atAttractorScheme) < 1e-8,
+        tolerance: 'relative 1e-8 against the scheme\'s closed form',
       },
       {
         quantity: `adjoint vs finite differences (|b - b*| >= ${p.check.excludeWithin})`,
@@ -398,6 +409,7 @@ export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
         measured: `${maxRelativeError.toExponential(2)} over ${checked} values (${unresolvable} below FD resolution)`,
         source: 'discrete adjoint of the RK4/Euler steps',
         agrees: maxRelativeError < 1e-6,
+        tolerance: 'relative 1e-6',
       },
     ];
 

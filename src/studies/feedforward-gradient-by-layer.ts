@@ -21,7 +21,7 @@ import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS, type InitName } from '../init/weights.ts';
 import { dnrm2 } from '../linalg/blas.ts';
 import { Mlp } from '../models/mlp.ts';
-import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { lineChart, styleByName, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { type ClassificationData, chanceLevel, teacherTask } from '../tasks/classification.ts';
 import { type Study, type TheoryRow, selectCharts } from './study.ts';
 
@@ -236,6 +236,17 @@ export function meanFieldChi(act: Activation, sigmaW2: number): { q: number; chi
   return { q, chi: sigmaW2 * gauss((z) => act.df(z) ** 2, q) };
 }
 
+/**
+ * One colour per configuration, by its place among the default configurations (so that a remedy
+ * has the same colour in every chart of both feed-forward studies); others take the free colours.
+ */
+export function configurationStyle(configurations: readonly Configuration[]) {
+  return styleByName(
+    configurations.map((c) => c.name),
+    DEFAULT_CONFIGURATIONS.map((c) => c.name),
+  );
+}
+
 function ratio(a: number[]): number {
   return a[0]! / a[a.length - 1]!;
 }
@@ -284,6 +295,7 @@ export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
           measured: Number(measuredPerLayer.toPrecision(3)),
           source: `mean field sqrt(chi), chi = sigma_w^2 E[f'(z)^2], sigma_w^2 = ${s2!.toPrecision(3)} (Schoenholz et al. 2017)`,
           agrees: Math.abs(Math.log(measuredPerLayer / Math.sqrt(mf.chi))) < Math.log(1.25),
+          tolerance: 'within a factor 1.25 either way',
         });
       }
     }
@@ -294,6 +306,7 @@ export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
       measured: activationFromSpec('sigmoid').df(0),
       source: 'attained at a = 0',
       agrees: true,
+      tolerance: 'exact (closed form)',
     });
     if (sx) {
       const bound = 0.25 ** (p.depth - 1);
@@ -303,6 +316,7 @@ export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
         measured: Number(ratio(sx.hiddenGrad).toExponential(2)),
         source: "sigma' <= 1/4 per layer (Bengio, Simard and Frasconi 1994)",
         agrees: Math.abs(Math.log10(ratio(sx.hiddenGrad) / bound)) < 1.5,
+        tolerance: 'within 1.5 decades either way',
       });
     }
     for (const name of ['relu-he', 'sigmoid-residual', 'sigmoid-batchnorm']) {
@@ -315,6 +329,7 @@ export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
         measured: Number(r.toExponential(2)),
         source: name === 'relu-he' ? 'He et al. 2015' : name === 'sigmoid-residual' ? 'He et al. 2016' : 'Ioffe and Szegedy 2015',
         agrees: r > 0.01 && r < 100,
+        tolerance: 'between 10⁻² and 10²',
       });
     }
 
@@ -337,54 +352,60 @@ export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
     }
 
     const x = layerAxis(p.depth);
+    // one colour per configuration in every chart, and the same as in feedforward-training-by-depth
+    const style = configurationStyle(p.configurations);
+    const perLayer = (values: (prof: LayerProfile) => number[], pointRadius: number): Series[] =>
+      p.configurations
+        .filter((c) => values(profiles.get(c.name)!).length > 0)
+        .map((c) => ({ label: c.name, x, y: values(profiles.get(c.name)!), pointRadius, ...style(c.name) }));
+    const unsaturated = p.configurations.filter((c) => profiles.get(c.name)!.saturation.length > 0 && profiles.get(c.name)!.saturation.every((v) => v < 0.02)).map((c) => c.name);
     const charts: ChartSpec[] = [
       lineChart({
         id: 'gradient-by-layer',
-        title: `Backpropagated gradient ||dL/dh_l|| at initialisation, ${p.depth} layers of width ${p.width}`,
+        title: `Backpropagated gradient ‖∂L/∂hₗ‖ at initialisation, ${p.depth} layers of width ${p.width}`,
         caption:
-          'Norm of the loss gradient with respect to the output of each hidden layer (layer 1 is next to the input). A straight falling line on this log scale is a constant factor lost per layer: the vanishing gradient.',
+          'Norm of the loss gradient with respect to the output hₗ of each hidden layer l (layer 1 is next to the input), one colour per configuration. A straight falling line on this log scale is a constant factor lost per layer: the vanishing gradient.',
         x: { title: 'hidden layer l', min: 1, max: p.depth },
-        y: { title: '||dL/dh_l||', log: true },
-        series: p.configurations.map((c) => ({ label: c.name, x, y: profiles.get(c.name)!.hiddenGrad, pointRadius: 3 })),
+        y: { title: '‖∂L/∂hₗ‖ (log scale)', log: true },
+        series: perLayer((q) => q.hiddenGrad, 3),
       }),
       lineChart({
         id: 'weight-gradient-by-layer',
-        title: `Weight gradient ||dL/dW_l|| at initialisation, ${p.depth} layers of width ${p.width}`,
+        title: `Weight gradient ‖∂L/∂Wₗ‖ at initialisation, ${p.depth} layers of width ${p.width}`,
         caption:
-          'Frobenius norm of the gradient of each hidden layer\'s weight matrix: what plain SGD multiplies by the learning rate. Where it is 1e-6 of the last layer\'s, the first layers do not learn.',
+          'Frobenius norm of the gradient of each hidden layer\'s weight matrix Wₗ: what plain SGD multiplies by the learning rate. Where it is 10⁻⁶ of the last layer\'s, the first layers do not learn.',
         x: { title: 'hidden layer l', min: 1, max: p.depth },
-        y: { title: '||dL/dW_l||', log: true },
-        series: p.configurations.map((c) => ({ label: c.name, x, y: profiles.get(c.name)!.weightGrad, pointRadius: 3 })),
+        y: { title: '‖∂L/∂Wₗ‖ (log scale)', log: true },
+        series: perLayer((q) => q.weightGrad, 3),
       }),
       lineChart({
         id: 'saturation-by-layer',
         title: `Saturated units per layer (|z| > ${p.saturationThreshold} for sigmoid, > ${p.saturationThreshold / 2} for tanh)`,
         caption:
-          "Fraction of the activation's arguments (after batch norm where used) in the flat tails, where the slope is below 7% of its maximum. Saturated units pass almost no gradient. ReLU and other non-saturating activations are not shown.",
+          "Fraction of the activation's arguments z (after batch norm where used) in the flat tails, where the slope is below 7% of its maximum. Saturated units pass almost no gradient. ReLU and other non-saturating activations are not shown; every configuration keeps its colour from the other charts." +
+          (unsaturated.length > 1 ? ` ${unsaturated.join(', ')} have fewer than 2 % saturated units in every layer: their lines lie on top of each other near 0.` : ''),
         x: { title: 'hidden layer l', min: 1, max: p.depth },
         y: { title: 'fraction saturated', min: 0, max: 1 },
-        series: p.configurations
-          .filter((c) => profiles.get(c.name)!.saturation.length > 0)
-          .map((c) => ({ label: c.name, x, y: profiles.get(c.name)!.saturation, pointRadius: 3 })),
+        series: perLayer((q) => q.saturation, 3),
       }),
     ];
     if (sweep.length > 0) {
       const ws = sweep.map((s) => s.width);
       const series: Series[] = [
-        { label: `${p.widthSweep.configuration}: measured per-layer factor`, x: ws, y: sweep.map((s) => s.perLayerFactor), pointRadius: 6 },
+        { label: `${p.widthSweep.configuration}: measured per-layer factor`, x: ws, y: sweep.map((s) => s.perLayerFactor), pointRadius: 6, ...style(p.widthSweep.configuration), z: 1 },
       ];
       if (sweep.every((s) => s.meanFieldPerLayerFactor !== null)) {
-        series.push({ label: 'mean-field prediction sqrt(chi)', x: ws, y: sweep.map((s) => s.meanFieldPerLayerFactor!), pointRadius: 0, dashed: true });
+        series.push({ label: 'mean-field prediction √χ', x: ws, y: sweep.map((s) => s.meanFieldPerLayerFactor!), pointRadius: 0, dashed: true, color: '#000000' });
       }
-      series.push({ label: 'no vanishing, no exploding (factor 1)', x: [ws[0]!, ws[ws.length - 1]!], y: [1, 1], pointRadius: 0, dashed: true, color: '#000000' });
+      series.push({ label: 'no vanishing, no exploding (factor 1)', x: [ws[0]!, ws[ws.length - 1]!], y: [1, 1], reference: true });
       charts.push(
         lineChart({
           id: 'ratio-by-width',
           title: `Per-layer gradient factor against width: ${p.widthSweep.configuration}, ${p.depth} layers`,
           caption:
-            'Geometric-mean factor by which ||dL/dh_l|| shrinks (below 1) or grows (above 1) per layer. For N(0, 1) weights the total weight variance grows with the width N, which offsets the saturation of the sigmoid: narrow networks vanish, wide ones explode.',
-          x: { title: 'width N', log: true },
-          y: { title: 'per-layer factor', log: true },
+            'Geometric-mean factor by which ‖∂L/∂hₗ‖ shrinks (below 1) or grows (above 1) per layer, against the mean-field prediction √χ, χ = (fan-in × weight variance) · E[f′(z)²] (black dashed). For N(0, 1) weights the total weight variance grows with the width N, which offsets the saturation of the sigmoid: narrow networks vanish, wide ones explode.',
+          x: { title: 'width N (log scale)', log: true },
+          y: { title: 'per-layer factor (log scale)', log: true },
           series,
         }),
       );

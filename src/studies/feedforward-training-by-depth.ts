@@ -21,7 +21,7 @@ import { lineChart, type ChartSpec } from '../report/chart-spec.ts';
 import { chanceLevel, gatherBatch, sampleIndices, teacherTask } from '../tasks/classification.ts';
 import { clipGlobalNorm } from '../training/clipping.ts';
 import { makeOptimiser } from '../training/optimisers.ts';
-import { DEFAULT_CONFIGURATIONS, configurationSchema, teacherTaskParams, type Configuration } from './feedforward-gradient-by-layer.ts';
+import { DEFAULT_CONFIGURATIONS, configurationSchema, configurationStyle, teacherTaskParams, type Configuration } from './feedforward-gradient-by-layer.ts';
 import { type Study, type TheoryRow, selectCharts } from './study.ts';
 
 const TRAINING_CONFIGURATIONS: Configuration[] = DEFAULT_CONFIGURATIONS.filter((c) => c.name !== 'sigmoid-kumar');
@@ -192,47 +192,52 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
     }
 
     const depths = [...p.depths].sort((a, b) => a - b);
+    // one colour per configuration, the same as in feedforward-gradient-by-layer
+    const style = configurationStyle(p.configurations);
     const charts: ChartSpec[] = [
       lineChart({
         id: 'accuracy-by-depth',
         title: `Test accuracy after ${p.steps} ${p.optimiser} steps against depth (width ${p.width})`,
         caption:
-          'Final accuracy on held-out data of the same task for each number of hidden layers. The task is learnable by a shallow network; a drop to chance with depth is an optimisation failure, not a harder task.',
+          'Final accuracy on held-out data of the same task for each number of hidden layers (one training per configuration and depth; markers of equal accuracy are set a few pixels apart). The task is learnable by a shallow network; a drop to chance (grey dashed) with depth is an optimisation failure, not a harder task.',
         x: { title: 'hidden layers L' },
         y: { title: 'test accuracy', min: 0, max: 1 },
         series: [
-          ...p.configurations.map((c) => ({
+          ...p.configurations.map((c, i) => ({
             label: c.name,
             x: depths,
             y: depths.map((L) => results.get(c.name)!.get(L)!.finalAccuracy),
             pointRadius: 5,
+            ...style(c.name),
+            // remedies that reach the same accuracy share their points: a few pixels apart, every marker shows
+            dodge: (i - (p.configurations.length - 1) / 2) * 5,
           })),
-          { label: 'chance (majority class)', x: [depths[0]!, depths[depths.length - 1]!], y: [chance, chance], dashed: true, color: '#000000' },
+          { label: 'chance (majority class)', x: [depths[0]!, depths[depths.length - 1]!], y: [chance, chance], reference: true },
         ],
       }),
       lineChart({
         id: 'weight-change-by-layer',
         title: `Relative weight change per layer during training, ${p.referenceDepth} hidden layers`,
-        caption: `||W_final - W_init|| / ||W_init|| for each hidden layer (layer ${p.referenceDepth + 1} is the output layer). Where the gradient vanishes the first layers stay at their random initial values.`,
+        caption: `‖ΔWₗ‖ / ‖Wₗ‖: how far each layer's weights moved in training (the difference between the final and the initial matrix, Frobenius norm), relative to the initial matrix (layer ${p.referenceDepth + 1} is the output layer). Where the gradient vanishes the first layers stay at their random initial values.`,
         x: { title: 'layer l', min: 1, max: p.referenceDepth + 1 },
-        y: { title: '||W_final - W_init|| / ||W_init||', log: true },
+        y: { title: 'relative weight change ‖ΔWₗ‖ / ‖Wₗ‖ (log scale)', log: true },
         series: p.configurations.map((c) => {
           const wc = results.get(c.name)!.get(p.referenceDepth)!.weightChange;
-          return { label: c.name, x: wc.map((_, i) => i + 1), y: wc, pointRadius: 4 };
+          return { label: c.name, x: wc.map((_, i) => i + 1), y: wc, pointRadius: 4, ...style(c.name) };
         }),
       }),
       lineChart({
         id: 'learning-curves',
         title: `Test accuracy during training, ${p.referenceDepth} hidden layers`,
-        caption: 'Accuracy on the held-out set every few steps. Flat curves at chance: the network does not learn.',
+        caption: 'Accuracy on the held-out set every few steps. Flat curves at chance (grey dashed): the network does not learn.',
         x: { title: 'step' },
         y: { title: 'test accuracy', min: 0, max: 1 },
         series: [
           ...p.configurations.map((c) => {
             const r = results.get(c.name)!.get(p.referenceDepth)!;
-            return { label: c.name, x: r.curveSteps, y: r.curveAccuracy };
+            return { label: c.name, x: r.curveSteps, y: r.curveAccuracy, ...style(c.name) };
           }),
-          { label: 'chance (majority class)', x: [0, p.steps], y: [chance, chance], dashed: true, color: '#000000' },
+          { label: 'chance (majority class)', x: [0, p.steps], y: [chance, chance], reference: true },
         ],
       }),
     ];
@@ -247,6 +252,7 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
         measured: Number((sx.firstLayerWeightChange / sx.lastLayerWeightChange).toExponential(2)),
         source: 'Glorot and Bengio 2010',
         agrees: sx.firstLayerWeightChange / sx.lastLayerWeightChange < 1e-2,
+        tolerance: 'ratio below 10⁻²',
       });
     }
     for (const name of ['relu-he', 'sigmoid-residual', 'sigmoid-batchnorm', 'sigmoid-yilmaz-poli']) {
@@ -257,6 +263,7 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
         theory: `clearly above chance (${chance.toFixed(2)}): the remedy lets the deep network train`,
         measured: Number(r.finalAccuracy.toFixed(3)),
         agrees: r.finalAccuracy > chance + 0.5 * (1 - chance),
+        tolerance: 'accuracy above chance + ½ (1 − chance)',
       });
     }
     const shallow = depths[0]!;
@@ -266,6 +273,7 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
       theory: 'high: the task is learnable by a shallow network (a one-hidden-layer teacher labels it)',
       measured: Number(shallowAcc.toFixed(3)),
       agrees: shallowAcc > chance + 0.5 * (1 - chance),
+      tolerance: 'accuracy above chance + ½ (1 − chance)',
     });
 
     const summary = { chance, referenceDepth: p.referenceDepth, depths: p.depths, configurations };

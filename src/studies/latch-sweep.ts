@@ -8,14 +8,16 @@
  * same budget on the latch task (class in the first L inputs, noise after, target +-0.8 at step T);
  * a run succeeds when it classifies every test sequence correctly (the sign of the final output).
  *
- * Summary: `byT["<T>"]`: {successRate, medianStepsToSuccess, finalLoss, solved, runs};
+ * Summary: `byT["<T>"]`: {successRate, successRateInterval {lower, upper} (95 % Wilson score
+ * interval over the seeds), medianStepsToSuccess, finalLoss, solved, runs};
  * `successRate["<T>"]`; `lastSuccessfulT`; `firstT`, `lastT` (rates at the ends of the sweep).
  */
 import { z } from 'zod';
-import { lineChart } from '../report/chart-spec.ts';
+import { lineChart, styleByName } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import { runSweep } from '../training/sweep.ts';
-import { ModelSpec, modelId, TrainOptions } from '../training/train.ts';
+import { MODEL_KINDS, ModelSpec, modelId, TrainOptions } from '../training/train.ts';
+import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -56,6 +58,7 @@ export const latchSweepStudy: Study<LatchSweepParams> = {
       { ...(p.threads !== null ? { threads: p.threads } : {}), progress: ctx.progress },
     );
     const m = sweep.byModel[modelId(p.model)]!;
+    const cells = withIntervals(m.byT);
     const successRate: Record<string, number> = {};
     for (const T of lags) successRate[String(T)] = m.byT[String(T)]!.successRate;
     const first = m.byT[String(lags[0]!)]!;
@@ -71,20 +74,32 @@ export const latchSweepStudy: Study<LatchSweepParams> = {
     const charts = [
       lineChart({
         id: 'success-probability',
-        title: `Probability of learning the latch against T (${modelId(p.model)}, n = ${p.model.n}, ${p.repetitions} seeds)`,
-        caption: `Fraction of ${p.repetitions} trainings per T that classified all ${task0.testSize} test sequences correctly within ${steps} steps of ${B} sequences (class in the first ${(p.task as { L?: number }).L ?? 3} inputs, noise of variance ${(p.task as { noise?: number }).noise ?? 0.2} after).`,
-        x: { title: 'sequence length T' },
+        title: `Probability of learning the latch against T (${modelId(p.model)}, n = ${p.model.n})`,
+        subtitle: `${p.repetitions} seeds per point, ${steps} steps of ${B} sequences; bars: 95 % Wilson intervals`,
+        caption: `Fraction of ${p.repetitions} trainings per T that classified all ${task0.testSize} test sequences correctly within ${steps} steps of ${B} sequences (class in the first ${(p.task as { L?: number }).L ?? 3} inputs, noise of variance ${(p.task as { noise?: number }).noise ?? 0.2} after); the bars are 95 % Wilson score intervals of that fraction over the seeds (Wilson 1927).`,
+        x: { title: 'sequence length T (log scale)', log: true },
         y: { title: 'probability of success', min: 0, max: 1 },
-        series: [{ label: `${modelId(p.model)}, n = ${p.model.n}`, x: lags, y: rates, pointRadius: 5 }],
+        series: [
+          {
+            label: `${modelId(p.model)}, n = ${p.model.n}`,
+            x: lags,
+            y: rates,
+            lower: lags.map((T) => cells[String(T)]!.successRateInterval.lower),
+            upper: lags.map((T) => cells[String(T)]!.successRateInterval.upper),
+            ...styleByName([modelId(p.model)], MODEL_KINDS)(modelId(p.model)),
+            pointRadius: 6,
+          },
+        ],
       }),
     ];
     const theory: TheoryRow[] = [
       {
         quantity: 'probability of success against T',
         theory: 'falls towards 0 as T grows (Bengio, Simard and Frasconi 1994, fig. 3)',
-        measured: lags.map((T) => `${T}: ${successRate[String(T)]!.toFixed(2)}`).join(', '),
+        measured: lags.map((T) => `${T}: ${formatRate(cells[String(T)]!)}`).join(', '),
         source: 'Bengio, Simard and Frasconi 1994, section IV',
         agrees: last.successRate < first.successRate,
+        tolerance: `rate at T = ${lags[lags.length - 1]} < rate at T = ${lags[0]} (point estimates; [lower, upper]: 95 % Wilson intervals)`,
       },
     ];
     const discussion = [
@@ -93,7 +108,7 @@ export const latchSweepStudy: Study<LatchSweepParams> = {
     ].join('\n\n');
 
     return {
-      summary: { lags, byT: m.byT, successRate, lastSuccessfulT: m.lastSuccessfulT, firstT: first.successRate, lastT: last.successRate, maxRise, parameterCount: m.parameterCount },
+      summary: { lags, byT: cells, successRate, lastSuccessfulT: m.lastSuccessfulT, firstT: first.successRate, lastT: last.successRate, maxRise, parameterCount: m.parameterCount },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,

@@ -24,7 +24,7 @@
 import { z } from 'zod';
 import { reach as reachOf } from '../analysis/gradient-flow.ts';
 import { Rng } from '../init/rng.ts';
-import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
+import { lineChart, sci, styleByName, type Series } from '../report/chart-spec.ts';
 import { matchedRnnHiddenSize, lstmParameterCount } from '../models/lstm.ts';
 import { TaskSpec, makeTask } from '../tasks/registry.ts';
 import { trainingLoss } from '../tasks/task.ts';
@@ -115,6 +115,8 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
     const reach: Record<string, number> = {};
     const cellReach: Record<string, number> = {};
     const series: Series[] = [];
+    // one colour per model kind, the same as in adding-problem-sweep
+    const modelStyle = styleByName(p.models, MODEL_KINDS);
     p.models.forEach((kind, i) => {
       const isLstm = kind === 'lstm1997' || kind === 'lstm-forget';
       const spec: ModelSpec = { kind, n: isLstm ? nLstm : nRnn };
@@ -137,8 +139,8 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
           decayPerStep: Math.exp(logSlope(h)),
           hNormsByLag: h,
         };
-        const color = PALETTE[i % PALETTE.length]!;
-        series.push({ label: `${LABELS[kind]}: ||dL/dh||`, x: h.map((_, k) => k), y: h, color });
+        const style = modelStyle(kind);
+        series.push({ label: `${LABELS[kind]}: ‖∂L/∂hₜ‖`, run: LABELS[kind], quantity: '‖∂L/∂hₜ‖', x: h.map((_, k) => k), y: h, ...style, lineWidth: kind === 'irnn' ? 2 : 2.5 });
         if (c) {
           const cr = reachOf(c, p.factor);
           cellReach[id] = cr;
@@ -146,7 +148,9 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
           entry.minRelativeCellNorm = Math.min(...c);
           entry.cellDecayPerStep = Math.exp(logSlope(c));
           entry.cNormsByLag = c;
-          series.push({ label: `${LABELS[kind]}: ||dL/dc||`, x: c.map((_, k) => k), y: c, color, dashed: true });
+          // the constant error carousel is the key curve: drawn on top, thick, so that the IRNN's
+          // line at the same height shows through its gaps instead of hiding it
+          series.push({ label: `${LABELS[kind]}: ‖∂L/∂cₜ‖`, run: LABELS[kind], quantity: '‖∂L/∂cₜ‖ (memory cell)', x: c.map((_, k) => k), y: c, color: style.color, dashed: true, lineWidth: kind === 'lstm1997' ? 3.5 : 2.5, z: kind === 'lstm1997' ? 2 : 1 });
         }
         models[id] = entry;
       } finally {
@@ -166,6 +170,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: reach['rnn-sigmoid'],
         source: 'Bengio, Simard and Frasconi 1994; Pascanu, Mikolov and Bengio 2013 (gamma = 1/4)',
         agrees: reach['rnn-sigmoid'] <= reachBoundSigmoid,
+        tolerance: 'none: reach ≤ bound (integers)',
       });
     }
     if (cellReach.lstm1997 !== undefined) {
@@ -176,6 +181,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: `reach ${cellReach.lstm1997}; smallest ||dL/dc_{T-k}|| / ||dL/dc_T|| = ${(e.minRelativeCellNorm as number).toPrecision(3)}`,
         source: 'Hochreiter and Schmidhuber 1997, section 3 (constant error carousel)',
         agrees: cellReach.lstm1997 === Tb,
+        tolerance: 'exact: reach = T',
       });
     }
     if (cellReach['lstm-forget'] !== undefined) {
@@ -186,6 +192,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
         measured: `${(e.cellDecayPerStep as number).toFixed(3)} (reach ${cellReach['lstm-forget']})`,
         source: 'Gers, Schmidhuber and Cummins 2000',
         agrees: (e.cellDecayPerStep as number) < 1,
+        tolerance: 'none: fitted factor < 1',
       });
     }
     if (reach['rnn-tanh'] !== undefined) {
@@ -203,12 +210,13 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
       lineChart({
         id: 'gradient-flow',
         title: `Gradient norm against the lag at initialisation (${task.name}, T = ${Tb})`,
+        subtitle: `RNNs n = ${nRnn}, LSTMs n = ${nLstm}: ${lstmParameterCount(nLstm, m, { forgetGate: true, p: out })} parameters with a forget gate; one input sequence, loss at step T`,
         caption:
-          `||dL/dh_{T-k}|| (solid) and, for the LSTMs, ||dL/dc_{T-k}|| (dashed), each divided by its value at the last step, for a loss at step T on the same input sequence. ` +
-          `RNNs have n = ${nRnn} units, LSTMs n = ${nLstm} cells (${lstmParameterCount(nLstm, m, { forgetGate: true, p: out })} parameters with a forget gate). The black line is the factor ${factorText}: where a curve crosses it is its reach.`,
-        x: { title: 'lag k = T - t (steps back from the loss)' },
+          `Colour: the model; solid: ‖∂L/∂hₜ‖; dashed: ‖∂L/∂cₜ‖ of the LSTMs' memory cells; each divided by its value at the last step, against the lag k = T − t, for a loss at step T on the same input sequence. ` +
+          `RNNs have n = ${nRnn} units, LSTMs n = ${nLstm} cells (${lstmParameterCount(nLstm, m, { forgetGate: true, p: out })} parameters with a forget gate). The grey dashed line is the factor ${sci(p.factor)}: where a curve crosses it is its reach. The 1997 LSTM's cell curve is drawn on top, thick: it lies on the IRNN's line near 1.`,
+        x: { title: 'lag k = T − t (steps back from the loss)' },
         y: { title: 'gradient norm relative to the last step (log scale)', log: true, min: yMin },
-        series: [...series, { label: `factor ${factorText}`, x: [0, Tb], y: [p.factor, p.factor], color: '#000000', dashed: true, lineWidth: 1 }],
+        series: [...series, { label: `factor ${sci(p.factor)}`, x: [0, Tb], y: [p.factor, p.factor], reference: true }],
       }),
     ];
 

@@ -98,7 +98,7 @@ export const oneUnitWallStudy: Study<OneUnitWallParams> = {
       heatmapChart({
         id: 'loss-surface',
         title: `Loss (x_T - ${p.target})^2 over (w, b), T = ${p.T}, x_0 = ${p.x0}`,
-        caption: 'The error surface of the one-unit network: flat plateaus separated by a wall where x_0 changes basin of attraction (white: b = x_0 - w sigma(x_0), where the unstable fixed point passes x_0; it is the wall only inside the bistable range); dashed: the two fold curves of the map\'s attractors (they meet at the cusp w = 4).',
+        caption: 'The error surface of the one-unit network: flat plateaus separated by a wall where x_0 changes basin of attraction (black: b = x_0 - w sigma(x_0), where the unstable fixed point passes x_0, drawn where w sigma\'(x_0) > 1); dashed: the two fold curves of the map\'s attractors (they meet at the cusp w = 4).',
         x: { title: 'w', values: ws },
         y: { title: 'b', values: sbs },
         values: surface,
@@ -106,7 +106,8 @@ export const oneUnitWallStudy: Study<OneUnitWallParams> = {
         overlays: [
           foldCurves[0]!,
           { ...foldCurves[1]!, label: 'fold (second branch)', hideInLegend: true },
-          { label: 'the wall: basin boundary through x_0, b = x_0 - w sigma(x_0)', x: ws, y: ws.map((w) => wallGradient(w, prob).b), color: '#ffffff' },
+          // only where x_0 is the unstable fixed point (lambda = w sigma'(x_0) > 1) is the line a wall
+          { label: 'the wall: basin boundary through x_0, b = x_0 - w sigma(x_0)', x: ws.filter((w) => wallGradient(w, prob).lambda > 1), y: ws.filter((w) => wallGradient(w, prob).lambda > 1).map((w) => wallGradient(w, prob).b), color: '#000000' },
         ],
       }),
       lineChart({

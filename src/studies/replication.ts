@@ -149,31 +149,31 @@ export function rateText(r: Rate): string {
   return `${r.solved}/${r.runs} (${r.rate.toFixed(2)}, 95 % CI ${r.lower.toFixed(2)}-${r.upper.toFixed(2)})`;
 }
 
-/**
- * Rates against x, one line per group, each with its 95 % Wilson interval as a shaded band between
- * dashed ends (the band of a group is the two series after its line).
- */
+/** Rates against x, one line per group, each point with its 95 % Wilson interval as an error bar. */
 export function rateChart(opts: {
   id: string;
   title: string;
+  subtitle?: string;
   caption: string;
   xTitle: string;
   xLog?: boolean;
   groups: { label: string; x: number[]; rates: Rate[] }[];
 }): ChartSpec {
-  const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
-  const series: Series[] = [];
-  opts.groups.forEach((g, k) => {
-    const color = PALETTE[k % PALETTE.length]!;
-    const base = series.length;
-    series.push({ label: g.label, x: g.x, y: g.rates.map((r) => r.rate), pointRadius: 6, color });
-    series.push({ label: `${g.label}: 95 % Wilson interval`, x: g.x, y: g.rates.map((r) => r.lower), dashed: true, lineWidth: 1, color, hideInLegend: true });
-    series.push({ label: `${g.label}: 95 % Wilson interval (upper)`, x: g.x, y: g.rates.map((r) => r.upper), dashed: true, lineWidth: 1, color, fill: base + 1, hideInLegend: true });
-  });
+  const series: Series[] = opts.groups.map((g, k) => ({
+    label: g.label,
+    x: g.x,
+    y: g.rates.map((r) => r.rate),
+    lower: g.rates.map((r) => r.lower),
+    upper: g.rates.map((r) => r.upper),
+    pointRadius: 6,
+    // neighbouring groups share x values: offset them so their bars stay apart
+    dodge: (k - (opts.groups.length - 1) / 2) * 8,
+  }));
   return lineChart({
     id: opts.id,
     title: opts.title,
-    caption: `${opts.caption} Shaded: the 95 % Wilson interval of each rate.`,
+    ...(opts.subtitle ? { subtitle: opts.subtitle } : {}),
+    caption: `${opts.caption} Bars: the 95 % Wilson interval of each rate.`,
     x: { title: opts.xTitle, ...(opts.xLog ? { log: true } : {}) },
     y: { title: 'success rate', min: 0, max: 1 },
     series,

@@ -25,7 +25,7 @@ import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS } from '../init/weights.ts';
 import { createRnn, type RnnLoss } from '../models/rnn.ts';
 import { activationName, resolveWeights, scenarioDir, WeightSpec } from '../models/weights-source.ts';
-import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
+import { lineChart, sci, styleByName, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -55,8 +55,6 @@ export type RnnGradientFlowParams = z.infer<typeof params>;
 
 const CHART_IDS = ['gradient-norm-vs-lag', 'reach-vs-gain'] as const;
 
-const COLORS = PALETTE.filter((c) => c !== '#000000');
-
 function fmtFactor(v: number): string {
   return v < 1e-3 ? v.toExponential(0) : String(v);
 }
@@ -81,6 +79,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
     const loss: RnnLoss = { kind: 'squared-error', steps: 'last', targets };
     const lags = Array.from({ length: T + 1 }, (_, k) => k);
 
+    const gainStyle = styleByName(p.gains.map(String));
     const runs = [];
     const reachByGain: Record<string, number> = {};
     const curves: Series[] = [];
@@ -112,8 +111,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
         relativeNorms: flow.relative,
       });
       reachByGain[String(g)] = flow.reach;
-      // black is kept for the threshold line; past the seven other colours the curves are dashed
-      curves.push({ label: `g = ${g}`, x: lags, y: flow.relative, color: COLORS[i % COLORS.length]!, dashed: i >= COLORS.length });
+      curves.push({ label: `g = ${g}`, x: lags, y: flow.relative, ...gainStyle(String(g)) });
       if (reg.regime === VANISHING) {
         theory.push({
           quantity: `g = ${g}: reach (lag where the gradient has fallen by ${fmtFactor(p.factor)})`,
@@ -121,6 +119,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
           measured: flow.reach,
           source: 'Pascanu, Mikolov and Bengio 2013 bound',
           agrees: flow.reach <= rb,
+          tolerance: 'none: reach ≤ bound (integers)',
         });
       } else {
         theory.push({
@@ -140,36 +139,49 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
       measured: maxRatioToBound.toPrecision(4),
       source: 'Pascanu, Mikolov and Bengio 2013, eq. 7',
       agrees: maxRatioToBound <= 1,
+      tolerance: 'none: ≤ 1',
     });
 
     const gains = runs.map((r) => r.gain);
     const threshold = p.factor;
     const factorText = fmtFactor(p.factor);
+    const label = sci(p.factor);
     const charts = [
       lineChart({
         id: 'gradient-norm-vs-lag',
-        title: 'Gradient norm ||dL/dh_{T-k}|| / ||dL/dh_T|| against the lag k',
-        caption: `One curve per gain g of W (${p.init}, ${p.activation}, n = ${n}, loss on h_T). The dashed line is the factor ${factorText}: where a curve crosses it is that gain's reach.`,
-        x: { title: 'lag k = T - t (steps back from the loss)' },
+        title: 'Gradient norm ‖∂L/∂hₜ‖ against the lag k = T − t',
+        subtitle: `relative to its value at the last step; W ${p.init} with gain g, ${p.activation}, n = ${n}, loss on the last state`,
+        caption: `‖∂L/∂hₜ‖ divided by its value at t = T, one curve per gain g of W (${p.init}, ${p.activation}, n = ${n}, loss on h at the last step). The grey dashed line is the factor ${label}: where a curve crosses it is that gain's reach.`,
+        x: { title: 'lag k = T − t (steps back from the loss)' },
         y: { title: 'relative gradient norm (log scale)', log: true, min: Math.max(1e-30, Math.min(...curves.flatMap((c) => Array.from(c.y).filter((v) => v > 0)))) },
-        series: [...curves, { label: `factor ${factorText}`, x: [0, T], y: [threshold, threshold], dashed: true, color: '#000000', lineWidth: 1.5 }],
+        series: [...curves, { label: `factor ${label}`, x: [0, T], y: [threshold, threshold], reference: true }],
       }),
       lineChart({
         id: 'reach-vs-gain',
         title: 'Reach of the gradient against the gain g',
-        caption: `Measured reach (lag where the gradient has fallen by ${factorText}; T = ${T} when it never does within the sequence) and the cap implied by the bound, ceil(ln ${factorText} / ln(gamma sigma_max)), where gamma sigma_max < 1 (also capped at T).`,
+        subtitle: `lag where ‖∂L/∂hₜ‖ has fallen by ${label}; open triangles: not reached within the T = ${T} steps`,
+        caption: `Measured reach (filled circles: the lag where the gradient has fallen by ${label}; open triangles at T = ${T}: it never did within the sequence, so the reach is at least T) and the cap implied by the bound, ⌈ln ${label} / ln(γσₘₐₓ)⌉, where γσₘₐₓ < 1 (also capped at T).`,
         x: { title: 'gain g of W' },
         y: { title: 'reach (steps)', min: 0 },
         series: [
-          { label: 'measured reach', x: gains, y: runs.map((r) => r.reach), pointRadius: 5 },
           {
-            label: 'bound ceil(ln factor / ln(gamma sigma_max))',
+            label: 'measured reach',
+            x: gains,
+            y: runs.map((r) => r.reach),
+            censored: runs.map((r) => r.reach >= T),
+            censoredLabel: `reach ≥ T = ${T} (not reached)`,
+            pointRadius: 6,
+            z: 1,
+          },
+          {
+            label: `bound ⌈ln ${label} / ln(γσₘₐₓ)⌉`,
             x: runs.filter((r) => r.gammaSigmaMax < 1).map((r) => r.gain),
             y: runs.filter((r) => r.gammaSigmaMax < 1).map((r) => r.reachBound),
             dashed: true,
             pointRadius: 4,
+            pointStyle: 'rect',
           },
-          { label: `T = ${T}`, x: [gains[0]!, gains[gains.length - 1]!], y: [T, T], dashed: true, color: '#000000', lineWidth: 1 },
+          { label: `T = ${T} (end of the sequence)`, x: [gains[0]!, gains[gains.length - 1]!], y: [T, T], reference: true },
         ],
       }),
     ];

@@ -141,14 +141,15 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
         }).exponents[0]!;
       }
       const color = PALETTE[i % PALETTE.length]!;
+      // colour = the network, dash = the quantity: 8 legend entries for 5 runs x 3 curves
       productSeries.push(
-        { label: `${label}: ||P_k||`, x: ks, y: pn.norms, color },
-        { label: `${label}: prod ||J_t||`, x: ks, y: pn.stepNormProducts, color, lineWidth: 1.5, dotted: true },
-        { label: `${label}: (gamma sigma_max)^k`, x: ks, y: bound, color, dashed: true },
+        { label: `${label}: ‖Pₖ‖`, run: label, quantity: '‖Pₖ‖, measured', x: ks, y: pn.norms, color, z: 1 },
+        { label: `${label}: ∏ ‖Jₜ‖`, run: label, quantity: '∏ ‖Jₜ‖ over the k steps', x: ks, y: pn.stepNormProducts, color, lineWidth: 2, dotted: true },
+        { label: `${label}: (γσₘₐₓ)ᵏ`, run: label, quantity: 'bound (γσₘₐₓ)ᵏ', x: ks, y: bound, color, lineWidth: 2, dashed: true },
       );
       stepSeries.push(
-        { label: `${label}: ||J_t||`, x: ks.map((k) => T - k + 1), y: pn.stepNorms, color },
-        { label: `${label}: gamma sigma_max`, x: [1, T], y: [reg.gammaSigmaMax, reg.gammaSigmaMax], color, dashed: true, lineWidth: 1.5 },
+        { label: `${label}: ‖Jₜ‖`, run: label, quantity: '‖Jₜ‖, measured', x: ks.map((k) => T - k + 1), y: pn.stepNorms, color },
+        { label: `${label}: γσₘₐₓ`, run: label, quantity: 'bound γσₘₐₓ(W)', x: [1, T], y: [reg.gammaSigmaMax, reg.gammaSigmaMax], color, dashed: true, lineWidth: 2 },
       );
       results.push({
         label,
@@ -180,13 +181,14 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
           measured: fmt(Math.exp(maxLogRatio), 4),
           source: 'Pascanu, Mikolov and Bengio 2013, eq. 7',
           agrees: violations === 0,
+          tolerance: `ln(‖Pₖ‖ / (γσₘₐₓ)ᵏ) ≤ ${ROUNDOFF} k (round-off) at every k`,
         },
         {
           quantity: `${label}: gamma sigma_max(W) = ${fmt(f.gamma)} x ${fmt(sMax)}`,
           theory: reg.regime === VANISHING ? '< 1: vanishing guaranteed' : '>= 1: exploding possible, not guaranteed',
           measured: `||P_k|| ~ ${fmt(rate.factor)}^k (${rate.rate < 0 ? 'vanishes' : 'grows'})`,
           source: 'Pascanu, Mikolov and Bengio 2013, section 3.1',
-          ...(reg.regime === VANISHING ? { agrees: rate.rate < 0 } : {}),
+          ...(reg.regime === VANISHING ? { agrees: rate.rate < 0, tolerance: 'fitted slope of ln ‖Pₖ‖ strictly below 0' } : {}),
         },
       );
       if (p.lyapunovSteps > 0) {
@@ -208,20 +210,21 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
     const charts = [
       lineChart({
         id: 'product-norms',
-        title: 'Jacobian-product norms ||J_T ... J_{T-k+1}|| against the lag k',
+        title: 'Norm of the Jacobian product ‖Pₖ‖ against the lag k',
+        subtitle: `Pₖ: product of the k step Jacobians Jₜ = diag(f′(aₜ)) W nearest the end; n = ${n}, one sequence of ${T} steps`,
         caption:
-          'Thick lines: the measured spectral norm of the product over the last k steps; thin lines: the product of the per-step norms; dashed: the bound (gamma sigma_max(W))^k. Each measured curve stays under its thin line, which stays under its dashed line.',
+          'Colour: the network; solid: the measured spectral norm ‖Pₖ‖ of the product over the last k steps; dotted: the product of the per-step norms ∏ ‖Jₜ‖; dashed: the bound (γσₘₐₓ(W))ᵏ. Each solid curve stays under its dotted curve, which stays under its dashed line.',
         x: { title: 'lag k (steps back from T)' },
         y: { title: 'spectral norm (log scale)', log: true, min: yMin },
         series: productSeries,
       }),
       lineChart({
         id: 'step-norms',
-        title: 'Per-step Jacobian norms ||diag(f\'(a_t)) W|| along the sequence',
+        title: 'Per-step Jacobian norm ‖Jₜ‖ = ‖diag(f′(aₜ)) W‖ along the sequence',
         caption:
-          'The norm of each step\'s Jacobian against t, with gamma sigma_max(W) dashed. With many units, some unit is nearly always close to a = 0 where f\' = gamma, so a single step\'s norm sits close to the bound even when the product over many steps is far below it.',
+          'Colour: the network; solid: the norm of each step\'s Jacobian against t; dashed: γσₘₐₓ(W), its bound. With many units, some unit is nearly always close to a = 0 where f′ = γ, so a single step\'s norm sits close to the bound even when the product over many steps is far below it.',
         x: { title: 'time step t' },
-        y: { title: '||J_t|| (spectral norm)' },
+        y: { title: '‖Jₜ‖ (spectral norm)' },
         series: stepSeries,
       }),
     ];
@@ -230,8 +233,8 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
     const exploding = results.filter((r) => r.regime !== VANISHING);
     const discussion = [
       `Every curve in the first chart is a product of ${T} Jacobians J_t = diag(f'(a_t)) W taken backwards from the last step. ` +
-        'Because the spectral norm is submultiplicative, the measured norm ||P_k|| (thick) can never rise above the product of the per-step norms (thin), ' +
-        'and since |f\'| <= gamma each per-step norm is at most gamma sigma_max(W), so the thin line in turn stays under the straight dashed line (gamma sigma_max)^k. ' +
+        'Because the spectral norm is submultiplicative, the measured norm ||P_k|| (solid) can never rise above the product of the per-step norms (dotted), ' +
+        'and since |f\'| <= gamma each per-step norm is at most gamma sigma_max(W), so the dotted line in turn stays under the straight dashed line (gamma sigma_max)^k. ' +
         `Across the ${results.length} runs the largest ratio ||P_k|| / bound is ${fmt(maxRatioToBound, 4)}, with ${boundViolations} violations.`,
       vanishing.length > 0
         ? `Runs with gamma sigma_max(W) < 1 (${vanishing.map((r) => r.label).join('; ')}) are in the regime where the bound itself decays geometrically: ` +
@@ -243,7 +246,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
           `Their measured per-step factors are ${exploding.map((r) => `${fmt(r.decayFactor)} (${r.label})`).join(', ')}. ` +
           'A sigmoid network with sigma_max(W) above 4 usually still vanishes, because sigmoid\'s slope is 1/4 only at 0 and the large weights push units into saturation where f\' is tiny.'
         : '',
-      `The second chart explains why the thin lines hug the dashed ones: a single step's norm ||diag(f'(a_t)) W|| is nearly gamma sigma_max(W), because among ${n} units one is almost always near a = 0 where f' = gamma, and with orthogonal W that unit's direction is stretched by the full gain. ` +
+      `The second chart explains why the dotted lines hug the dashed ones: a single step's norm ||diag(f'(a_t)) W|| is nearly gamma sigma_max(W), because among ${n} units one is almost always near a = 0 where f' = gamma, and with orthogonal W that unit's direction is stretched by the full gain. ` +
         'The product of the steps is much smaller than the product of their norms because each step stretches a different direction (whichever units happen to be unsaturated then), while the others are squeezed: norms of single steps say little about long products.',
       p.lyapunovSteps > 0
         ? 'The slope of ln ||P_k|| against k is, for long sequences, the largest Lyapunov exponent of the driven dynamics (Oseledets\' theorem): ' +

@@ -170,6 +170,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
         measured: Number.isFinite(crossing) ? fmt(crossing, 3) : 'no crossing in the sweep',
         source: 'Sompolinsky, Crisanti and Sommers 1988; Molgedey, Schuchhardt and Schuster 1992',
         agrees: Number.isFinite(crossing) && Math.abs(crossing - 1) <= 0.3,
+        tolerance: '|g − 1| ≤ 0.3 (finite n, finite time)',
       },
       {
         quantity: `gain where the largest exponent becomes clearly positive (> ${p.zeroTolerance})`,
@@ -185,6 +186,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
         measured: fmt(maxGapToLogSpectralRadius),
         source: 'linearisation at the stable origin',
         agrees: maxGapToLogSpectralRadius < p.zeroTolerance,
+        tolerance: `below zeroTolerance = ${p.zeroTolerance}`,
       });
     }
     for (const l of lyapunov.filter((_, i) => i % Math.max(1, Math.floor(gains.length / 6)) === 0)) {
@@ -211,6 +213,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
           measured: s.positive,
           source: 'Sompolinsky, Crisanti and Sommers 1988',
           agrees: s.gain > 1 ? s.positive > 0 : s.positive === 0,
+          tolerance: 'exact count (sign of each exponent)',
         });
       }
     }
@@ -219,14 +222,14 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
       lineChart({
         id: 'largest-exponent-vs-gain',
         title: 'Largest Lyapunov exponent against the gain g',
-        caption: `Measured lambda_1 (natural log per step, ${p.steps} steps, n = ${n}, ${p.inputStd > 0 ? `inputs of standard deviation ${p.inputStd}` : 'autonomous'}), the mean-field value (1/2) ln chi_1, and ln g (the exponent of the origin when it attracts). Positive means chaos: nearby states separate and gradients explode.`,
-        x: { title: 'gain g (W_ij ~ N(0, g^2/n))' },
-        y: { title: 'largest Lyapunov exponent lambda_1 (per step)' },
+        caption: `Measured λ₁ (natural log per step, ${p.steps} steps, n = ${n}, ${p.inputStd > 0 ? `inputs of standard deviation ${p.inputStd}` : 'autonomous'}; blue circles), the mean-field value ½ ln χ₁ (vermillion dashed), and ln g, the exponent of the origin when it attracts (green dotted). Positive means chaos: nearby states separate and gradients explode.`,
+        x: { title: 'gain g (Wᵢⱼ ~ N(0, g²/n))' },
+        y: { title: 'largest Lyapunov exponent λ₁ (per step)' },
         series: [
-          { label: 'measured lambda_1', x: gains, y: lyapunov.map((l) => l.largest), pointRadius: 5 },
-          { label: 'mean field (1/2) ln chi_1', x: gains, y: lyapunov.map((l) => l.meanField), dashed: true },
-          { label: 'ln g', x: gains, y: gains.map(Math.log), dashed: true, lineWidth: 1 },
-          { label: 'zero', x: [gains[0]!, gains[gains.length - 1]!], y: [0, 0], color: '#000000', lineWidth: 1 },
+          { label: 'measured λ₁', x: gains, y: lyapunov.map((l) => l.largest), pointRadius: 5, z: 1 },
+          { label: 'mean field ½ ln χ₁', x: gains, y: lyapunov.map((l) => l.meanField), dashed: true },
+          { label: 'ln g', x: gains, y: gains.map(Math.log), dotted: true, lineWidth: 2 },
+          { label: 'zero', x: [gains[0]!, gains[gains.length - 1]!], y: [0, 0], reference: true, dashed: false, lineWidth: 1 },
         ],
       }),
     ];
@@ -236,14 +239,14 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
         x: Array.from(s.exponents, (_, i) => i + 1),
         y: s.exponents,
       }));
-      series.push({ label: 'zero', x: [1, p.spectrumExponents], y: [0, 0], color: '#000000', lineWidth: 1 });
+      series.push({ label: 'zero', x: [1, p.spectrumExponents], y: [0, 0], reference: true, dashed: false, lineWidth: 1 });
       charts.push(
         lineChart({
           id: 'spectrum',
           title: 'Lyapunov spectrum',
-          caption: `The ${p.spectrumExponents} leading exponents lambda_1 >= lambda_2 >= ... (${p.spectrumSteps} steps). The exponents above zero count the directions along which the dynamics is chaotic.`,
+          caption: `The ${p.spectrumExponents} leading exponents λ₁ ≥ λ₂ ≥ … (${p.spectrumSteps} steps). The exponents above zero (the grey line) count the directions along which the dynamics is chaotic.`,
           x: { title: 'index i' },
-          y: { title: 'Lyapunov exponent lambda_i (per step)' },
+          y: { title: 'Lyapunov exponent λᵢ (per step)' },
           series,
         }),
       );

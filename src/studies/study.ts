@@ -30,6 +30,8 @@ export interface TheoryRow {
   source?: string;
   /** Whether the measurement agrees, when the study can judge it. */
   agrees?: boolean;
+  /** How `agrees` is judged: the tolerance or criterion (e.g. "|log ratio| < ln 1.25", "≤ 1 + 1e-9 k"). */
+  tolerance?: string;
 }
 
 export interface StudyResult {

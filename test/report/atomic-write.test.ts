@@ -55,7 +55,7 @@ test('a report holds a PNG and CSV per chart, summary.json and report.md', async
   const out = mkdtempSync(join(tmpdir(), 'rnnd-'));
   const l = validateScenario(toyScenario({ checks: [{ name: 'peak is a', path: 'peak', expected: 3, tolerance: 0 }] }), 'toy.yaml', '.', TOY_STUDIES);
   const { summary, reportDir } = await runLoaded(l, { outDir: out });
-  t.deepEqual(readdirSync(reportDir!).sort(), ['noise.csv', 'noise.png', 'parabola.csv', 'parabola.png', 'report.md', 'summary.json']);
+  t.deepEqual(readdirSync(reportDir!).sort(), ['noise.csv', 'noise.png', 'parabola.csv', 'parabola.png', 'report.html', 'report.md', 'summary.json']);
   const png = readFileSync(join(reportDir!, 'parabola.png'));
   t.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
   t.is(png.readUInt32BE(16), 1200);
@@ -68,7 +68,7 @@ test('a report holds a PNG and CSV per chart, summary.json and report.md', async
   t.deepEqual(json.values.length, 11);
   const md = readFileSync(join(reportDir!, 'report.md'), 'utf8');
   t.regex(md, /!\[Parabola\]\(parabola\.png\)/);
-  t.regex(md, /\| peak is a \| 3 \| 3 ± 0 \| ✅ pass \|/);
+  t.regex(md, /\| peak is a \| 3 \| 3 ± 0 \| ✓ pass \|/);
   t.regex(readFileSync(join(reportDir!, 'parabola.csv'), 'utf8'), /^series,x,y\na x\^2,-1,3\n/);
   t.false(existsSync(join(out, 'toy', '.tmp')));
 });

@@ -113,5 +113,5 @@ test('a failing declared check exits 1 and still writes the report showing the f
   t.regex(r.stderr, /check failed: lower fold \(foldPoints\[0\]\.b\)/);
   const summary = JSON.parse(readFileSync(join(dir, 'fold-check', 'summary.json'), 'utf8'));
   t.false(summary.checksPassed);
-  t.regex(readFileSync(join(dir, 'fold-check', 'report.md'), 'utf8'), /❌ fail/);
+  t.regex(readFileSync(join(dir, 'fold-check', 'report.md'), 'utf8'), /✗ fail/);
 });

@@ -21,6 +21,7 @@ import { inputOutputJacobian, jacobianSpectrumVariance, singularValues, spectrum
 import { criticalSigmaW2, hermiteExpectation, lengthFixedPoint } from '../analysis/mean-field.ts';
 import { Rng } from '../init/rng.ts';
 import { Mlp } from '../models/mlp.ts';
+import { fnv1a } from '../training/sweep.ts';
 import { lineChart, type Series } from '../report/chart-spec.ts';
 import { claimRows, compareWithPaper, paperSchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
@@ -78,7 +79,7 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
         const all: number[] = [];
         for (let k = 0; k < p.networks; k++) {
           // one stream per (configuration, depth, network), reproducible whatever runs before it
-          const local = new Rng(hashName(`${ctx.seed}|${c.name}|${L}|${k}`));
+          const local = new Rng(fnv1a(`${ctx.seed}|${c.name}|${L}|${k}`));
           // 'uniform' is U(-g/sqrt(N), g/sqrt(N)), variance g^2 / 3N: g = sqrt(3 sigma_w^2)
           const gain = c.init === 'uniform' ? Math.sqrt(3 * sigmaW2) : Math.sqrt(sigmaW2);
           const net = new Mlp({ inputSize: N, width: N, depth: L, outputSize: 1, activation: f, init: c.init, gain }, local);
@@ -169,12 +170,6 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
     return { summary, charts: selectCharts(charts, ctx.charts), theory, discussion };
   },
 };
-
-function hashName(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** Density histogram of v on [0, max] (values above max go to the last bin). */
 function histogram(v: readonly number[], bins: number, max: number): number[] {

@@ -8,12 +8,15 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
-import { DEFAULT_FORMATS, REPORT_FORMATS, runLoaded, type ReportFormat } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
 import { createProgress } from './progress.ts';
 import { formatNumber } from '../report/format.ts';
+import { addClusterCommands, shardLine, shardOption } from './cluster.ts';
+import { runJournaled } from '../sweeps/shards.ts';
+import { SweepInputError } from '../sweeps/journal.ts';
 
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, studyFailed: 3 } as const;
 
@@ -77,8 +80,11 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
     .option('--no-progress', 'no progress bar even on a terminal')
     .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
-    .action(async (files: string[], opts: { out: string; progress: boolean; format: string }) => {
+    .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a sweep's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
+    .option('--resume', 'continue the journal of a killed run (or shard): only unfinished jobs run')
+    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; shard?: string; resume?: boolean }) => {
       const formats = parseFormats(opts.format);
+      const shard = shardOption(opts.shard, (code) => new ExitError(code));
       const loaded = loadAll(files);
       const progress = createProgress(opts.progress ? undefined : false);
       let failedChecks = 0;
@@ -86,14 +92,29 @@ export function buildProgram(): Command {
         for (const l of loaded) {
           let outcome;
           try {
-            outcome = await runLoaded(l, { outDir: opts.out, formats, progress: progress.sink });
+            outcome = await runJournaled(l, {
+              outDir: opts.out,
+              formats,
+              progress: progress.sink,
+              ...(shard ? { shard } : {}),
+              resume: opts.resume ?? false,
+              notify: (line) => process.stderr.write(line + '\n'),
+            });
           } catch (e) {
             progress.stop();
+            if (e instanceof SweepInputError) {
+              process.stderr.write(`${e.message}\n`);
+              throw new ExitError(EXIT.badInput);
+            }
             process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${(e as Error).stack ?? String(e)}\n`);
             process.stderr.write(`rnn-dynamics: no report was written for ${l.scenario.name}; any older report is untouched.\n`);
             throw new ExitError(EXIT.studyFailed);
           }
-          const { summary, reportDir } = outcome;
+          if (outcome.kind === 'shard') {
+            progress.log(shardLine(l.scenario.name, outcome));
+            continue;
+          }
+          const { summary, reportDir } = outcome.outcome;
           const passed = summary.checks.filter((c) => c.pass).length;
           progress.log(`${l.scenario.name}: wrote ${reportDir}/ (checks: ${passed} of ${summary.checks.length} passed)`);
           for (const c of summary.checks.filter((c) => !c.pass)) {
@@ -133,6 +154,8 @@ export function buildProgram(): Command {
       if (opts.out) writeFileSync(opts.out, text);
       else process.stdout.write(text);
     });
+
+  addClusterCommands(program, (code) => new ExitError(code));
 
   return program;
 }

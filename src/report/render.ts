@@ -47,9 +47,35 @@ const textAsGlyphs: Plugin = {
   },
 };
 
+/**
+ * The PDF's creation date: cairo writes the wall clock by default, so two renders of one chart
+ * differ. SOURCE_DATE_EPOCH (reproducible-builds.org) sets it; otherwise the Unix epoch.
+ */
+function pdfDate(): Date {
+  const epoch = Number(process.env['SOURCE_DATE_EPOCH']);
+  return new Date(Number.isFinite(epoch) ? epoch * 1000 : 0);
+}
+
 /** Render one chart to a PNG, SVG or PDF buffer. */
 export function renderChart(spec: ChartSpec, format: ImageFormat): Buffer {
   const config = chartConfig(spec, { interactive: false });
-  if (format === 'pdf') config.plugins = [...(config.plugins ?? []), textAsGlyphs];
-  return renderer(format).renderToBufferSync(config, MIME[format]);
+  if (format === 'png') return renderer(format).renderToBufferSync(config, MIME[format]);
+  if (format === 'svg') {
+    // cairo numbers its surfaces with a process-wide counter: the only byte that differs between renders
+    const svg = renderer(format).renderToBufferSync(config, MIME[format]).toString('utf8');
+    return Buffer.from(svg.replace(/<g id="surface\d+">/, '<g id="surface1">'), 'utf8');
+  }
+  config.plugins = [...(config.plugins ?? []), textAsGlyphs];
+  // renderToBufferSync passes no PDF metadata to node-canvas, so take the chart (renderChart is
+  // public in chartjs-node-canvas's JavaScript, private only in its typings) and encode it here.
+  const chart = (renderer(format) as unknown as { renderChart(c: typeof config): import('chart.js').Chart }).renderChart(config);
+  const date = pdfDate();
+  const pdf = (chart.canvas as unknown as import('canvas').Canvas).toBuffer('application/pdf', {
+    title: spec.title,
+    creator: 'rnn-dynamics',
+    creationDate: date,
+    modDate: date,
+  });
+  chart.destroy();
+  return pdf;
 }

@@ -13,6 +13,7 @@ import { selectCharts, type StudyResult } from '../studies/study.ts';
 import { evaluateCheck, type CheckResult } from './checks.ts';
 import type { LoadedScenario } from './load.ts';
 import type { Scenario } from './schema.ts';
+import type { JobRunner } from '../sweeps/jobs.ts';
 
 /** Progress of one scenario: called by the study through ctx.progress. */
 export type ProgressSink = (scenario: string, done: number, total: number, label?: string) => void;
@@ -28,6 +29,8 @@ export interface RunOptions {
   /** Chart files (png, svg, pdf) and report.html to write; default png and html. */
   formats?: readonly ReportFormat[];
   progress?: ProgressSink;
+  /** Where the study's sweeps run (src/sweeps/); default: all here. */
+  jobs?: JobRunner;
 }
 
 /** summary.json: identification, the study's headline numbers, the checks, and the scenario echoed back. */
@@ -71,6 +74,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
     scenarioDir: loaded.dir,
     ...(scenario.charts ? { charts: scenario.charts } : {}),
     progress: (done, total, label) => opts.progress?.(scenario.name, done, total, label),
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
   });
   for (const key of Object.keys(result.summary)) {
     if (RESERVED.has(key)) throw new Error(`study ${study.kind} returned the reserved summary key "${key}"`);

@@ -138,7 +138,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
     const clipJobs = 2;
     const sweep = await runSweep(
       { task: p.task, lags, models: p.models, repetitions: p.repetitions, training: p.training, seed: ctx.seed },
-      { ...(p.threads !== null ? { threads: p.threads } : {}), progress: (d, t, l) => ctx.progress(d, t + clipJobs, l) },
+      { ...(p.threads !== null ? { threads: p.threads } : {}), progress: (d, t, l) => ctx.progress(d, t + clipJobs, l), runner: ctx.jobs },
     );
     const total = lags.length * p.models.length * p.repetitions + clipJobs;
 

@@ -23,6 +23,7 @@ import { clipGlobalNorm } from '../training/clipping.ts';
 import { makeOptimiser } from '../training/optimisers.ts';
 import { DEFAULT_CONFIGURATIONS, configurationSchema, configurationStyle, teacherTaskParams, type Configuration } from './feedforward-gradient-by-layer.ts';
 import { type Study, type TheoryRow, selectCharts } from './study.ts';
+import { jobId, localRunner, runEach, type JobList } from '../sweeps/jobs.ts';
 
 const TRAINING_CONFIGURATIONS: Configuration[] = DEFAULT_CONFIGURATIONS.filter((c) => c.name !== 'sigmoid-kumar');
 
@@ -147,24 +148,26 @@ export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
   summary: 'Train deep MLPs of several depths with each remedy: accuracy, and how far the first layers move against the last',
   params: params as unknown as z.ZodType<TrainingByDepthParams>,
   chartIds: ['accuracy-by-depth', 'weight-change-by-layer', 'learning-curves'],
-  run(p, ctx) {
+  async run(p, ctx) {
     const topt = { inputSize: p.task.inputSize, hidden: p.task.teacherHidden, classes: p.task.classes, teacherSeed: p.task.teacherSeed };
     const train = teacherTask(p.trainSize, new Rng(ctx.seed * 2 + 1), topt);
     const test = teacherTask(p.testSize, new Rng(ctx.seed * 2 + 2), topt);
     const chance = chanceLevel(test);
-    // progress in units of layer-steps, roughly proportional to the work
-    const total = p.configurations.length * p.depths.reduce((a, b) => a + b, 0);
-    let done = 0;
+    // one job per (configuration, depth), journaled and shardable over a cluster (src/sweeps/);
+    // trainRun derives its random streams from (seed, depth)
+    const list: JobList<{ c: Configuration; depth: number }, RunResult> = {
+      kind: 'training',
+      jobs: p.configurations.flatMap((c) => p.depths.map((depth) => ({ id: jobId({ configuration: c.name, depth }), seed: ctx.seed, input: { c, depth } }))),
+      label: (job) => `${job.input.c.name} L=${job.input.depth}`,
+      runHere: async (subset, finished) => runEach(subset, finished, (job) => trainRun(job.input.c, job.input.depth, p, train, test, ctx.seed)),
+    };
+    const runs = await (ctx.jobs ?? localRunner).run(list, ctx.progress);
     const results = new Map<string, Map<number, RunResult>>();
-    for (const c of p.configurations) {
-      const byDepth = new Map<number, RunResult>();
-      for (const depth of p.depths) {
-        byDepth.set(depth, trainRun(c, depth, p, train, test, ctx.seed));
-        done += depth;
-        ctx.progress(done, total, `${c.name} L=${depth}`);
-      }
-      results.set(c.name, byDepth);
-    }
+    list.jobs.forEach((job, i) => {
+      const byDepth = results.get(job.input.c.name) ?? new Map<number, RunResult>();
+      byDepth.set(job.input.depth, runs[i]!);
+      results.set(job.input.c.name, byDepth);
+    });
 
     const configurations: Record<string, unknown> = {};
     for (const c of p.configurations) {

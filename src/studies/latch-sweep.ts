@@ -55,7 +55,7 @@ export const latchSweepStudy: Study<LatchSweepParams> = {
     const lags = [...p.lags].sort((a, b) => a - b);
     const sweep = await runSweep(
       { task: p.task, lags, models: [p.model], repetitions: p.repetitions, training: p.training, seed: ctx.seed },
-      { ...(p.threads !== null ? { threads: p.threads } : {}), progress: ctx.progress },
+      { ...(p.threads !== null ? { threads: p.threads } : {}), progress: ctx.progress, runner: ctx.jobs },
     );
     const m = sweep.byModel[modelId(p.model)]!;
     const cells = withIntervals(m.byT);

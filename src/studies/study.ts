@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { ChartSpec } from '../report/chart-spec.ts';
+import type { JobRunner } from '../sweeps/jobs.ts';
 
 /** What a study receives besides its parameters. */
 export interface StudyContext {
@@ -17,6 +18,11 @@ export interface StudyContext {
   charts?: readonly string[];
   /** Report progress of a long run: `done` out of `total` units. Silent when not on a TTY. */
   progress(done: number, total: number, label?: string): void;
+  /**
+   * Where the study's job lists (sweeps) run: pass it on to runSweep. Undefined: all here. A shard
+   * runs a subset and stops the study; a merge reads the results from the shards' journals.
+   */
+  jobs?: JobRunner;
 }
 
 /** A row of the theory-versus-measured table in report.md (separate from scenario `checks`). */

@@ -9,9 +9,12 @@
  * the summary is identical with 1 or 16 threads and whatever the completion order.
  *
  * Threads: `threads: 1` runs the jobs in this thread (unit tests, debugging); otherwise a piscina
- * pool of that many workers (default: os.availableParallelism()) runs src/training/sweep-worker.mjs,
- * a shim that registers tsx and imports the TypeScript job runner, so it works both under
- * `node --import tsx` and from the CLI's own loader.
+ * pool of that many workers (default: RNN_DYNAMICS_THREADS, else os.availableParallelism()) runs
+ * src/training/sweep-worker.mjs, a shim that registers tsx and imports the TypeScript job runner,
+ * so it works both under `node --import tsx` and from the CLI's own loader.
+ *
+ * Past one machine: the trainings are a job list (src/sweeps/jobs.ts) with ids from their
+ * coordinates, so a runner can journal them, shard them over a cluster, or merge shards' results.
  *
  * Measuring the parallel speed-up: `sweepSpeedup()` runs one small sweep with 1 and with 2 threads
  * and returns both wall times (see the function).
@@ -27,6 +30,7 @@ import { gemmThreadMode, setGemmThreads } from '../linalg/parallel.ts';
 import type { TaskSpec } from '../tasks/registry.ts';
 import { modelId, type ModelSpec, type TrainOptionsInput } from './train.ts';
 import { runJob, type SweepJob, type SweepJobResult } from './sweep-worker.ts';
+import { errorText, jobId, localRunner, runEach, type JobList, type JobRunner } from '../sweeps/jobs.ts';
 
 export interface SweepSpec {
   /** The task; its T is replaced by each lag. */
@@ -42,10 +46,12 @@ export interface SweepSpec {
 }
 
 export interface SweepOptions {
-  /** Worker threads; 1 runs in-process. Default: os.availableParallelism(). */
+  /** Worker threads; 1 runs in-process. Default: defaultThreads(). */
   readonly threads?: number;
   /** Called on the main thread as jobs finish. */
   readonly progress?: (done: number, total: number, label?: string) => void;
+  /** Which jobs run here and where the others' results come from (src/sweeps/); default: all here. */
+  readonly runner?: JobRunner | undefined;
 }
 
 /** Statistics of the repetitions of one (model, T). */
@@ -168,32 +174,44 @@ function label(job: SweepJob): string {
 /** The worker shim (registers tsx, then imports sweep-worker.ts). */
 export const WORKER_URL = new URL('./sweep-worker.mjs', import.meta.url);
 
-/** Run a sweep: all (model, T, repetition) trainings, in parallel unless threads = 1. */
+/** A training job's stable identity: its coordinates in the sweep. */
+export function trainingJobId(job: SweepJob): string {
+  return jobId({ model: modelId(job.model), T: job.T, repetition: job.repetition });
+}
+
+/** Default worker threads: RNN_DYNAMICS_THREADS when set (a cluster task's CPUs), else every core. */
+export function defaultThreads(): number {
+  const env = Number(process.env['RNN_DYNAMICS_THREADS']);
+  return Number.isInteger(env) && env >= 1 ? env : availableParallelism();
+}
+
+/** The sweep's trainings as a job list: run any subset here, in-process (threads = 1) or on a pool. */
+export function trainingJobList(spec: SweepSpec, threads?: number): JobList<SweepJob, SweepJobResult> {
+  return {
+    kind: 'training',
+    jobs: sweepJobs(spec).map((job) => ({ id: trainingJobId(job), seed: job.seed, input: job })),
+    label: (job) => label(job.input),
+    async runHere(subset, finished) {
+      const n = Math.max(1, Math.min(threads ?? defaultThreads(), subset.length));
+      if (subset.length === 0) return;
+      if (n === 1) return runEach(subset, finished, (job) => runJob(job.input));
+      const pool = new Piscina<SweepJob, SweepJobResult>({ filename: WORKER_URL.href, minThreads: n, maxThreads: n, idleTimeout: 1000 });
+      try {
+        await Promise.all(subset.map((job) => pool.run(job.input).then((result) => finished(job, { result }), (e: unknown) => finished(job, { error: errorText(e) }))));
+      } finally {
+        await pool.destroy();
+      }
+    },
+  };
+}
+
+/**
+ * Run a sweep: all (model, T, repetition) trainings, in parallel unless threads = 1; with
+ * `runner`, only those the runner asks for (a shard, the jobs missing from a journal).
+ */
 export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
-  const jobs = sweepJobs(spec);
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), jobs.length));
-  const progress = opts.progress ?? (() => {});
-  const results: SweepJobResult[] = new Array(jobs.length);
-  let done = 0;
-  if (threads === 1) {
-    for (const job of jobs) {
-      results[job.index] = runJob(job);
-      progress(++done, jobs.length, label(job));
-    }
-  } else {
-    const pool = new Piscina<SweepJob, SweepJobResult>({ filename: WORKER_URL.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-    try {
-      await Promise.all(
-        jobs.map(async (job) => {
-          results[job.index] = await pool.run(job);
-          progress(++done, jobs.length, label(job));
-        }),
-      );
-    } finally {
-      await pool.destroy();
-    }
-  }
-  return summariseSweep(spec, results);
+  const list = trainingJobList(spec, opts.threads);
+  return summariseSweep(spec, await (opts.runner ?? localRunner).run(list, opts.progress));
 }
 
 /**

@@ -74,6 +74,15 @@ test('PDF: one 1200 x 800 pt page that poppler opens, with embedded fonts and th
   t.true(existsSync(join(dir, 'page.png')));
 });
 
+test('PDF and SVG: the same chart gives the same bytes (a fixed creation date, not the wall clock)', async (t) => {
+  const first = renderChart(spec, 'pdf');
+  await new Promise((r) => setTimeout(r, 1100)); // the PDF date has a resolution of one second
+  t.true(first.equals(renderChart(spec, 'pdf')));
+  t.true(renderChart(spec, 'svg').equals(renderChart(spec, 'svg')));
+  const info = execFileSync('pdfinfo', ['-'], { input: first, encoding: 'utf8' });
+  t.regex(info, /^Creator:\s+rnn-dynamics$/m);
+});
+
 test('PDF page rendered by poppler shows the chart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rnnd-pdf-'));
   const file = join(dir, 'norms.pdf');

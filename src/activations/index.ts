@@ -7,15 +7,9 @@
  * the stored states. Expression activations (`x / (1 + abs(x))`) are parsed and differentiated
  * symbolically by mathjs once, and their derivative is evaluated at the pre-activation.
  */
-import { createRequire } from 'node:module';
+import { compileExpression, differentiate, parseExpression } from './expression.ts';
 
-type MathJs = typeof import('mathjs');
-let mathjs: MathJs | undefined;
-/** mathjs takes about a second to load: only expression activations need it, so load it on first use. */
-function math(): MathJs {
-  mathjs ??= createRequire(import.meta.url)('mathjs') as MathJs;
-  return mathjs;
-}
+export { EXPRESSION_FUNCTIONS, ExpressionError, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_NODES } from './expression.ts';
 
 export type ActivationKind = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'expression';
 
@@ -95,7 +89,8 @@ export const BUILTIN_ACTIVATIONS: Record<Exclude<ActivationKind, 'expression'>, 
 
 /**
  * An activation written as a mathjs expression in the variable `x`, e.g. `x / (1 + abs(x))`
- * (softsign). f and f' are compiled once. gamma = sup |f'| is estimated on a grid over
+ * (softsign), in the locked-down language of ./expression.ts (numbers, x, + - * / ^ and elementary
+ * functions; checked before anything is evaluated). f and f' are compiled once. gamma = sup |f'| is estimated on a grid over
  * [-range, range] refined around the best point, which is exact for the usual bounded-derivative
  * activations whose maximum slope sits at a finite point.
  *
@@ -103,46 +98,36 @@ export const BUILTIN_ACTIVATIONS: Record<Exclude<ActivationKind, 'expression'>, 
  *   not finite at 0.
  */
 export function expressionActivation(expr: string, range = 20): Activation {
-  const { compile, derivative, parse } = math();
-  let node;
-  try {
-    node = parse(expr);
-  } catch (e) {
-    throw new Error(`activation expression "${expr}" does not parse: ${(e as Error).message}`);
-  }
-  const symbols = new Set<string>();
-  node.traverse((n: { type: string; name?: string }, _path: string, parent: { type: string; fn?: unknown } | null) => {
-    if (n.type === 'SymbolNode' && !(parent && parent.type === 'FunctionNode' && (parent as { fn?: unknown }).fn === n)) {
-      symbols.add(n.name!);
-    }
-  });
-  const unknown = [...symbols].filter((s) => s !== 'x' && s !== 'e' && s !== 'pi');
-  if (unknown.length > 0) {
-    throw new Error(`activation expression "${expr}" uses unknown symbol(s) ${unknown.join(', ')}; only x is allowed`);
-  }
+  const node = parseExpression(expr);
   let dnode;
   try {
-    dnode = derivative(node, 'x');
+    dnode = differentiate(node);
   } catch (e) {
     throw new Error(`activation expression "${expr}" has no symbolic derivative: ${(e as Error).message}`);
   }
-  const fc = compile(node.toString());
-  const dc = compile(dnode.toString());
-  const scope = { x: 0 };
-  const f = (a: number): number => {
-    scope.x = a;
-    return fc.evaluate(scope) as number;
-  };
-  const df = (a: number): number => {
-    scope.x = a;
-    return dc.evaluate(scope) as number;
-  };
+  const f = compileExpression(node);
+  const df = compileExpression(dnode);
   for (const probe of [0, 0.5, -0.5]) {
-    if (typeof f(probe) !== 'number' || !Number.isFinite(f(probe)) || !Number.isFinite(df(probe))) {
+    if (!Number.isFinite(f(probe)) || !Number.isFinite(df(probe))) {
       throw new Error(`activation expression "${expr}" is not a finite real function at x = ${probe}`);
     }
   }
-  // sup |f'| on a grid, then golden refinement around the best grid point
+  let gamma: number | undefined;
+  return {
+    name: expr,
+    kind: 'expression',
+    // computed on first use: validation needs f and f', not the 4000-point search for sup |f'|
+    get gamma() {
+      gamma ??= supAbs(df, range);
+      return gamma;
+    },
+    f,
+    df,
+  };
+}
+
+/** sup |g| on a 4001-point grid over [-range, range], then golden refinement around the best point. */
+function supAbs(df: (x: number) => number, range: number): number {
   const n = 4001;
   let best = 0;
   let bestX = 0;
@@ -164,13 +149,7 @@ export function expressionActivation(expr: string, range = 20): Activation {
     else lo = m1;
   }
   const refined = Math.abs(df((lo + hi) / 2));
-  return {
-    name: expr,
-    kind: 'expression',
-    gamma: Math.max(best, Number.isFinite(refined) ? refined : 0),
-    f,
-    df,
-  };
+  return Math.max(best, Number.isFinite(refined) ? refined : 0);
 }
 
 /** A built-in name or, failing that, an expression in x. */

@@ -20,6 +20,7 @@
 import { Rng } from '../init/rng.ts';
 import { dgemm } from '../linalg/blas.ts';
 import { allocF64, freeF64, inWasm, kernels } from '../linalg/wasm.ts';
+import { firstNonFinite, NumericalFault } from './faults.ts';
 import { mgsQr } from '../linalg/parallel.ts';
 import { activationKernel, derivativeKernel, preactivationKernel, type Rnn } from '../models/rnn.ts';
 
@@ -87,6 +88,11 @@ export function lyapunovSpectrum(rnn: Rnn, opts: LyapunovOptions): LyapunovResul
     tangentKernel(n, k, W, d, Q, Z);
     mgsKernel(Z, k, n, r);
     for (let i = 0; i < k; i++) sums[i]! += Math.log(r[i]!);
+    // per chunk of 64 steps: a NaN, an overflow or a collapsed tangent vector (log 0) is a fault
+    if ((s & 63) === 63 || s === steps - 1) {
+      if (firstNonFinite(sums) >= 0) throw new NumericalFault('the R diagonal of the Lyapunov QR (the log of a zero or non-finite stretching factor)', t);
+      if (firstNonFinite(h) >= 0) throw new NumericalFault('the state h_t of the Lyapunov run', t);
+    }
     const tmp = Q;
     Q = Z;
     Z = tmp;

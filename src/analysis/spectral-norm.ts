@@ -13,6 +13,7 @@
 import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { dgemv, dnrm2 } from '../linalg/blas.ts';
 import { Rng } from '../init/rng.ts';
+import { NumericalFault } from './faults.ts';
 
 export interface SpectralNormResult {
   /** sigma_max estimate (a lower bound that converged to the tolerance). */
@@ -93,24 +94,52 @@ export function spectralNorm(A: Float64Array, rows: number, cols: number, opts: 
 /** sigma_max(A) of a rows x cols row-major matrix by SVD (ml-matrix), the exact reference. */
 export function sigmaMax(A: Float64Array, rows: number, cols: number = rows): number {
   if (rows === 0 || cols === 0) return 0;
-  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
-  return svd.diagonal[0] ?? 0;
+  const { M, scale } = scaled(A, rows, cols, 'the SVD');
+  if (scale === 0) return 0;
+  const svd = new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
+  return scale * (svd.diagonal[0] ?? 0);
 }
 
 /** All singular values, descending (ml-matrix SVD). */
 export function singularValues(A: Float64Array, rows: number, cols: number = rows): number[] {
-  const svd = new SingularValueDecomposition(toMatrix(A, rows, cols), { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
-  return [...svd.diagonal].sort((a, b) => b - a);
+  const { M, scale } = scaled(A, rows, cols, 'the SVD');
+  if (scale === 0) return new Array<number>(Math.min(rows, cols)).fill(0);
+  const svd = new SingularValueDecomposition(M, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true });
+  return [...svd.diagonal].map((v) => scale * v).sort((a, b) => b - a);
 }
 
 /** rho(A) = max |lambda_i(A)| of a square n x n matrix (ml-matrix eigen-decomposition). */
 export function spectralRadius(A: Float64Array, n: number): number {
-  const eig = new EigenvalueDecomposition(toMatrix(A, n, n));
+  const { M, scale } = scaled(A, n, n, 'the eigen-decomposition');
+  if (scale === 0) return 0;
+  const eig = new EigenvalueDecomposition(M);
   const re = eig.realEigenvalues;
   const im = eig.imaginaryEigenvalues;
   let r = 0;
   for (let i = 0; i < re.length; i++) r = Math.max(r, Math.hypot(re[i]!, im[i]!));
-  return r;
+  return scale * r;
+}
+
+/**
+ * A / s with s ~ max |a_ij| (a power of two, so the division is exact) when max |a_ij| is beyond
+ * 2^(+-400), for ml-matrix's SVD and
+ * eigen-decomposition: they square entries, and on overflowed input the eigen-decomposition's
+ * QR iteration never converges (a JAMA-style loop without an iteration cap). Singular values and
+ * eigenvalues scale with s. Non-finite entries are a NumericalFault.
+ */
+function scaled(A: Float64Array, rows: number, cols: number, routine: string): { M: Matrix; scale: number } {
+  let max = 0;
+  for (let i = 0; i < rows * cols; i++) {
+    const v = Math.abs(A[i]!);
+    if (!(v <= Number.MAX_VALUE)) throw new NumericalFault(`the matrix given to ${routine} (entry ${i})`, undefined, 'a NaN or an infinity in the weights or an earlier overflow');
+    if (v > max) max = v;
+  }
+  if (max === 0) return { M: new Matrix(rows, cols), scale: 0 };
+  // only far from 1: ordinary matrices go through unscaled, bit for bit as before
+  const scale = max > 2 ** 400 || max < 2 ** -400 ? 2 ** Math.min(1023, Math.ceil(Math.log2(max))) : 1;
+  const M = new Matrix(rows, cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) M.set(i, j, A[i * cols + j]! / scale);
+  return { M, scale };
 }
 
 /** An ml-matrix Matrix from row-major data. */

@@ -4,7 +4,6 @@
  * Exit codes: 0 success; 1 a declared check failed; 2 bad input (malformed scenario, unknown kind,
  * bad option); 3 a study failed while running (a bug or a numerical breakdown: please report it).
  */
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
@@ -14,6 +13,9 @@ import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
 import { createProgress } from './progress.ts';
 import { formatNumber } from '../report/format.ts';
+import { BadInputError, describeFailure, guardReports, writeUserFile } from './guard.ts';
+import { announceOutDir, announceRunning, exitIfOrphaned } from './child.ts';
+import { budgetFrom, checkBudget, costNote, parseDuration, parseMemory } from './budget.ts';
 import { addClusterCommands, shardLine, shardOption } from './cluster.ts';
 import { runJournaled } from '../sweeps/shards.ts';
 import { SweepInputError } from '../sweeps/journal.ts';
@@ -82,20 +84,31 @@ export function buildProgram(): Command {
     .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
     .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a sweep's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
     .option('--resume', 'continue the journal of a killed run (or shard): only unfinished jobs run')
-    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; shard?: string; resume?: boolean }) => {
+    .option('--max-memory <size>', 'refuse scenarios estimated to need more memory (default: half the machine\'s)', parseMemory)
+    .option('--max-time <duration>', 'refuse scenarios estimated to compute longer, e.g. 10m (default: no limit)', parseDuration)
+    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; shard?: string; resume?: boolean; maxMemory?: number; maxTime?: number }) => {
       const formats = parseFormats(opts.format);
       const shard = shardOption(opts.shard, (code) => new ExitError(code));
       const loaded = loadAll(files);
+      const overBudget = checkBudget(loaded, budgetFrom(opts));
+      if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
+      const guard = guardReports(opts.out, loaded, shard);
+      announceOutDir(opts.out);
       const progress = createProgress(opts.progress ? undefined : false);
+      const sink: typeof progress.sink = (...a) => {
+        exitIfOrphaned();
+        progress.sink(...a);
+      };
       let failedChecks = 0;
       try {
         for (const l of loaded) {
           let outcome;
+          announceRunning(l.scenario.name);
           try {
             outcome = await runJournaled(l, {
               outDir: opts.out,
               formats,
-              progress: progress.sink,
+              progress: sink,
               ...(shard ? { shard } : {}),
               resume: opts.resume ?? false,
               notify: (line) => process.stderr.write(line + '\n'),
@@ -106,7 +119,7 @@ export function buildProgram(): Command {
               process.stderr.write(`${e.message}\n`);
               throw new ExitError(EXIT.badInput);
             }
-            process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${(e as Error).stack ?? String(e)}\n`);
+            process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${describeFailure(e)}\n`);
             process.stderr.write(`rnn-dynamics: no report was written for ${l.scenario.name}; any older report is untouched.\n`);
             throw new ExitError(EXIT.studyFailed);
           }
@@ -124,6 +137,7 @@ export function buildProgram(): Command {
         }
       } finally {
         progress.stop();
+        guard.release();
       }
       if (failedChecks > 0) throw new ExitError(EXIT.checkFailed);
     });
@@ -132,9 +146,13 @@ export function buildProgram(): Command {
     .command('validate')
     .description('Check scenario files against the schema without running them')
     .argument('<files...>', 'scenario YAML files')
-    .action((files: string[]) => {
+    .option('--max-memory <size>', 'as for run: refuse scenarios estimated to need more memory', parseMemory)
+    .option('--max-time <duration>', 'as for run: refuse scenarios estimated to compute longer', parseDuration)
+    .action((files: string[], opts: { maxMemory?: number; maxTime?: number }) => {
       const loaded = loadAll(files);
-      for (const l of loaded) process.stdout.write(`${l.file}: valid ${l.scenario.kind} scenario "${l.scenario.name}"\n`);
+      const overBudget = checkBudget(loaded, budgetFrom(opts));
+      if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
+      for (const l of loaded) process.stdout.write(`${l.file}: valid ${l.scenario.kind} scenario "${l.scenario.name}"${costNote(l)}\n`);
     });
 
   program
@@ -151,7 +169,7 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'write to a file instead of standard output')
     .action((opts: { out?: string }) => {
       const text = JSON.stringify(scenarioJsonSchema(STUDIES), null, 2) + '\n';
-      if (opts.out) writeFileSync(opts.out, text);
+      if (opts.out) writeUserFile(opts.out, text);
       else process.stdout.write(text);
     });
 
@@ -168,11 +186,15 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   } catch (e) {
     if (e instanceof ExitError) return e.code;
+    if (e instanceof BadInputError) {
+      process.stderr.write(`${e.message}\nrnn-dynamics: nothing was run or written.\n`);
+      return EXIT.badInput;
+    }
     if (e instanceof CommanderError) {
       // --help and --version exit through here with code 0
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    process.stderr.write(`rnn-dynamics: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`rnn-dynamics: ${describeFailure(e)}\n`);
     return EXIT.studyFailed;
   }
 }

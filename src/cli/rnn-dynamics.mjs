@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // Entry point: TypeScript sources run directly through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
+// `run` goes through a supervisor (./supervise.mjs) that takes signals while the study computes.
+import { fileURLToPath } from 'node:url';
+import { isSupervisedChild, supervise } from './supervise.mjs';
 
-register();
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args[0] === 'run' && !isSupervisedChild()) {
+  process.exitCode = await supervise(fileURLToPath(import.meta.url), args, process.execArgv);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('./main.ts');
+  process.exitCode = await main(args);
+}

@@ -13,12 +13,13 @@
  * Float64Array of the expected shape, with errors that name the field, the expected shape and
  * the file.
  */
-import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Rng } from '../init/rng.ts';
 import { activation } from '../activations/index.ts';
 import { INITIALISATIONS, initWeights } from '../init/weights.ts';
+import { LIMITS, limit } from '../scenario/limits.ts';
+import { readFileSafely } from '../scenario/safe-read.ts';
 
 const finite = z.number({ error: 'weights must be finite numbers (no NaN or Infinity)' });
 
@@ -153,17 +154,21 @@ function toNumber(x: unknown, what: string, at: string): number {
   return x;
 }
 
-/** Read a matrix from .json, .csv or .npy by extension. */
+/**
+ * Read a matrix from .json, .csv or .npy by extension: a regular file of at most
+ * LIMITS.weightsBytes (src/scenario/safe-read.ts).
+ */
 export function readMatrixFile(path: string): LoadedMatrix {
   const ext = extname(path).toLowerCase();
+  const read = (): Buffer => readFileSafely(path, limit(LIMITS.weightsBytes), `${LIMITS.weightsBytes.env} changes it`);
   switch (ext) {
     case '.json':
-      return parseJsonMatrix(readFileSync(path, 'utf8'));
+      return parseJsonMatrix(read().toString('utf8'));
     case '.csv':
     case '.txt':
-      return parseCsvMatrix(readFileSync(path, 'utf8'));
+      return parseCsvMatrix(read().toString('utf8'));
     case '.npy':
-      return parseNpy(readFileSync(path));
+      return parseNpy(read());
     default:
       throw new Error(`unknown weight file type "${ext}"; expected .json, .csv or .npy`);
   }
@@ -175,16 +180,18 @@ export function parseJsonMatrix(text: string): LoadedMatrix {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`invalid JSON: ${(e as Error).message}`);
+    throw new Error(`invalid JSON: ${(e as Error).message.slice(0, 200)}`);
   }
   return fromNested(v, 'JSON');
 }
 
 /**
  * CSV of numbers, one row per line, separated by commas (or whitespace); blank lines and lines
- * starting with '#' are skipped. NaN, Inf and -Inf are read (and then rejected by the finiteness
- * check with their position).
+ * starting with '#' are skipped. A number is decimal (`-1.5e-3`); JavaScript's Number() also takes
+ * `0x1`, `0b1` and `0o7`, so each cell is matched against a decimal pattern first. NaN, Inf and -Inf are read (and then rejected by the finiteness check with their position).
  */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export function parseCsvMatrix(text: string): LoadedMatrix {
   const rows: number[][] = [];
   const lines = text.split(/\r?\n/);
@@ -194,11 +201,10 @@ export function parseCsvMatrix(text: string): LoadedMatrix {
     const cells = line.includes(',') ? line.split(',') : line.split(/\s+/);
     const row = cells.map((c, j) => {
       const s = c.trim();
-      const v = /^[+-]?inf(inity)?$/i.test(s) ? (s.startsWith('-') ? -Infinity : Infinity) : /^nan$/i.test(s) ? NaN : Number(s);
-      if (s === '' || (Number.isNaN(v) && !/^nan$/i.test(s))) {
-        throw new Error(`CSV line ${li + 1}, column ${j + 1}: "${s}" is not a number`);
-      }
-      return v;
+      if (/^[+-]?inf(inity)?$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+      if (/^nan$/i.test(s)) return NaN;
+      if (!DECIMAL.test(s)) throw new Error(`CSV line ${li + 1}, column ${j + 1}: ${JSON.stringify(s.slice(0, 40))} is not a decimal number`);
+      return Number(s);
     });
     if (rows.length > 0 && row.length !== rows[0]!.length) {
       throw new Error(`CSV line ${li + 1} has ${row.length} columns, expected ${rows[0]!.length} like the first row`);
@@ -233,18 +239,21 @@ export function parseNpy(bytes: Uint8Array): LoadedMatrix {
     headerLen = view.getUint32(8, true);
     start = 12;
   } else throw new Error(`unsupported .npy format version ${major}`);
+  if (start + headerLen > bytes.length) throw new Error(`.npy header is truncated: ${headerLen} bytes announced, ${bytes.length - start} present`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
+  const shown = (): string => JSON.stringify(header.trim().slice(0, 80)) + (header.trim().length > 80 ? ` (${headerLen} bytes, shown up to 80)` : '');
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new Error(`.npy header is not understood: ${header.trim()}`);
+    throw new Error(`.npy header is not understood: ${shown()}`);
   }
-  const shape = shapeText
+  const dims = shapeText
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .map(Number);
+    .filter((s) => s !== '');
+  if (dims.some((d) => !/^\d{1,9}L?$/.test(d))) throw new Error(`.npy shape (${shapeText.slice(0, 40)}) is not a tuple of non-negative integers`);
+  const shape = dims.map((d) => Number.parseInt(d, 10));
   if (shape.length < 1 || shape.length > 2) throw new Error(`.npy array has ${shape.length} dimensions; expected a vector or a matrix`);
   let size: number;
   if (descr === '<f8' || descr === '>f8') size = 8;
@@ -255,6 +264,9 @@ export function parseNpy(bytes: Uint8Array): LoadedMatrix {
   const dataStart = start + headerLen;
   if (bytes.length - dataStart < count * size) {
     throw new Error(`.npy data is truncated: ${bytes.length - dataStart} bytes for ${count} values of ${size} bytes`);
+  }
+  if (bytes.length - dataStart > count * size) {
+    throw new Error(`.npy file has ${bytes.length - dataStart - count * size} bytes after its ${count} values of ${size} bytes; expected none`);
   }
   const data = new Float64Array(count);
   const rows = shape[0]!;

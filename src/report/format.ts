@@ -1,7 +1,8 @@
 /** Number formatting for report.md: 6 significant digits, exponent form for very small/large. */
 export function formatNumber(v: unknown): string {
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return String(v);
+    // a study reports faults and missing values itself; this keeps "-Infinity" out of report.md
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? 'not a number' : v > 0 ? '∞' : '−∞';
     if (v === 0) return '0';
     if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
     const a = Math.abs(v);

@@ -1,38 +1,297 @@
 /**
- * Writing a report directory atomically: everything goes to a hidden temporary directory beside the
- * target, which is renamed into place only when complete. A failed run leaves any older report
- * untouched and removes its temporary directory.
+ * Writing a report directory so that `<out>/<name>` holds a complete report, the old one or the
+ * new one, at every instant, and nothing else is ever replaced.
+ *
+ * 1. Refuse (exit 2, before any work: `checkReplaceable`) when `<out>/<name>` exists and is not a
+ *    report this tool wrote: a report is a directory whose summary.json names the package
+ *    rnn-dynamics (or an empty directory).
+ * 2. A lock per report name (`<out>/.lock-<name>`, created exclusively, holding the pid): a second
+ *    writer of the same name fails before computing; a lock whose process is gone is taken over.
+ * 3. The new report is written into `<out>/.tmp-<name>-<pid>-<random>/`, every file and the
+ *    directory fsync'ed, with the modes the umask gives (0777 & ~umask for the directory).
+ * 4. The swap: when `<out>/<name>` exists, the two directories are exchanged with
+ *    renameat2(RENAME_EXCHANGE) (Linux 3.15+; Node's fs has no binding for it, so it is reached
+ *    through python3's ctypes when python3 is on the PATH), then the old report, now at the
+ *    temporary name, is removed. Without the exchange the old report is renamed aside
+ *    (`.old-<name>-<pid>-*`) and the new one renamed in: a gap of two system calls, which the next
+ *    writer repairs by renaming the old report back if the process died in between. The parent
+ *    directory is fsync'ed after the swap.
+ * 5. Leftover `.tmp-` and `.old-` directories of processes that no longer run are removed.
  */
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** Files of a report: name -> contents. */
 export type ReportFiles = Map<string, string | Buffer>;
 
+/** A report path that must not be replaced or locked: bad input (exit 2), found before any work. */
+export class ReportPathError extends Error {
+  override name = 'ReportPathError';
+}
+
+const PACKAGE_NAME = 'rnn-dynamics';
+/** summary.json larger than this is not one of ours (ours are a few hundred KB at most). */
+const MAX_SUMMARY_BYTES = 64 << 20;
+
+/** Whether `dir` is a report this tool wrote (or an empty directory). */
+function isOurReport(dir: string): boolean {
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return true;
+  try {
+    const summary = join(dir, 'summary.json');
+    const st = lstatSync(summary);
+    if (!st.isFile() || st.size > MAX_SUMMARY_BYTES) return false;
+    const json = JSON.parse(readFileSync(summary, 'utf8')) as { package?: { name?: unknown } };
+    return json?.package?.name === PACKAGE_NAME;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Throw ReportPathError when `<outDir>/<name>` exists and is not a report of this tool, or when
+ * `outDir` cannot hold reports (a file, or under a file). Creates nothing.
+ */
+export function checkReplaceable(outDir: string, name: string): void {
+  checkOutDir(outDir);
+  const target = join(outDir, name);
+  let st;
+  try {
+    st = lstatSync(target);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory() || !isOurReport(target)) {
+    const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'a file';
+    throw new ReportPathError(`${target} is ${what} that is not a report written by rnn-dynamics; refusing to replace it (move it away or choose another --out)`);
+  }
+}
+
+/** `outDir` exists as a directory, or can be made: its nearest existing ancestor is a directory. */
+export function checkOutDir(outDir: string): void {
+  let p = resolve(outDir);
+  let first = true;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ReportPathError(`--out ${outDir}: cannot use ${p} (${code})`);
+      const up = dirname(p);
+      if (up === p) return;
+      p = up;
+      first = false;
+      continue;
+    }
+    if (!st.isDirectory()) {
+      throw new ReportPathError(`--out ${outDir}: expected a directory, found a file${first ? '' : ` at ${p}`}`);
+    }
+    return;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A held lock on one report name; release() is idempotent. */
+export interface ReportLock {
+  readonly path: string;
+  release(): void;
+}
+
+const held = new Set<string>();
+
+/**
+ * Take the lock of `<outDir>/<name>` (creating outDir). A lock held by a live process is an error
+ * (ReportPathError, exit 2); one left by a dead process is taken over.
+ */
+export function lockReport(outDir: string, name: string): ReportLock {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, `.lock-${name}`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      held.add(path);
+      let released = false;
+      return {
+        path,
+        release() {
+          if (released) return;
+          released = true;
+          held.delete(path);
+          rmSync(path, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ReportPathError(`cannot lock ${join(outDir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      let pid = NaN;
+      try {
+        pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      } catch {
+        /* vanished meanwhile: try again */
+      }
+      if (processAlive(pid) && !held.has(path)) {
+        throw new ReportPathError(`${join(outDir, name)} is being written by another rnn-dynamics process (pid ${pid}); wait for it or remove ${path} if that process is gone`);
+      }
+      if (held.has(path)) throw new ReportPathError(`${join(outDir, name)} is written twice in one run`);
+      rmSync(path, { force: true });
+    }
+  }
+  throw new ReportPathError(`cannot lock ${join(outDir, name)}: the lock keeps changing hands`);
+}
+
+/** Release every lock this process holds (on a signal or at exit). */
+export function releaseAllLocks(): void {
+  for (const path of held) rmSync(path, { force: true });
+  held.clear();
+}
+
+const LEFTOVER = /^\.(tmp|old)-(.+)-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * Remove `.tmp-<name>-*` and `.old-<name>-*` of processes that are gone, after putting back an old
+ * report that a killed swap left aside (no `<name>` but an `.old-<name>-*`).
+ */
+export function cleanLeftovers(outDir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  const target = join(outDir, name);
+  let targetExists = true;
+  try {
+    lstatSync(target);
+  } catch {
+    targetExists = false;
+  }
+  for (const e of entries) {
+    const m = LEFTOVER.exec(e);
+    if (!m || m[2] !== name || processAlive(Number(m[3]))) continue;
+    const path = join(outDir, e);
+    if (m[1] === 'old' && !targetExists) {
+      renameSync(path, target);
+      targetExists = true;
+      continue;
+    }
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeDurably(path: string, contents: string | Buffer): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+  try {
+    const buf = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const EXCHANGE_PY = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+f = getattr(libc, 'renameat2', None)
+if f is None: sys.exit(3)
+if f(-100, os.fsencode(sys.argv[1]), -100, os.fsencode(sys.argv[2]), 2) != 0:
+    sys.stderr.write(os.strerror(ctypes.get_errno())); sys.exit(4)
+`;
+let exchangeWorks: boolean | undefined;
+/** The system's python3 (Debian's /usr/bin/python3 starts in 40 ms; a pyenv shim takes 0.4 s). */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/**
+ * Exchange two paths atomically with renameat2(RENAME_EXCHANGE). False when the system cannot
+ * (no python3, no renameat2, a filesystem without it); then the caller falls back.
+ */
+export function exchangePaths(a: string, b: string): boolean {
+  if (exchangeWorks === false || process.platform !== 'linux') return false;
+  const r = spawnSync(PYTHON, ['-c', EXCHANGE_PY, a, b], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  const ok = r.status === 0;
+  if (!ok && (r.error || r.status === 3 || exchangeWorks === undefined)) exchangeWorks = false;
+  else if (ok) exchangeWorks = true;
+  return ok;
+}
+
+/** Directories of writes in progress in this process, removed on a signal. */
+const inProgress = new Set<string>();
+
+/** Remove the temporary directories of writes in progress (a signal handler calls it). */
+export function removeTemporaryDirectories(): void {
+  for (const d of inProgress) rmSync(d, { recursive: true, force: true });
+  inProgress.clear();
+}
+
 /**
  * Write `files` as `<outDir>/<name>/`. `produce` may add files asynchronously (rendering); if it
- * throws, nothing is replaced.
+ * throws, nothing is replaced. Takes the report's lock unless the caller holds it already.
  */
 export async function writeReportAtomically(outDir: string, name: string, produce: (files: ReportFiles) => Promise<void>): Promise<string> {
-  mkdirSync(outDir, { recursive: true });
+  checkReplaceable(outDir, name);
+  const lockPath = join(outDir, `.lock-${name}`);
+  const lock = held.has(lockPath) ? undefined : lockReport(outDir, name);
   const target = join(outDir, name);
-  const tmp = mkdtempSync(join(outDir, `.tmp-${name}-`));
+  const tmp = join(outDir, `.tmp-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
+    cleanLeftovers(outDir, name);
+    mkdirSync(tmp, { mode: 0o777 });
+    inProgress.add(tmp);
     const files: ReportFiles = new Map();
     await produce(files);
-    for (const [file, contents] of files) writeFileSync(join(tmp, file), contents);
-    if (existsSync(target)) {
-      const old = mkdtempSync(join(outDir, `.old-${name}-`));
-      rmSync(old, { recursive: true });
+    for (const [file, contents] of files) writeDurably(join(tmp, file), contents);
+    fsyncPath(tmp);
+    checkReplaceable(outDir, name);
+    let exists = true;
+    try {
+      lstatSync(target);
+    } catch {
+      exists = false;
+    }
+    if (!exists) {
+      renameSync(tmp, target);
+    } else if (exchangePaths(tmp, target)) {
+      rmSync(tmp, { recursive: true, force: true }); // the old report, now under the temporary name
+    } else {
+      const old = join(outDir, `.old-${name}-${process.pid}-${randomBytes(4).toString('hex')}`);
       renameSync(target, old);
       renameSync(tmp, target);
       rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, target);
     }
+    inProgress.delete(tmp);
+    fsyncPath(outDir);
     return target;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    inProgress.delete(tmp);
     throw e;
+  } finally {
+    lock?.release();
   }
 }

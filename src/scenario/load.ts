@@ -2,12 +2,14 @@
  * Reading and validating scenario files. All problems in a file are collected and thrown together
  * as one ScenarioError, each naming the file, the field, what was expected and what was found.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { Study } from '../studies/study.ts';
+import { preflight } from '../studies/preflight.ts';
 import { ScenarioError, describeFound, formatIssues } from './errors.ts';
 import { scenarioBaseSchema, type Scenario } from './schema.ts';
+import { LIMITS, limit } from './limits.ts';
+import { FileReadError, readFileSafely } from './safe-read.ts';
 
 export interface LoadedScenario {
   /** The file as given (or '<object>' for a scenario passed through the API). */
@@ -18,20 +20,60 @@ export interface LoadedScenario {
   study: Study;
 }
 
-/** Parse YAML text; a syntax error names the line and column. */
+/**
+ * Parse YAML text; a syntax error names the line and column. Duplicate keys are found here with a
+ * set per mapping (the yaml package's own uniqueKeys check is quadratic: 30k keys took 62 s), and
+ * a document with more than LIMITS.scenarioNodes values and keys is refused before it is converted.
+ */
 export function parseScenarioText(text: string, file: string): unknown {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  let doc: YAML.Document.Parsed;
+  const lines = new YAML.LineCounter();
+  try {
+    doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines });
+  } catch (e) {
+    throw new ScenarioError(file, [`malformed YAML: ${e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0]}`]);
+  }
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
-      doc.errors.map((e) => {
+      doc.errors.slice(0, 10).map((e) => {
         const pos = e.linePos?.[0];
         const at = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-        return `malformed YAML at ${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+        return `malformed YAML at ${at}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').slice(0, 200)}`;
       }),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  const maxNodes = limit(LIMITS.scenarioNodes);
+  const problems: string[] = [];
+  let nodes = 0;
+  YAML.visit(doc, {
+    Node() {
+      if (++nodes > maxNodes) {
+        problems.push(`(top level): expected at most ${maxNodes} values and keys (${LIMITS.scenarioNodes.env} changes the limit), found more; put large weight matrices in a .npy or .csv file`);
+        return YAML.visit.BREAK;
+      }
+      return undefined;
+    },
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = YAML.isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(k)) {
+          const pos = YAML.isNode(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]) : undefined;
+          if (problems.length < 10) problems.push(`malformed YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: map keys must be unique, found ${JSON.stringify(k.slice(0, 40))} twice`);
+        }
+        seen.add(k);
+      }
+      if (++nodes > maxNodes) return YAML.visit.BREAK;
+      return undefined;
+    },
+  });
+  if (problems.length > 0) throw new ScenarioError(file, problems);
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ScenarioError(file, [`malformed YAML: ${e instanceof RangeError ? 'nested too deeply' : (e as Error).message.split('\n')[0]}`]);
+  }
 }
 
 /** Validate a parsed scenario object against the common schema and its study's params schema. */
@@ -66,6 +108,9 @@ export function validateScenario(
     }
   }
   if (problems.length > 0 || !base.success || !study) throw new ScenarioError(file, problems);
+  // what only the study knows: weight files, relations between parameters (L < T), expressions
+  const later = preflight(study.kind, params, { scenarioDir: dir });
+  if (later.length > 0) throw new ScenarioError(file, later);
   return { file, dir, study, scenario: { ...base.data, params } };
 }
 
@@ -73,9 +118,9 @@ export function validateScenario(
 export function loadScenarioFile(file: string, studies: ReadonlyMap<string, Study>): LoadedScenario {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSafely(file, limit(LIMITS.scenarioBytes), `${LIMITS.scenarioBytes.env} changes it`).toString('utf8');
   } catch (e) {
-    throw new ScenarioError(file, [`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+    throw new ScenarioError(file, [`cannot read the scenario: ${e instanceof FileReadError ? e.message : (e as Error).message}`]);
   }
   return validateScenario(parseScenarioText(text, file), file, dirname(resolve(file)), studies);
 }

@@ -11,6 +11,7 @@ import { reportHtml } from '../report/html.ts';
 import { writeReportAtomically } from '../report/write.ts';
 import { selectCharts, type StudyResult } from '../studies/study.ts';
 import { evaluateCheck, type CheckResult } from './checks.ts';
+import { NumericalFault } from '../analysis/faults.ts';
 import type { LoadedScenario } from './load.ts';
 import type { Scenario } from './schema.ts';
 import type { JobRunner } from '../sweeps/jobs.ts';
@@ -54,6 +55,30 @@ export interface RunOutcome {
 const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'scenario']);
 
 /**
+ * Paths of the NaN and infinite numbers in a study's summary (typed arrays included), at most
+ * `max` of them, and how many there are. A study writes null where a value does not exist (no
+ * crossing, a skipped measurement); a non-finite number is a numerical fault.
+ */
+export function nonFinitePaths(v: unknown, max = 3): { paths: string[]; count: number } {
+  const paths: string[] = [];
+  let count = 0;
+  const walk = (x: unknown, path: string): void => {
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) {
+        if (paths.length < max) paths.push(`${path} = ${x}`);
+        count++;
+      }
+    } else if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
+      const a = x as unknown as ArrayLike<number>;
+      for (let i = 0; i < a.length; i++) walk(a[i], `${path}[${i}]`);
+    } else if (Array.isArray(x)) x.forEach((y, i) => walk(y, `${path}[${i}]`));
+    else if (x !== null && typeof x === 'object') for (const [k, y] of Object.entries(x)) walk(y, path ? `${path}.${k}` : k);
+  };
+  walk(v, '');
+  return { paths, count };
+}
+
+/**
  * A plain JSON value: typed arrays become arrays, non-finite numbers become null, so that
  * summary.json is the same bit for bit for the same scenario and checks see what the file holds.
  */
@@ -78,6 +103,10 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
   });
   for (const key of Object.keys(result.summary)) {
     if (RESERVED.has(key)) throw new Error(`study ${study.kind} returned the reserved summary key "${key}"`);
+  }
+  const bad = nonFinitePaths(result.summary);
+  if (bad.count > 0) {
+    throw new NumericalFault(`the summary (${bad.count} value${bad.count > 1 ? 's' : ''}: ${bad.paths.join(', ')}${bad.count > bad.paths.length ? ', ...' : ''})`);
   }
   const headlines = toJsonValue(result.summary) as Record<string, unknown>;
   const partial = { name: scenario.name, kind: scenario.kind, package: PACKAGE, ...headlines };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Study } from '../studies/study.ts';
+import { parseSummaryPath } from './checks.ts';
 
 /**
  * A declared expectation, evaluated on summary.json after the run: either
@@ -39,6 +40,11 @@ export const checkSchema = z
     if (hasExpected && c.tolerance === undefined) {
       ctx.addIssue({ code: 'custom', path: ['tolerance'], message: 'expected a tolerance to go with expected' });
     }
+    try {
+      parseSummaryPath(c.path);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: `expected a summary path such as foldPoints[0].b: ${(e as Error).message}` });
+    }
     if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
       ctx.addIssue({ code: 'custom', path: ['max'], message: `expected max >= min (${c.min})` });
     }
@@ -46,12 +52,15 @@ export const checkSchema = z
 export type Check = z.infer<typeof checkSchema>;
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+/** Longest report name: a file name has at most 255 bytes, and the report's temporary names add about 40. */
+export const MAX_NAME_LENGTH = 128;
 
 /** The fields every scenario has; `params` is checked separately against the study's schema. */
 export const scenarioBaseSchema = z
   .object({
     name: z
       .string()
+      .max(MAX_NAME_LENGTH)
       .regex(NAME_PATTERN, 'a name of lower-case letters, digits and "-" (it names the report directory)')
       .describe('Report directory name: reports/<name>/. Lower-case letters, digits and "-".'),
     kind: z.string().min(1).describe('Which study to run (`rnn-dynamics list` shows them).'),

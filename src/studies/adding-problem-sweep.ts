@@ -73,20 +73,23 @@ export type AddingProblemSweepParams = z.infer<typeof params>;
 
 const CHART_IDS = ['success-rate', 'learning-curves', 'gradient-norms'] as const;
 
+/** Gradient-norm statistics of a training; a diverged one (a non-finite norm or loss) is counted as such, its norms up to the last finite step. */
 function clipStats(r: TrainResult) {
   let max = 0;
   let maxClipped = 0;
+  const finite = Array.from(r.gradNorms).filter(Number.isFinite);
   for (let i = 0; i < r.gradNorms.length; i++) {
-    max = Math.max(max, r.gradNorms[i]!);
-    maxClipped = Math.max(maxClipped, r.clippedNorms[i]!);
+    if (Number.isFinite(r.gradNorms[i]!)) max = Math.max(max, r.gradNorms[i]!);
+    if (Number.isFinite(r.clippedNorms[i]!)) maxClipped = Math.max(maxClipped, r.clippedNorms[i]!);
   }
-  const sorted = Array.from(r.gradNorms).sort((a, b) => a - b);
+  const sorted = finite.sort((a, b) => a - b);
   return {
     maxGradNorm: max,
     medianGradNorm: sorted[sorted.length >> 1] ?? 0,
     maxAppliedNorm: maxClipped,
     clippedSteps: r.clipped,
-    finalLoss: r.finalLoss,
+    diverged: r.diverged,
+    finalLoss: r.diverged || !Number.isFinite(r.finalLoss) ? null : r.finalLoss,
     solved: r.solved,
     stepsToSuccess: r.stepsToSuccess,
   };
@@ -294,7 +297,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       Object.keys(drift).length > 0
         ? `Cell drift (measured before training, at T = ${Tmax}): ${Object.entries(drift).map(([id, d]) => `${id}: mean |c_T| = ${d.meanAbsCell.toFixed(2)}, ${(100 * d.saturatedFraction).toFixed(0)} % of cells with |tanh(c_T)| > 0.9`).join('; ')}. The 1997 cell has no way to empty itself: c_t = c_0 + sum_s i_s g_s, so any bias in the cell input accumulates linearly in t and the cell output tanh(c) saturates, which shuts the error flow out of the cell (H'(c) near 0) the longer the sequence. A negative input-gate bias (here ${p.models.find((m) => m.kind === 'lstm1997')?.inputBias ?? 0}) slows the drift, and the 1997 paper likewise started its gates with negative biases; the forget gate (Gers et al. 2000) removes the drift by letting the cell decay.`
         : '',
-      `Gradient clipping (last chart): without clipping the gradient norm of ${clipping.model} at T = ${clipping.T} reached ${clipping.without.maxGradNorm.toPrecision(3)} (median ${clipping.without.medianGradNorm.toPrecision(3)}); with the threshold ${clipping.threshold} ${clipping.with.clippedSteps} of ${clipping.steps} steps were rescaled and no applied step exceeded ${clipping.with.maxAppliedNorm.toPrecision(3)}. Clipping bounds the step length when the gradient explodes (Pascanu, Mikolov and Bengio 2013), but it cannot create a signal that has vanished: final test loss ${clipping.without.finalLoss.toFixed(4)} without and ${clipping.with.finalLoss.toFixed(4)} with clipping (baseline ${clipTask.baseline.loss.toFixed(4)}).`,
+      `Gradient clipping (last chart): without clipping the gradient norm of ${clipping.model} at T = ${clipping.T} reached ${clipping.without.maxGradNorm.toPrecision(3)} (median ${clipping.without.medianGradNorm.toPrecision(3)}); with the threshold ${clipping.threshold} ${clipping.with.clippedSteps} of ${clipping.steps} steps were rescaled and no applied step exceeded ${clipping.with.maxAppliedNorm.toPrecision(3)}. Clipping bounds the step length when the gradient explodes (Pascanu, Mikolov and Bengio 2013), but it cannot create a signal that has vanished: final test loss ${clipping.without.finalLoss?.toFixed(4) ?? 'none (the training diverged)'} without and ${clipping.with.finalLoss?.toFixed(4) ?? 'none (the training diverged)'} with clipping (baseline ${clipTask.baseline.loss.toFixed(4)}).`,
     ]
       .filter((x) => x !== '')
       .join('\n\n');

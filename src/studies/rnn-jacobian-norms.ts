@@ -27,6 +27,7 @@ import { createRnn, createTape, forward, jacobianFactors } from '../models/rnn.t
 import { activationName, resolveRnnWeights, scenarioDir, WeightSpec } from '../models/weights-source.ts';
 import { lineChart, PALETTE, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
+import { assertFiniteSteps } from '../analysis/faults.ts';
 
 const run = z
   .object({
@@ -111,6 +112,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       const h0 = rng.fork().fillNormal(new Float64Array(n), 0, p.h0Std);
       const tape = createTape(rnn, 1, T);
       forward(rnn, x, h0, tape);
+      assertFiniteSteps(tape.h, n, `the state h_t of runs[${i}] (${label})`);
       const D = jacobianFactors(rnn, tape, 0, new Float64Array(T * n));
       const pn = productNorms(rnn.W, n, D, T);
       const sMax = sigmaMax(rnn.W, n);
@@ -165,8 +167,8 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
         decayRate: rate.rate,
         decayFactor: rate.factor,
         boundRate: Math.log(reg.gammaSigmaMax),
-        lyapunovLargest: lyap,
-        slopeMinusLyapunov: rate.rate - lyap,
+        lyapunovLargest: p.lyapunovSteps > 0 ? lyap : null,
+        slopeMinusLyapunov: p.lyapunovSteps > 0 ? rate.rate - lyap : null,
         maxRatioToBound: Math.exp(maxLogRatio),
         maxRatioToStepProduct: Math.exp(maxLogRatioStep),
         boundViolations: violations,
@@ -251,7 +253,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
       p.lyapunovSteps > 0
         ? 'The slope of ln ||P_k|| against k is, for long sequences, the largest Lyapunov exponent of the driven dynamics (Oseledets\' theorem): ' +
           'a negative exponent means nearby trajectories converge and gradients vanish at that rate; a positive one means the network is chaotic and gradients explode. ' +
-          `Measured slopes against exponents: ${results.map((r) => `${fmt(r.decayRate, 3)} vs ${fmt(r.lyapunovLargest, 3)}`).join('; ')}; a single sequence of ${T} steps gives the slope to within its O(1/sqrt(T)) fluctuations.`
+          `Measured slopes against exponents: ${results.map((r) => `${fmt(r.decayRate, 3)} vs ${fmt(r.lyapunovLargest ?? NaN, 3)}`).join('; ')}; a single sequence of ${T} steps gives the slope to within its O(1/sqrt(T)) fluctuations.`
         : '',
     ]
       .filter((s) => s !== '')

@@ -30,6 +30,8 @@ import { activationName } from '../models/weights-source.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
 const params = z
   .object({
     n: z.number().int().min(2).max(1000).default(200).describe('hidden size n'),
@@ -273,7 +275,8 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
       .join('\n\n');
 
     return {
-      summary: { lyapunov, zeroCrossing: crossing, chaosOnset, meanFieldZeroCrossing: mfCrossing, maxGapToLogSpectralRadius, spectra, products },
+      // null where the sweep has no crossing or no subcritical gain
+      summary: { lyapunov, zeroCrossing: finiteOrNull(crossing), chaosOnset: finiteOrNull(chaosOnset), meanFieldZeroCrossing: finiteOrNull(mfCrossing), maxGapToLogSpectralRadius: finiteOrNull(maxGapToLogSpectralRadius), spectra, products },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,

@@ -73,9 +73,15 @@ interface Cell extends Rate {
   meanSequencesToSuccess: number | null;
   /** Median over runs of the test sequences the task's rule counts as wrong at the end. */
   medianFinalWrong: number;
-  finalLoss: number;
-  finalLossToBaseline: number;
+  /** Median final test loss of the trainings that did not diverge; null when all diverged. */
+  finalLoss: number | null;
+  finalLossToBaseline: number | null;
   diverged: number;
+}
+
+/** The final loss over the baseline in prose; a cell whose trainings all diverged has none. */
+function lossText(c: Cell): string {
+  return c.finalLossToBaseline === null ? `no final loss (all ${c.diverged} trainings diverged)` : `final loss ${c.finalLossToBaseline.toPrecision(3)} x baseline`;
 }
 
 export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
@@ -113,7 +119,7 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
             meanSequencesToSuccess: seqs.length ? seqs.reduce((a, b) => a + b, 0) / seqs.length : null,
             medianFinalWrong: wrong.length % 2 ? wrong[wrong.length >> 1]! : (wrong[wrong.length / 2 - 1]! + wrong[wrong.length / 2]!) / 2,
             finalLoss: c.finalLoss,
-            finalLossToBaseline: c.finalLoss / baseline[String(T)]!,
+            finalLossToBaseline: c.finalLoss === null ? null : c.finalLoss / baseline[String(T)]!,
             diverged: c.diverged,
           };
         }
@@ -166,7 +172,7 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
         x: { title: 'sequence length T' },
         y: { title: 'final loss / baseline', log: true },
         series: [
-          ...ids.map((g) => ({ label: g, x: lags, y: lags.map((T) => groups[g]!.byT[String(T)]!.finalLossToBaseline), pointRadius: 5 })),
+          ...ids.map((g) => ({ label: g, x: lags, y: lags.map((T) => groups[g]!.byT[String(T)]!.finalLossToBaseline ?? NaN), pointRadius: 5 })),
           { label: 'baseline', x: [lags[0]!, lags[lags.length - 1]!], y: [1, 1], dashed: true, color: '#000000' },
         ],
       }),
@@ -204,7 +210,7 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
     ];
     const discussion = [
       `Rates over ${p.repetitions} seeds are uncertain: k of ${p.repetitions} successes is consistent with a true probability anywhere in its Wilson interval, so differences between neighbouring cells smaller than the intervals are not evidence of anything. Every rate in this report is given with its interval, and a claim on a rate is stated on the interval or as "at least k of m".`,
-      ...ids.map((g) => `**${g}** (${groups[g]!.parameterCount} parameters): ${lags.map((T) => `T = ${T}: ${rateText(groups[g]!.byT[String(T)]!)}, final loss ${groups[g]!.byT[String(T)]!.finalLossToBaseline.toPrecision(3)} x baseline`).join('; ')}.`),
+      ...ids.map((g) => `**${g}** (${groups[g]!.parameterCount} parameters): ${lags.map((T) => `T = ${T}: ${rateText(groups[g]!.byT[String(T)]!)}, ${lossText(groups[g]!.byT[String(T)]!)}`).join('; ')}.`),
       setupParagraph(p.paper, start),
     ].join('\n\n');
     return { summary, charts: selectCharts(charts, ctx.charts), theory, discussion };

@@ -13,6 +13,7 @@
  * names the first field that differs) or another package version is refused.
  */
 import { createHash } from 'node:crypto';
+import { exitIfOrphaned } from '../cli/child.ts';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PACKAGE } from '../version.ts';
@@ -288,6 +289,8 @@ export class Journal {
       }
       this.fd = openSync(this.path, 'a');
     }
+    // a run whose supervisor was killed ends here rather than journal a job after its parent died
+    exitIfOrphaned();
     writeSync(this.fd, formatLine(line));
     fsyncSync(this.fd);
     this.record(line);

@@ -64,7 +64,8 @@ export interface SweepCell {
   /** Median steps to success over the successful runs (null when none succeeded). */
   medianStepsToSuccess: number | null;
   /** Median over runs of the final test loss (the task's loss: MSE or mean cross-entropy). */
-  finalLoss: number;
+  /** Median final test loss of the trainings that did not diverge; null when all diverged. */
+  finalLoss: number | null;
   /** Runs whose loss became non-finite. */
   diverged: number;
 }
@@ -156,7 +157,8 @@ export function summariseSweep(spec: SweepSpec, runs: readonly SweepJobResult[])
         solved: solved.length,
         successRate,
         medianStepsToSuccess: median(solved.map((r) => r.stepsToSuccess!)),
-        finalLoss: median(cell.map((r) => r.finalLoss)) ?? NaN,
+        // over the trainings that did not diverge (a diverged one has no final loss): null if none
+        finalLoss: median(cell.filter((r) => !r.diverged && Number.isFinite(r.finalLoss)).map((r) => r.finalLoss)),
         diverged: cell.filter((r) => r.diverged).length,
       };
       if (chain && successRate >= 0.5) lastSuccessfulT = T;

@@ -3,6 +3,12 @@
  * looser bound adds a named entry here with its reason rather than a literal in the test.
  */
 export const TOL = {
+  /**
+   * Symbolic derivative of a random expression against a central difference with h = 1e-6 (fuzz
+   * test): truncation O(h^2 f''') and cancellation O(eps |f| / h) ~ 1e-10 relative, but random
+   * compositions have large higher derivatives; 1e-4 still catches any wrong rule (errors O(1)).
+   */
+  fuzzDerivative: 1e-4,
   /** float64 round-off after O(1e3) flops on O(1) numbers. */
   roundoff: 1e-12,
   /**

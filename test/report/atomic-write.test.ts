@@ -10,19 +10,22 @@ import { runLoaded } from '../../src/scenario/run.ts';
 import { validateScenario } from '../../src/scenario/load.ts';
 import { TOY_STUDIES, toyScenario } from '../helpers/toy-study.ts';
 
+/** A summary.json that marks a report as this tool's, with a payload to tell versions apart. */
+const summary = (v: unknown): string => JSON.stringify({ package: { name: 'rnn-dynamics' }, v });
+
 test('a failure while producing leaves the older report and no temporary directory', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'rnnd-'));
   await writeReportAtomically(out, 'r', async (files) => {
-    files.set('summary.json', 'good');
+    files.set('summary.json', summary('good'));
   });
   await t.throwsAsync(
     writeReportAtomically(out, 'r', async (files) => {
-      files.set('summary.json', 'half');
+      files.set('summary.json', summary('half'));
       throw new Error('boom');
     }),
     { message: 'boom' },
   );
-  t.is(readFileSync(join(out, 'r', 'summary.json'), 'utf8'), 'good');
+  t.is(readFileSync(join(out, 'r', 'summary.json'), 'utf8'), summary('good'));
   t.deepEqual(readdirSync(out), ['r']);
 });
 
@@ -30,13 +33,13 @@ test('a successful write replaces the old report whole (no stale files)', async 
   const out = mkdtempSync(join(tmpdir(), 'rnnd-'));
   await writeReportAtomically(out, 'r', async (f) => {
     f.set('old.png', 'x');
-    f.set('summary.json', '1');
+    f.set('summary.json', summary(1));
   });
   await writeReportAtomically(out, 'r', async (f) => {
-    f.set('summary.json', '2');
+    f.set('summary.json', summary(2));
   });
   t.deepEqual(readdirSync(join(out, 'r')), ['summary.json']);
-  t.is(readFileSync(join(out, 'r', 'summary.json'), 'utf8'), '2');
+  t.is(readFileSync(join(out, 'r', 'summary.json'), 'utf8'), summary(2));
   t.deepEqual(readdirSync(out), ['r']);
 });
 

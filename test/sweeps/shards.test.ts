@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario } from '../../src/index.ts';
@@ -132,4 +132,22 @@ test('command line: run --shard i/N, status, merge: the same summary.json as run
   const none = cli(['run', doya, '--out', join(dir, 'doya'), '--shard', '0/2']);
   t.is(none.code, 2);
   t.regex(none.stderr, /folds\.yaml: the doya-bifurcation study runs no sweep of jobs, so there is nothing to shard; run it without --shard/);
+});
+
+// Two Slurm array tasks of one sweep share --out on one node and overlap in time: a shard locks
+// its own journal, not the report (CI once failed here: the second shard found the report locked).
+test('shards of one sweep run side by side: a shard locks only itself, so a second copy of one shard is refused', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'shards-lock-'));
+  const file = writeScenario(dir, smallLatchSweep({ threads: 1, lags: [5, 10], repetitions: 1 }));
+  const out = join(dir, 'out');
+  mkdirSync(out, { recursive: true });
+  // a live process (this test) holds shard 1/2 and, as a full run would, the report itself
+  writeFileSync(join(out, '.lock-small-latch-sweep.shard-1-of-2'), `${process.pid}\n`);
+  writeFileSync(join(out, '.lock-small-latch-sweep'), `${process.pid}\n`);
+  const s0 = cli(['run', file, '--out', out, '--shard', '0/2']);
+  t.is(s0.code, 0, s0.stderr);
+  const s1 = cli(['run', file, '--out', out, '--shard', '1/2']);
+  t.is(s1.code, 2);
+  t.regex(s1.stderr, new RegExp(`small-latch-sweep\\.shard-1-of-2 is being written by another rnn-dynamics process \\(pid ${process.pid}\\)`));
+  t.false(existsSync(join(shardsDir(out, 'small-latch-sweep'), 'shard-1-of-2.jsonl')));
 });

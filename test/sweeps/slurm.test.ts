@@ -73,11 +73,19 @@ if (missing.length > 0 && !process.env.CI) {
     t.teardown(() => cluster.stop());
     const out = join(dir, 'out');
     const r = await cli(['slurm', file, '--shards', '4', '--out', out, '--submit', '--wait'], cluster.env);
-    t.is(r.code, 0, `${r.stdout}\n${r.stderr}\n(cluster logs in ${cluster.dir})`);
+    const shards = join(out, 'small-adding-sweep.shards');
+    // on failure, print what each array task and the merge wrote (CI keeps no files)
+    const taskLogs = (): string =>
+      existsSync(shards)
+        ? readdirSync(shards)
+            .filter((f) => f.startsWith('slurm-'))
+            .map((f) => `--- ${f}\n${readFileSync(join(shards, f), 'utf8')}`)
+            .join('\n')
+        : '(no shards directory)';
+    t.is(r.code, 0, r.code === 0 ? '' : `${r.stdout}\n${r.stderr}\n${taskLogs()}\n(cluster logs in ${cluster.dir})`);
     t.regex(r.stdout, /small-adding-sweep: submitted array job (\d+) \(4 tasks\) and merge job (\d+) \(after all succeed\)/);
     t.is(readFileSync(join(out, 'small-adding-sweep', 'summary.json'), 'utf8'), reference);
 
-    const shards = join(out, 'small-adding-sweep.shards');
     t.deepEqual(readdirSync(shards).filter((f) => f.endsWith('.jsonl')).sort(), [0, 1, 2, 3].map((i) => `shard-${i}-of-4.jsonl`));
     // Slurm's own record: four array tasks and the merge, all completed with exit code 0
     const jobs = readFileSync(cluster.jobComp, 'utf8').trim().split('\n');

@@ -1,0 +1,182 @@
+/**
+ * What a scenario will cost, from its resolved parameters, before it runs: memory (the largest
+ * set of buffers alive at once: weights, BPTT tapes, data sets, work matrices, per worker thread)
+ * and work (multiply-adds). Each study's estimate is a sum of terms, and each term names the
+ * parameters that drive it, so that a refusal can say what to lower:
+ *
+ *   params.n and params.steps drive ~7.2e12 multiply-adds (the largest-exponent runs)
+ *
+ * The estimates are leading-order counts (the n^2 of a matrix-vector product, the n^3 of a
+ * matrix product, ~4 n^2 per LSTM step), not measurements: good to a factor of a few, which is what a
+ * limit needs. `run` refuses a scenario whose memory estimate is above --max-memory (default: half
+ * the machine's memory) or whose time estimate is above --max-time (default: none); `validate`
+ * prints the estimate.
+ */
+import type { ModelSpec, TrainOptions } from '../training/train.ts';
+import type { AddingProblemSweepParams } from './adding-problem-sweep.ts';
+import type { DoyaBifurcationParams } from './doya-bifurcation.ts';
+import type { DoyaGeometricLossParams } from './doya-geometric-loss.ts';
+import type { GradientByLayerParams } from './feedforward-gradient-by-layer.ts';
+import type { TrainingByDepthParams } from './feedforward-training-by-depth.ts';
+import type { LatchSweepParams } from './latch-sweep.ts';
+import type { LstmVsRnnGradientFlowParams } from './lstm-vs-rnn-gradient-flow.ts';
+import type { RnnGradientFlowParams } from './rnn-gradient-flow.ts';
+import type { RnnJacobianNormsParams } from './rnn-jacobian-norms.ts';
+import type { RnnLyapunovVsGainParams } from './rnn-lyapunov-vs-gain.ts';
+
+/** One part of a study's cost. */
+export interface CostTerm {
+  /** What the term counts, in words ("BPTT tapes of the trainings"). */
+  what: string;
+  /** Bytes alive at once. */
+  bytes: number;
+  /** Multiply-adds. */
+  work: number;
+  /** The parameters that drive it, as scenario paths ("params.n"). */
+  drivers: string[];
+}
+
+export interface Cost {
+  /** Peak memory: the sum of the terms' bytes (they are alive together in the worst case). */
+  bytes: number;
+  /** Total multiply-adds. */
+  work: number;
+  terms: CostTerm[];
+}
+
+/**
+ * Multiply-adds per second assumed for the time estimate: the WebAssembly kernels reach 3e9 on one
+ * core for n = 128 (bench/RESULTS.md) and the JavaScript paths a few 1e8; 1e9 is their middle.
+ */
+export const WORK_RATE = 1e9;
+/** Bytes per float64. */
+const F = 8;
+/** Fixed cost of any study: the process, the modules, the kernel heap's first pages and chart rendering. */
+const BASE: CostTerm = { what: 'the process and chart rendering', bytes: 300 << 20, work: 0, drivers: [] };
+
+const t = (what: string, bytes: number, work: number, ...drivers: string[]): CostTerm => ({ what, bytes, work, drivers: drivers.map((d) => `params.${d}`) });
+
+/** Units of a recurrent model's step: multiply-adds per sequence per step (4 gates for an LSTM). */
+function stepWork(model: ModelSpec, m: number): number {
+  const gates = model.kind.startsWith('lstm') ? 4 : 1;
+  return gates * model.n * (model.n + m + 1);
+}
+
+/** Training steps of a budget given in steps or in sequences (sequences overrides steps). */
+function trainingSteps(tr: Partial<TrainOptions> & { batchSize?: number; steps?: number; sequences?: number }): number {
+  const B = tr.batchSize ?? 32;
+  return tr.sequences !== undefined ? Math.ceil(tr.sequences / B) : (tr.steps ?? 2000);
+}
+
+/** A sweep of trainings: jobs x steps x (forward + backward over B sequences of T) + evaluations; tapes per thread. */
+function sweepCost(models: readonly ModelSpec[], lags: readonly number[], repetitions: number, tr: AddingProblemSweepParams['training'], threads: number | null, m: number, testSize: number): CostTerm[] {
+  const steps = trainingSteps(tr);
+  const B = tr.batchSize ?? 32;
+  const evals = Math.ceil(steps / (tr.evalEvery ?? 100));
+  const test = tr.testSize ?? testSize;
+  let work = 0;
+  let tape = 0;
+  const Tmax = Math.max(...lags);
+  for (const model of models) {
+    const sw = stepWork(model, m);
+    for (const T of lags) work += repetitions * (steps * 3 * B * T * sw + evals * test * T * sw);
+    const gates = model.kind.startsWith('lstm') ? 10 : 2;
+    tape = Math.max(tape, (Tmax + 1) * Math.max(B, tr.evalBatchSize ?? 256) * model.n * gates * F + test * Tmax * m * F);
+  }
+  const workers = Math.max(1, threads ?? 2);
+  const jobs = models.length * lags.length * repetitions;
+  return [
+    t('learning curves and results of every training', jobs * (evals * 16 + 1024), 0, 'models', 'lags', 'repetitions', 'training.steps', 'training.sequences', 'training.evalEvery'),
+    t('the trainings (forward, BPTT and evaluation)', 0, work, 'models', 'lags', 'repetitions', 'training.steps', 'training.sequences', 'training.batchSize'),
+    t('BPTT tapes and test sets, per worker thread', workers * (tape + (64 << 20)), 0, 'lags', 'training.batchSize', 'training.evalBatchSize', 'training.testSize', 'threads'),
+  ];
+}
+
+type Estimate<P> = (p: P) => CostTerm[];
+
+export const COSTS: Readonly<Record<string, Estimate<never>>> = {
+  'doya-bifurcation': ((p: DoyaBifurcationParams) => {
+    const rampSteps = (2 * (p.bMax - p.bMin)) / (p.ramp.rate * p.ramp.dt);
+    return [
+      t('the hysteresis ramp (RK4, up and down)', rampSteps * 2 * F, rampSteps * 40, 'bMin', 'bMax', 'ramp.rate', 'ramp.dt'),
+      t('branches and fold curves', (p.branchPoints + p.twoParameter.points) * 64 * F, (p.branchPoints + p.twoParameter.points) * 1e3, 'branchPoints', 'twoParameter.points'),
+    ];
+  }) as Estimate<DoyaBifurcationParams>,
+  'doya-geometric-loss': ((p: DoyaGeometricLossParams) => {
+    const steps = p.horizons.reduce((s, T) => s + T / p.dt, 0);
+    const longest = Math.max(...p.horizons) / p.dt;
+    const points = p.bPoints + 64 + p.check.points * 5;
+    return [
+      t('the loss and its adjoint at every b and horizon', longest * 4 * F, points * steps * 60, 'bPoints', 'horizons', 'dt', 'check.points'),
+      t('the sensitivity chart', p.x0Points * 4 * F, p.x0Points * (longest * 40), 'x0Points', 'horizons', 'dt'),
+    ];
+  }) as Estimate<DoyaGeometricLossParams>,
+  'rnn-jacobian-norms': ((p: RnnJacobianNormsParams) => {
+    const { n, m, T } = p;
+    const runs = p.runs.length;
+    return [
+      t('forward passes and Jacobian factors', T * n * 4 * F, runs * T * n * (n + m), 'runs', 'T', 'n'),
+      t('Jacobian products and their norms (an n^3 product and a power iteration per lag)', 4 * n * n * F, runs * T * (2 * n ** 3 + 200 * n * n), 'runs', 'T', 'n'),
+      t('largest Lyapunov exponents', 4 * n * F, runs * p.lyapunovSteps * 2 * n * n, 'runs', 'lyapunovSteps', 'n'),
+    ];
+  }) as Estimate<RnnJacobianNormsParams>,
+  'rnn-gradient-flow': ((p: RnnGradientFlowParams) => {
+    const { n, m, T, B } = p;
+    return [t('forward and BPTT per gain', (T + 1) * B * n * 3 * F + n * n * F, p.gains.length * 3 * T * B * n * (n + m), 'gains', 'T', 'B', 'n')];
+  }) as Estimate<RnnGradientFlowParams>,
+  'rnn-lyapunov-vs-gain': ((p: RnnLyapunovVsGainParams) => {
+    const { n } = p;
+    const gains = Math.floor((p.gainMax - p.gainMin) / p.gainStep + 1e-9) + 1;
+    const k = Math.min(p.spectrumExponents, n);
+    const len = p.transient + p.productLags;
+    return [
+      t('largest exponent at each gain', 2 * n * n * F, gains * (p.steps + p.transient) * 2 * n * n, 'gainMin', 'gainMax', 'gainStep', 'steps', 'transient', 'n'),
+      t('full spectra (n x k tangent vectors re-orthonormalised every step)', (2 * k * n + 2 * n * n) * F, p.spectrumGains.length * (p.spectrumSteps + p.transient) * (n * n * k + 2 * n * k * k), 'spectrumGains', 'spectrumSteps', 'spectrumExponents', 'n'),
+      t('Jacobian products', (len * n * 3 + 4 * n * n) * F, p.productGains.length * (len * n * n + p.productLags * 2 * n ** 3 + (p.steps + p.transient) * 2 * n * n), 'productGains', 'productLags', 'n'),
+    ];
+  }) as Estimate<RnnLyapunovVsGainParams>,
+  'lstm-vs-rnn-gradient-flow': ((p: LstmVsRnnGradientFlowParams) => {
+    const n = Math.max(p.nLstm, p.nRnn ?? 4 * p.nLstm);
+    return [t('forward and BPTT per model', (p.T + 1) * p.B * n * 12 * F, p.models.length * 3 * p.T * p.B * 4 * n * (n + 3), 'models', 'T', 'B', 'nLstm', 'nRnn')];
+  }) as Estimate<LstmVsRnnGradientFlowParams>,
+  'adding-problem-sweep': ((p: AddingProblemSweepParams) => {
+    const clipSteps = p.clipping.steps;
+    const clip = stepWork(p.clipping.model, 2) * clipSteps * 3 * (p.training.batchSize ?? 32) * p.clipping.T * 2;
+    return [
+      ...sweepCost(p.models, p.lags, p.repetitions, p.training, p.threads, 2, p.task.testSize ?? 1000),
+      t('the clipping pair', 0, clip, 'clipping.steps', 'clipping.T', 'clipping.model.n'),
+    ];
+  }) as Estimate<AddingProblemSweepParams>,
+  'latch-sweep': ((p: LatchSweepParams) => sweepCost([p.model], p.lags, p.repetitions, p.training, p.threads, 1, p.task.testSize ?? 1000)) as Estimate<LatchSweepParams>,
+  'feedforward-gradient-by-layer': ((p: GradientByLayerParams) => {
+    const w = Math.max(p.width, p.task.inputSize);
+    const nets = p.configurations.length * p.samples;
+    const sweep = p.widthSweep.widths.reduce((s, N) => s + p.samples * p.depth * N * N * p.batchSize * 3, 0);
+    return [
+      t('activations and gradients of a batch through every layer', p.depth * p.batchSize * w * 4 * F + p.depth * w * w * 2 * F, nets * p.depth * w * w * p.batchSize * 3, 'configurations', 'samples', 'depth', 'width', 'batchSize'),
+      t('the width sweep', Math.max(0, ...p.widthSweep.widths.map((N) => p.depth * (p.batchSize * N * 4 + N * N * 2) * F)), sweep, 'widthSweep.widths', 'depth', 'batchSize'),
+    ];
+  }) as Estimate<GradientByLayerParams>,
+  'feedforward-training-by-depth': ((p: TrainingByDepthParams) => {
+    const d = p.task.inputSize;
+    const w = Math.max(p.width, d);
+    const Lmax = Math.max(...p.depths);
+    const runs = p.configurations.length;
+    const perStep = (L: number): number => L * w * w * p.batchSize * 3;
+    const evals = Math.ceil(p.steps / p.evalEvery);
+    const work = p.depths.reduce((s, L) => s + runs * (p.steps * perStep(L) + evals * L * w * w * p.testSize), 0);
+    return [
+      t('the trainings', 0, work, 'configurations', 'depths', 'steps', 'batchSize', 'width'),
+      t('learning curves', runs * p.depths.length * (evals + 1) * 16, 0, 'steps', 'evalEvery', 'configurations', 'depths'),
+      t('data sets and the deepest network with its activations', (p.trainSize + p.testSize) * (d + 1) * F + Lmax * (Math.max(p.batchSize, p.testSize) * w * 4 + w * w * 4) * F, 0, 'trainSize', 'testSize', 'depths', 'width', 'batchSize'),
+    ];
+  }) as Estimate<TrainingByDepthParams>,
+};
+
+/** The cost of a validated scenario's params; undefined for a kind without an estimate. */
+export function estimateCost(kind: string, params: unknown): Cost | undefined {
+  const estimate = COSTS[kind] as Estimate<unknown> | undefined;
+  if (!estimate) return undefined;
+  const terms = [BASE, ...estimate(params)];
+  return { bytes: terms.reduce((s, x) => s + x.bytes, 0), work: terms.reduce((s, x) => s + x.work, 0), terms };
+}

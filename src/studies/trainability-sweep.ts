@@ -26,10 +26,23 @@ import { ModelSpec, modelId, TrainOptions } from '../training/train.ts';
 import { claimRows, compareWithPaper, paperSchema, rate, rateChart, rateText, setupParagraph, startStopwatch, type Rate } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
+/**
+ * TrainOptions with every field optional and no defaults: a variant changes only the options it
+ * names (TrainOptions.partial() would still fill the defaults in, and the variant's defaults would
+ * then replace the common options).
+ */
+const TrainOverrides = z
+  .object(
+    Object.fromEntries(
+      Object.entries(TrainOptions.shape).map(([k, s]) => [k, (s instanceof z.ZodDefault ? (s.unwrap() as z.ZodType) : (s as z.ZodType)).optional().describe(s.description ?? k)]),
+    ),
+  )
+  .strict() as unknown as z.ZodType<Partial<z.infer<typeof TrainOptions>>>;
+
 const variant = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]+$/).describe('name of the variant in the summary (e.g. clipped)'),
-    training: TrainOptions.partial().describe('training options that differ from the common ones'),
+    training: TrainOverrides.describe('training options that differ from the common ones'),
   })
   .strict();
 

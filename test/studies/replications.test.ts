@@ -15,6 +15,7 @@ import { Rng } from '../../src/init/rng.ts';
 import { replicationIndexMarkdown } from '../../src/report/replication-index.ts';
 import { runScenario } from '../../src/index.ts';
 import { compareWithPaper, paperSchema, rate } from '../../src/studies/replication.ts';
+import { trainabilitySweepStudy } from '../../src/studies/trainability-sweep.ts';
 import { TOL } from '../helpers/tolerance.ts';
 import { fivePointGradient } from '../helpers/finite-differences.ts';
 import { oneUnitLoss, oneUnitStep, wallGradient } from '../../src/dynamics/one-unit-map.ts';
@@ -188,6 +189,20 @@ test('trainability-sweep: Wilson rates per (model, T), the gain x T phase diagra
   t.truthy(result.charts.find((c) => c.id === 'phase-diagram'));
 });
 
+test('trainability-sweep: a variant overrides only the training options it names', (t) => {
+  const p = trainabilitySweepStudy.params.parse({
+    paper: { citation: 'x', setup: 'x', claims: [{ id: 'a', claim: 'a', source: 's', paper: 1, measured: 'lags[0]', agree: { min: 0 } }] },
+    task: { name: 'temporal-order' },
+    lags: [20],
+    models: [{ kind: 'rnn-tanh', n: 2 }],
+    training: { optimiser: 'sgd', lr: 0.05, batchSize: 20, steps: 1500 },
+    variants: [{ id: 'unclipped', training: { clip: null } }, { id: 'clipped', training: { clip: 1 } }],
+  });
+  t.deepEqual(p.variants!.map((v) => v.training), [{ clip: null }, { clip: 1 }]);
+  t.is(p.training.optimiser, 'sgd');
+  t.false(trainabilitySweepStudy.params.safeParse({ ...p, variants: [{ id: 'v', training: { lr: -1 } }] }).success, 'an override is still validated');
+});
+
 test('mlp-trainability: a cell per (sigma_w^2, depth) with its Wilson interval and xi_c per sigma_w^2', async (t) => {
   const { summary } = await runScenario({
     name: 'tiny-mlp',
@@ -209,6 +224,46 @@ test('mlp-trainability: a cell per (sigma_w^2, depth) with its Wilson interval a
   t.deepEqual(Object.keys(cells['0.5']!), ['2', '6']);
   t.true((summary.xiC as Record<string, number>)['1.76']! > 100, 'xi_c is large at the critical line');
   t.true(Math.abs((summary.xiC as Record<string, number>)['0.5']! - 1.1914) < 1e-3, 'xi_c = -1 / ln chi_1 in the ordered phase');
+});
+
+test('init-trainability: Wilson rates per (initialisation, depth), common random numbers, and the mean-field chi of the zero-mean inits', async (t) => {
+  const scenario = {
+    name: 'tiny-init',
+    kind: 'init-trainability',
+    description: 'small',
+    seed: 1,
+    params: {
+      paper: { citation: 'Kumar 2017', setup: 'small', claims: [{ id: 'a', claim: 'kumar trains', source: 's', paper: null, notFound: 'n', measured: 'configurations["sigmoid-kumar"].byDepth["3"].runs', agree: { min: 2 } }] },
+      depths: [3, 2],
+      width: 8,
+      trainSize: 200,
+      testSize: 100,
+      steps: 20,
+      repetitions: 2,
+      configurations: [
+        { name: 'sigmoid-kumar', activation: 'sigmoid', init: 'kumar' },
+        { name: 'sigmoid-kumar-variance', activation: 'sigmoid', init: 'kumar-variance' },
+        { name: 'sigmoid-yilmaz-poli', activation: 'sigmoid', init: 'yilmaz-poli' },
+      ],
+    },
+  };
+  const { summary } = await runScenario(scenario);
+  type Cell = { solved: number; runs: number; rate: number; lower: number; upper: number; medianGradientRatio: number };
+  const cfg = summary.configurations as Record<string, { sigmaW2: number | null; chi: number | null; byDepth: Record<string, Cell> }>;
+  t.deepEqual(Object.keys(cfg['sigmoid-kumar']!.byDepth), ['2', '3'], 'depths in ascending order');
+  for (const c of Object.values(cfg)) {
+    for (const cell of Object.values(c.byDepth)) {
+      t.is(cell.runs, 2);
+      t.true(cell.lower <= cell.rate && cell.rate <= cell.upper);
+    }
+  }
+  t.is(cfg['sigmoid-kumar']!.sigmaW2, 3.6 * 3.6);
+  t.is(cfg['sigmoid-kumar-variance']!.sigmaW2, 3.6);
+  t.is(cfg['sigmoid-yilmaz-poli']!.sigmaW2, null, 'a non-zero mean has no sigma_w^2');
+  t.true(cfg['sigmoid-kumar']!.chi! > cfg['sigmoid-kumar-variance']!.chi!);
+  for (const c of Object.values(cfg)) t.true(Object.values(c.byDepth).every((cell) => cell.medianGradientRatio > 0));
+  const again = await runScenario(scenario);
+  t.deepEqual(again.summary.configurations, summary.configurations, 'the same seed gives the same summary');
 });
 
 test('a lag that makes no valid task is refused before anything runs, naming the field', async (t) => {

@@ -198,6 +198,8 @@ export function weightVarianceScale(init: InitName, width: number, gain: number)
       return g2 / 3;
     case 'kumar':
       return g2 * 3.6 * 3.6;
+    case 'kumar-variance':
+      return g2 * 3.6;
     default:
       return null;
   }

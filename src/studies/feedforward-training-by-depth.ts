@@ -79,7 +79,7 @@ export interface RunResult {
 export function trainRun(
   c: Configuration,
   depth: number,
-  p: TrainingByDepthParams,
+  p: Pick<TrainingByDepthParams, 'width' | 'batchSize' | 'steps' | 'optimiser' | 'learningRate' | 'clipNorm' | 'evalEvery'>,
   train: ReturnType<typeof teacherTask>,
   test: ReturnType<typeof teacherTask>,
   seed: number,

@@ -18,6 +18,7 @@ import { trainabilitySweepStudy } from './trainability-sweep.ts';
 import { oneUnitWallStudy } from './one-unit-wall.ts';
 import { lyapunovExtensivityStudy } from './lyapunov-extensivity.ts';
 import { mlpTrainabilityStudy } from './mlp-trainability.ts';
+import { initTrainabilityStudy } from './init-trainability.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -36,6 +37,7 @@ export const STUDIES: readonly Study[] = [
   oneUnitWallStudy,
   lyapunovExtensivityStudy,
   mlpTrainabilityStudy,
+  initTrainabilityStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

@@ -6,7 +6,7 @@
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, jacobian-norms,
- *                                       lyapunov, matmul, sweep, slurm-sweep)
+ *                                       lyapunov, matmul, sweep, slurm-sweep, startup)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -19,6 +19,7 @@ import { lyapunov } from './lyapunov.ts';
 import { matmul } from './matmul.ts';
 import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
+import { startup } from './startup.ts';
 
 export type { BenchLine } from './common.ts';
 
@@ -29,4 +30,5 @@ if (want('jacobian-norms')) for (const n of [32, 128, 512]) jacobianNorms(n, n <
 if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : T / 5);
 if (want('matmul')) for (const n of [128, 512]) matmul(n);
 if (want('sweep')) await sweep(2);
+if (want('startup')) startup();
 if (want('slurm-sweep')) await slurmSweep();

@@ -2,11 +2,18 @@
  * sweep: the parallel speed-up of a training sweep (issue 4): the same small adding-problem sweep
  * (2 models x 2 lags x 4 repetitions, 2000 training steps each; 300 with --quick) on one thread and on a pool of `threads`
  * workers, with a check that both give the same result. Wall times include the pool's start-up.
- * The line's usPerStep is the parallel wall time per training step (jobs x steps of batch 16);
+ * It runs the compiled package (dist/, built by `npm run bench`), so the workers start as they do
+ * for an installed rnn-dynamics. The line's usPerStep is the parallel wall time per training step (jobs x steps of batch 16);
  * jobs, threads, oneThreadMs, parallelMs and speedup are extra fields.
  */
-import { sweepSpeedup, type SweepSpec } from '../src/training/sweep.ts';
+import { existsSync } from 'node:fs';
+import type { SweepSpec } from '../src/training/sweep.ts';
 import { emit, QUICK } from './common.ts';
+
+// The compiled package (dist/), as an installed rnn-dynamics runs it: its pool workers start
+// without a TypeScript loader (from the sources each worker registers tsx, about a second).
+const DIST = new URL('../dist/training/sweep.js', import.meta.url);
+type SweepModule = typeof import('../src/training/sweep.ts');
 
 const STEPS = QUICK ? 300 : 2000;
 
@@ -19,6 +26,8 @@ export async function sweep(threads: number): Promise<void> {
     training: { batchSize: 16, steps: STEPS, evalEvery: 100, testSize: 256, stopAtSuccess: false },
     seed: 1,
   };
+  if (!existsSync(DIST)) throw new Error('sweep: dist/ is missing; run `npm run build` first');
+  const { sweepSpeedup } = (await import(DIST.href)) as SweepModule;
   const r = await sweepSpeedup(spec, threads);
   if (!r.identical) throw new Error('sweep: the parallel sweep differs from the one-thread sweep');
   emit({

@@ -9,8 +9,11 @@
 import { resolve } from 'node:path';
 import { STUDIES, STUDIES_BY_KIND } from './studies/index.ts';
 import { loadScenarioFile, validateScenario, type LoadedScenario } from './scenario/load.ts';
-import { runLoaded, type RunOptions, type RunOutcome } from './scenario/run.ts';
-import { scenarioJsonSchema } from './scenario/schema.ts';
+import { runLoaded, type RunOptions, type RunOutcome, type Summary } from './scenario/run.ts';
+import { scenarioJsonSchema, type checkSchema } from './scenario/schema.ts';
+import type { SweepBlock } from './scenario/overrides.ts';
+import type { StudyKind, StudyKinds } from './studies/kinds.ts';
+import type { z } from 'zod';
 
 export { STUDIES, STUDIES_BY_KIND } from './studies/index.ts';
 export type { Study, StudyContext, StudyResult, TheoryRow } from './studies/study.ts';
@@ -21,6 +24,9 @@ export type { RunOptions, RunOutcome, Summary, ReportFormat } from './scenario/r
 export type { ChartSpec, Series } from './report/chart-spec.ts';
 export { lineChart } from './report/chart-spec.ts';
 export { PACKAGE } from './version.ts';
+export type { StudyKind, StudyKinds } from './studies/kinds.ts';
+export { STUDY_KINDS } from './studies/kinds.ts';
+export { matrixView, rowMajorData, weightMatrix, rnnTrajectory, rnnJacobians, type NdArray, type RnnWeights, type RnnInputs } from './ndarray.ts';
 
 export * from './activations/index.ts';
 export { Rng } from './init/rng.ts';
@@ -37,12 +43,34 @@ export function loadScenarioFromFile(file: string): LoadedScenario {
   return loadScenarioFile(file, STUDIES_BY_KIND);
 }
 
+/** A scenario of kind K as a script writes it: the study's parameters typed, defaults optional. */
+export interface ScenarioInput<K extends StudyKind = StudyKind> {
+  name: string;
+  kind: K;
+  description: string;
+  seed: number;
+  params?: StudyKinds[K]['params'];
+  charts?: string[];
+  checks?: z.input<typeof checkSchema>[];
+  sweep?: SweepBlock;
+}
+
+/** summary.json of a scenario of kind K: the common fields and exactly the kind's own. */
+export type SummaryOf<K extends StudyKind> = Pick<Summary, 'name' | 'package' | 'checks' | 'checksPassed' | 'warnings' | 'scenario'> & { kind: K } & StudyKinds[K]['summary'];
+
+/** The run of a scenario of kind K: summary.json typed with the kind's own fields. */
+export interface ScenarioOutcome<K extends StudyKind = StudyKind> extends Omit<RunOutcome, 'summary'> {
+  summary: SummaryOf<K>;
+}
+
 /**
  * Run a scenario object: validate it, run its study, evaluate its checks. With `outDir` the report
- * is also written to `<outDir>/<name>/`. Returns the summary (the contents of summary.json).
+ * is also written to `<outDir>/<name>/`. Returns the summary (the contents of summary.json), typed
+ * per kind. (A `sweep` block is run by the command line only; here the scenario runs once.)
  */
-export async function runScenario(input: unknown, opts: RunOptions & { file?: string; dir?: string } = {}): Promise<RunOutcome> {
-  return runLoaded(loadScenario(input, opts), opts);
+export async function runScenario<K extends StudyKind>(input: ScenarioInput<K>, opts: RunOptions & { file?: string; dir?: string } = {}): Promise<ScenarioOutcome<K>> {
+  // the summary was parsed against the study's declaration after the run (runLoaded), so it has this type
+  return (await runLoaded(loadScenario(input, opts), opts)) as unknown as ScenarioOutcome<K>;
 }
 
 /** Run a scenario file (as `rnn-dynamics run FILE`). */
@@ -50,9 +78,9 @@ export async function runScenarioFile(file: string, opts: RunOptions = {}): Prom
   return runLoaded(loadScenarioFromFile(file), opts);
 }
 
-/** The JSON Schema of scenario files. */
-export function scenarioSchema(): Record<string, unknown> {
-  return scenarioJsonSchema(STUDIES);
+/** The JSON Schema of scenario files (of one kind with `kind`). */
+export function scenarioSchema(opts: { kind?: StudyKind } = {}): Record<string, unknown> {
+  return scenarioJsonSchema(STUDIES, opts);
 }
 export { Mlp } from './models/mlp.ts';
 export { inputOutputJacobian, singularValues, spectrumMoments, jacobianSpectrumVariance } from './analysis/input-output-jacobian.ts';

@@ -4,23 +4,21 @@
  * Exit codes: 0 success; 1 a declared check failed; 2 bad input (malformed scenario, unknown kind,
  * bad option); 3 a study failed while running (a bug or a numerical breakdown: please report it).
  */
-import { Command, CommanderError } from 'commander';
-import { ScenarioError } from '../scenario/errors.ts';
-import { loadScenarioFile, type LoadedScenario } from '../scenario/load.ts';
+import { join } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
-import { createProgress } from './progress.ts';
-import { formatNumber } from '../report/format.ts';
-import { BadInputError, describeFailure, guardReports, writeUserFile } from './guard.ts';
-import { announceOutDir, announceRunning, exitIfOrphaned } from './child.ts';
-import { budgetFrom, checkBudget, costNote, parseDuration, parseMemory } from './budget.ts';
-import { addClusterCommands, shardLine, shardOption } from './cluster.ts';
-import { runJournaled } from '../sweeps/shards.ts';
-import { SweepInputError } from '../sweeps/journal.ts';
+import { costNote, parseDuration, parseMemory } from './budget.ts';
+import { addClusterCommands, shardOption } from './cluster.ts';
+import { compareCommand } from './compare.ts';
+import { describeStudy, studyOrError, writeNewScenario } from './describe.ts';
+import { EXIT } from './exit-codes.ts';
+import { BadInputError, describeFailure, writeUserFile } from './guard.ts';
+import { planRuns, reportProblems, runCommand, type RunCommandOptions } from './run-command.ts';
 
-export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, studyFailed: 3 } as const;
+export { EXIT };
 
 class ExitError extends Error {
   constructor(readonly code: number) {
@@ -28,30 +26,15 @@ class ExitError extends Error {
   }
 }
 
-/** Validate every file first: one bad file means nothing is run and nothing is written. */
-function loadAll(files: string[]): LoadedScenario[] {
-  const loaded: LoadedScenario[] = [];
-  const errors: string[] = [];
-  for (const f of files) {
-    try {
-      loaded.push(loadScenarioFile(f, STUDIES_BY_KIND));
-    } catch (e) {
-      if (e instanceof ScenarioError) errors.push(e.message);
-      else throw e;
-    }
-  }
-  const seen = new Map<string, string>();
-  for (const l of loaded) {
-    const other = seen.get(l.scenario.name);
-    if (other) errors.push(`${l.file}: name: expected a name unique among the files run, found "${l.scenario.name}" (also in ${other})`);
-    seen.set(l.scenario.name, l.file);
-  }
-  if (errors.length > 0) {
-    process.stderr.write(errors.join('\n') + '\n');
-    process.stderr.write(`rnn-dynamics: ${errors.length === 1 ? 'a scenario is' : 'scenarios are'} invalid; nothing was run or written.\n`);
-    throw new ExitError(EXIT.badInput);
-  }
-  return loaded;
+/** Commander collects a repeatable option into a list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, found ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
@@ -77,82 +60,48 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('Run scenario files and write reports/<name>/ (charts, report.md, summary.json, CSV)')
-    .argument('<files...>', 'scenario YAML files')
+    .description('Run scenarios and write reports/<name>/ (charts, report.md, summary.json, CSV); sweeps write one combined report')
+    .argument('<files...>', 'scenario YAML files, directories (their *.yaml), glob patterns, or - for standard input')
     .option('-o, --out <dir>', 'directory that receives <name>/ per scenario', 'reports')
-    .option('--no-progress', 'no progress bar even on a terminal')
+    .option('--set <path=value...>', 'override a field before validation, e.g. --set params.w=6 --set seed=3 (repeatable)', collect, [])
+    .option('--sweep <path=values...>', 'sweep a field: a range 4.5:8:0.5 (stop included), a list a,b,c; twice for a grid', collect, [])
+    .option('--plot <path...>', 'summary paths to tabulate and chart against the swept parameter (default: the check paths)', collect, [])
+    .option('--threads <n>', 'sweep points run at once (default: every core)', positiveInt)
+    .option('--json', 'print one JSON line per finished report on stdout (name, dir, checks, warnings, status)')
+    .option('--strict', 'exit 1 when a report has warnings (a theory row that disagrees, an invalid set-up)')
+    .option('--no-progress', 'no progress bar or progress lines')
     .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')} (charts as PNG, SVG, PDF; interactive report.html)`, DEFAULT_FORMATS.join(','))
-    .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a sweep's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
+    .option('--shard <i/N>', "run only the i-th (from 0) of N deterministic subsets of a study's jobs into <out>/<name>.shards/; then `rnn-dynamics merge`")
     .option('--resume', 'continue the journal of a killed run (or shard): only unfinished jobs run')
-    .option('--max-memory <size>', 'refuse scenarios estimated to need more memory (default: half the machine\'s)', parseMemory)
+    .option('--max-memory <size>', "refuse scenarios estimated to need more memory, e.g. 4G (default: half the machine's)", parseMemory)
     .option('--max-time <duration>', 'refuse scenarios estimated to compute longer, e.g. 10m (default: no limit)', parseDuration)
-    .action(async (files: string[], opts: { out: string; progress: boolean; format: string; shard?: string; resume?: boolean; maxMemory?: number; maxTime?: number }) => {
+    .action(async (files: string[], opts: Omit<RunCommandOptions, 'formats' | 'shard'> & { format: string; shard?: string }) => {
       const formats = parseFormats(opts.format);
       const shard = shardOption(opts.shard, (code) => new ExitError(code));
-      const loaded = loadAll(files);
-      const overBudget = checkBudget(loaded, budgetFrom(opts));
-      if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
-      const guard = guardReports(opts.out, loaded, shard);
-      announceOutDir(opts.out);
-      const progress = createProgress(opts.progress ? undefined : false);
-      const sink: typeof progress.sink = (...a) => {
-        exitIfOrphaned();
-        progress.sink(...a);
-      };
-      let failedChecks = 0;
-      try {
-        for (const l of loaded) {
-          let outcome;
-          announceRunning(l.scenario.name);
-          try {
-            outcome = await runJournaled(l, {
-              outDir: opts.out,
-              formats,
-              progress: sink,
-              ...(shard ? { shard } : {}),
-              resume: opts.resume ?? false,
-              notify: (line) => process.stderr.write(line + '\n'),
-            });
-          } catch (e) {
-            progress.stop();
-            if (e instanceof SweepInputError) {
-              process.stderr.write(`${e.message}\n`);
-              throw new ExitError(EXIT.badInput);
-            }
-            process.stderr.write(`${l.file}: the ${l.scenario.kind} study failed: ${describeFailure(e)}\n`);
-            process.stderr.write(`rnn-dynamics: no report was written for ${l.scenario.name}; any older report is untouched.\n`);
-            throw new ExitError(EXIT.studyFailed);
-          }
-          if (outcome.kind === 'shard') {
-            progress.log(shardLine(l.scenario.name, outcome));
-            continue;
-          }
-          const { summary, reportDir } = outcome.outcome;
-          const passed = summary.checks.filter((c) => c.pass).length;
-          progress.log(`${l.scenario.name}: wrote ${reportDir}/ (checks: ${passed} of ${summary.checks.length} passed)`);
-          for (const c of summary.checks.filter((c) => !c.pass)) {
-            failedChecks++;
-            process.stderr.write(`${l.file}: check failed: ${c.name} (${c.path}): measured ${formatNumber(c.measured)}; ${c.reason ?? ''}\n`);
-          }
-        }
-      } finally {
-        progress.stop();
-        guard.release();
-      }
-      if (failedChecks > 0) throw new ExitError(EXIT.checkFailed);
+      const { shard: _text, format: _format, ...rest } = opts;
+      const code = await runCommand(files, { ...rest, formats, ...(shard ? { shard } : {}) });
+      if (code !== EXIT.ok) throw new ExitError(code);
     });
 
   program
     .command('validate')
-    .description('Check scenario files against the schema without running them')
-    .argument('<files...>', 'scenario YAML files')
+    .description('Check scenarios (fields, check paths, overrides, every sweep point) without running them')
+    .argument('<files...>', 'scenario YAML files, directories, glob patterns, or - for standard input')
+    .option('--set <path=value...>', 'override a field first, as run does', collect, [])
+    .option('--sweep <path=values...>', 'validate every point of a sweep, as run does', collect, [])
+    .option('--plot <path...>', 'sweep plot paths to check', collect, [])
     .option('--max-memory <size>', 'as for run: refuse scenarios estimated to need more memory', parseMemory)
     .option('--max-time <duration>', 'as for run: refuse scenarios estimated to compute longer', parseDuration)
-    .action((files: string[], opts: { maxMemory?: number; maxTime?: number }) => {
-      const loaded = loadAll(files);
-      const overBudget = checkBudget(loaded, budgetFrom(opts));
-      if (overBudget.length > 0) throw new BadInputError(overBudget.join('\n'));
-      for (const l of loaded) process.stdout.write(`${l.file}: valid ${l.scenario.kind} scenario "${l.scenario.name}"${costNote(l)}\n`);
+    .action((files: string[], opts: { set: string[]; sweep: string[]; plot: string[]; maxMemory?: number; maxTime?: number }) => {
+      const { planned, problems } = planRuns(files, opts);
+      if (problems.length > 0) {
+        reportProblems(problems);
+        throw new ExitError(EXIT.badInput);
+      }
+      for (const { loaded: l, sweep } of planned) {
+        const what = sweep ? ` (a sweep of ${sweep.points.length} points over ${sweep.axes.map((a) => a.path).join(' x ')})` : costNote(l);
+        process.stdout.write(`${l.file}: valid ${l.scenario.kind} scenario "${l.scenario.name}"${what}\n`);
+      }
     });
 
   program
@@ -165,14 +114,68 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('Print the JSON Schema of scenario files (for editor autocompletion)')
+    .description('Print the JSON Schema of scenario files (for editor autocompletion and validation)')
     .option('-o, --out <file>', 'write to a file instead of standard output')
-    .action((opts: { out?: string }) => {
-      const text = JSON.stringify(scenarioJsonSchema(STUDIES), null, 2) + '\n';
+    .option('--kind <kind>', 'the schema of one study kind only')
+    .action((opts: { out?: string; kind?: string }) => {
+      if (opts.kind !== undefined) {
+        const s = studyOrError(opts.kind, STUDIES_BY_KIND);
+        if (typeof s === 'string') {
+          process.stderr.write(`rnn-dynamics schema: --kind: ${s}\n`);
+          throw new ExitError(EXIT.badInput);
+        }
+      }
+      const text = JSON.stringify(scenarioJsonSchema(STUDIES, opts.kind !== undefined ? { kind: opts.kind } : {}), null, 2) + '\n';
       if (opts.out) writeUserFile(opts.out, text);
       else process.stdout.write(text);
     });
 
+  program
+    .command('describe')
+    .description("Describe a study kind: its parameters (type, default, range, meaning), charts, and every summary.json path")
+    .argument('<kind>', 'a study kind (rnn-dynamics list)')
+    .action((kind: string) => {
+      const s = studyOrError(kind, STUDIES_BY_KIND);
+      if (typeof s === 'string') {
+        process.stderr.write(`rnn-dynamics describe: ${s}\n`);
+        throw new ExitError(EXIT.badInput);
+      }
+      process.stdout.write(describeStudy(s));
+    });
+
+  program
+    .command('new')
+    .description('Write a scenario file with every parameter at its default, commented (name.yaml, default name: the kind)')
+    .argument('<kind>', 'a study kind (rnn-dynamics list)')
+    .argument('[name]', 'scenario name and file name (lower-case letters, digits, -)')
+    .option('-o, --out <dir>', 'directory for the file', '.')
+    .option('--force', 'replace an existing file')
+    .action((kind: string, name: string | undefined, opts: { out: string; force?: boolean }) => {
+      const s = studyOrError(kind, STUDIES_BY_KIND);
+      if (typeof s === 'string') {
+        process.stderr.write(`rnn-dynamics new: ${s}\n`);
+        throw new ExitError(EXIT.badInput);
+      }
+      const file = join(opts.out, `${name ?? kind}.yaml`);
+      const error = writeNewScenario(s, name ?? kind, file, opts.force ?? false);
+      if (error) {
+        process.stderr.write(`rnn-dynamics new: ${error}\n`);
+        throw new ExitError(EXIT.badInput);
+      }
+      process.stdout.write(`wrote ${file}: a ${kind} scenario with every default (run it: rnn-dynamics run ${file})\n`);
+    });
+
+  program
+    .command('compare')
+    .description('Write a comparison report of two reports: changed parameters, summary numbers side by side, overlaid charts')
+    .argument('<a>', 'a report directory (with summary.json)')
+    .argument('<b>', 'the other report directory')
+    .option('-o, --out <dir>', 'directory that receives the comparison report', 'reports')
+    .option('--name <name>', 'name of the comparison report (default: compare-<a>-vs-<b>)')
+    .action(async (a: string, b: string, opts: { out: string; name?: string }) => {
+      const code = await compareCommand(a, b, opts);
+      if (code !== EXIT.ok) throw new ExitError(code);
+    });
   addClusterCommands(program, (code) => new ExitError(code));
 
   return program;

@@ -89,3 +89,28 @@ export function foldCurves(wMin: number, wMax: number, n: number): FoldCurves {
   }
   return out;
 }
+
+/**
+ * A bias window that holds both folds of the w-network with room for the hysteresis jumps: centred
+ * on the symmetry point b = -w/2, half-width max(1/2, 1.5 x half the bistable width). For w = 5 it is
+ * [-3, -2] (the folds at -2.65561 and -2.34439); for w = 7, [-4.587, -2.413] (folds -4.224, -2.776).
+ * Values are rounded to 12 significant digits so that round numbers stay round.
+ *
+ * @example defaultBiasWindow(5) // { bMin: -3, bMax: -2 }
+ */
+export function defaultBiasWindow(w: number): { bMin: number; bMax: number } {
+  const [lower, upper] = foldPoints(w);
+  const half = Math.max(0.5, 1.5 * ((upper!.b - lower!.b) / 2));
+  const round = (v: number): number => Number(v.toPrecision(12));
+  return { bMin: round(-w / 2 - half), bMax: round(-w / 2 + half) };
+}
+
+/**
+ * Seven bias values across a window for the equilibrium table: its ends, the centre, and 0.2 and
+ * 0.4 of the half-width either side of it (for w = 5: -3, -2.7, -2.6, -2.5, -2.4, -2.3, -2).
+ */
+export function tableBiases(bMin: number, bMax: number): number[] {
+  const c = (bMin + bMax) / 2;
+  const h = (bMax - bMin) / 2;
+  return [-1, -0.4, -0.2, 0, 0.2, 0.4, 1].map((f) => Number((c + f * h).toPrecision(12)));
+}

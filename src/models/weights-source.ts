@@ -16,7 +16,8 @@
 import { extname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Rng } from '../init/rng.ts';
-import { activation } from '../activations/index.ts';
+import { activation, BUILTIN_ACTIVATIONS } from '../activations/index.ts';
+import { didYouMean } from '../scenario/suggest.ts';
 import { INITIALISATIONS, initWeights } from '../init/weights.ts';
 import { LIMITS, limit } from '../scenario/limits.ts';
 import { readFileSafely } from '../scenario/safe-read.ts';
@@ -304,7 +305,9 @@ export function activationName(defaultName: string) {
       try {
         activation(s);
       } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        // a lone misspelt word is more likely a built-in name than an expression
+        const hint = /^[A-Za-z]+$/.test(s) ? didYouMean(s, Object.keys(BUILTIN_ACTIVATIONS)) : '';
+        ctx.addIssue({ code: 'custom', message: (e as Error).message + hint });
       }
     })
     .describe('activation f: sigmoid, tanh, relu, identity, or an expression in x such as "x / (1 + abs(x))"');

@@ -17,7 +17,8 @@ let bundle: string | undefined;
 export function browserBundle(): string {
   if (bundle === undefined) {
     const result = buildSync({
-      entryPoints: [fileURLToPath(new URL('./browser.ts', import.meta.url))],
+      // from the sources browser.ts; in the compiled package (dist/) its JavaScript, browser.js
+      entryPoints: [fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './browser.ts' : './browser.js', import.meta.url))],
       bundle: true,
       format: 'iife',
       platform: 'browser',

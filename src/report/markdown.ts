@@ -30,6 +30,8 @@ export interface ReportText {
   chartFiles?: string[];
   /** Whether report.html is written beside report.md. */
   html?: boolean;
+  /** Disagreements and invalid set-ups (runLoaded collects them): listed first, before any number. */
+  warnings?: readonly string[];
 }
 
 /** The placeholder report.html replaces by an interactive chart. */
@@ -72,12 +74,20 @@ export function parameterRows(params: unknown, defaults: unknown, prefix = ''): 
 export function reportMarkdown(opts: ReportText): string {
   const { scenario, studySummary, result, charts, checks, version, extraTables } = opts;
   const image = opts.image ?? 'png';
+  const warnings = opts.warnings ?? [];
   const out: string[] = [];
   out.push(`# ${scenario.name}`, '');
   out.push(scenario.description.trim(), '');
   out.push(`*Study:* \`${scenario.kind}\` — ${studySummary}  `);
   out.push(`*Seed:* ${scenario.seed} · *rnn-dynamics* ${version} · every number below is in [summary.json](summary.json).`, '');
   if (opts.html && image !== 'html') out.push('Interactive version: [report.html](report.html) (hover for values, drag to zoom, click a legend entry to hide its series).', '');
+
+  if (warnings.length > 0) {
+    out.push(`## ⚠️ Warnings (${warnings.length})`, '');
+    out.push('What this run measured does not (all) support the theory below, or the set-up cannot show it:', '');
+    for (const w of warnings) out.push(`- ${mdCell(w)}`);
+    out.push('');
+  }
 
   if (result.theory.length > 0) {
     out.push('## Theory against simulation', '');

@@ -265,7 +265,17 @@ export async function writeReportAtomically(outDir: string, name: string, produc
     inProgress.add(tmp);
     const files: ReportFiles = new Map();
     await produce(files);
-    for (const [file, contents] of files) writeDurably(join(tmp, file), contents);
+    const subdirs = new Set<string>();
+    for (const [file, contents] of files) {
+      // a sweep's report holds each point's report in points/<point>/
+      if (file.includes('/')) {
+        const sub = dirname(join(tmp, file));
+        if (!subdirs.has(sub)) mkdirSync(sub, { recursive: true, mode: 0o777 });
+        for (let d = sub; d !== tmp && !subdirs.has(d); d = dirname(d)) subdirs.add(d);
+      }
+      writeDurably(join(tmp, file), contents);
+    }
+    for (const sub of [...subdirs].sort().reverse()) fsyncPath(sub);
     fsyncPath(tmp);
     checkReplaceable(outDir, name);
     let exists = true;

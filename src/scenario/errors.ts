@@ -4,6 +4,7 @@
  *   scenarios/bad.yaml: params.w: expected number, found string "five"
  */
 import type { z } from 'zod';
+import { closest } from './suggest.ts';
 
 export class ScenarioError extends Error {
   constructor(
@@ -47,7 +48,13 @@ function get(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One line per zod issue: `<path>: expected ..., found ...`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, prefix: readonly PropertyKey[] = []): string[] {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  prefix: readonly PropertyKey[] = [],
+  /** The field names known at a path, for did-you-mean on unknown fields. */
+  knownKeys?: (path: readonly PropertyKey[]) => string[],
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
@@ -72,9 +79,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       case 'invalid_value':
         lines.push(`${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${describeFound(found)}`);
         break;
-      case 'unrecognized_keys':
-        lines.push(`${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling; \`rnn-dynamics schema\` lists the fields)`);
+      case 'unrecognized_keys': {
+        const known = knownKeys?.(issue.path) ?? [];
+        const named = issue.keys.map((k) => {
+          const near = closest(k, known.filter((c) => !issue.keys.includes(c)));
+          return `${JSON.stringify(k)}${near !== undefined ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
+        });
+        lines.push(`${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${named.join(', ')} (check the spelling; \`rnn-dynamics describe <kind>\` lists the fields)`);
         break;
+      }
       case 'invalid_format':
         lines.push(`${where}: expected ${issue.format === 'regex' ? issue.message : `a ${issue.format}`}, found ${describeFound(found)}`);
         break;
@@ -84,7 +97,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       case 'invalid_union': {
         // report the branch that got furthest (fewest issues)
         const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => a.length - b.length);
-        if (branches.length > 0 && branches[0]!.length <= 2) lines.push(...formatIssues(branches[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), input, prefix));
+        if (branches.length > 0 && branches[0]!.length <= 2) lines.push(...formatIssues(branches[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), input, prefix, knownKeys));
         else lines.push(`${where}: ${issue.message}, found ${describeFound(found)}`);
         break;
       }

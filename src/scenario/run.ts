@@ -8,12 +8,14 @@ import { renderChart, IMAGE_FORMATS } from '../report/render.ts';
 import { toCsv } from '../report/csv.ts';
 import { reportMarkdown, type ReportText } from '../report/markdown.ts';
 import { reportHtml } from '../report/html.ts';
-import { writeReportAtomically } from '../report/write.ts';
+import { writeReportAtomically, type ReportFiles } from '../report/write.ts';
+import { formatNumber } from '../report/format.ts';
 import { selectCharts, type StudyResult } from '../studies/study.ts';
 import { evaluateCheck, type CheckResult } from './checks.ts';
 import { NumericalFault } from '../analysis/faults.ts';
 import type { LoadedScenario } from './load.ts';
 import type { Scenario } from './schema.ts';
+import { summaryMismatches } from './summary-schema.ts';
 import type { JobRunner } from '../sweeps/jobs.ts';
 
 /** Progress of one scenario: called by the study through ctx.progress. */
@@ -42,6 +44,8 @@ export interface Summary {
   [headline: string]: unknown;
   checks: CheckResult[];
   checksPassed: boolean;
+  /** Theory rows that disagree and set-ups the study found invalid (see StudyResult.warnings). */
+  warnings: string[];
   scenario: Scenario;
 }
 
@@ -52,7 +56,18 @@ export interface RunOutcome {
   reportDir?: string;
 }
 
-const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'scenario']);
+const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'warnings', 'scenario']);
+
+/**
+ * The study's own warnings and one per theory row that disagrees, with its tolerance: a report
+ * never disagrees with theory silently.
+ */
+export function studyWarnings(result: StudyResult): string[] {
+  const rows = result.theory
+    .filter((r) => r.agrees === false)
+    .map((r) => `theory disagrees: ${r.quantity}: theory ${formatNumber(r.theory)}, measured ${formatNumber(r.measured)}${r.tolerance ? ` (tolerance: ${r.tolerance})` : ''}`);
+  return [...(result.warnings ?? []), ...rows];
+}
 
 /**
  * Paths of the NaN and infinite numbers in a study's summary (typed arrays included), at most
@@ -92,7 +107,8 @@ export function toJsonValue(v: unknown): unknown {
   return out;
 }
 
-export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutcome> {
+/** Run the study and evaluate the checks: the summary, without writing anything. */
+export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOptions, 'progress' | 'jobs'> = {}): Promise<RunOutcome> {
   const { scenario, study } = loaded;
   const result = await study.run(scenario.params, {
     seed: scenario.seed,
@@ -109,19 +125,30 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
     throw new NumericalFault(`the summary (${bad.count} value${bad.count > 1 ? 's' : ''}: ${bad.paths.join(', ')}${bad.count > bad.paths.length ? ', ...' : ''})`);
   }
   const headlines = toJsonValue(result.summary) as Record<string, unknown>;
+  const mismatches = summaryMismatches(study.summarySchema, headlines);
+  if (mismatches.length > 0) {
+    throw new Error(`study ${study.kind} wrote a summary that differs from its declared summary.json fields (a bug: update the study's summary block): ${mismatches.join('; ')}`);
+  }
   const partial = { name: scenario.name, kind: scenario.kind, package: PACKAGE, ...headlines };
   const checks = scenario.checks.map((c) => evaluateCheck(c, partial));
   const summary: Summary = {
     ...partial,
     checks,
     checksPassed: checks.every((c) => c.pass),
+    warnings: studyWarnings(result),
     scenario: toJsonValue(scenario) as Scenario,
   };
-  if (opts.outDir === undefined) return { summary, result };
+  return { summary, result };
+}
 
+/** The files of a report: per chart its CSV and images (png, svg, pdf as asked), extra tables, summary.json, report.md, report.html. */
+export async function reportFiles(loaded: LoadedScenario, outcome: RunOutcome, formatList: readonly ReportFormat[] = DEFAULT_FORMATS): Promise<ReportFiles> {
+  const { scenario, study } = loaded;
+  const { summary, result } = outcome;
+  const files: ReportFiles = new Map();
   const charts = selectCharts(result.charts, scenario.charts);
   const tables = result.tables ?? {};
-  const formats = new Set(opts.formats ?? DEFAULT_FORMATS);
+  const formats = new Set(formatList);
   const images = IMAGE_FORMATS.filter((f) => formats.has(f));
   let defaults: unknown;
   try {
@@ -134,23 +161,32 @@ export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): 
     studySummary: study.summary,
     result,
     charts,
-    checks,
+    checks: summary.checks,
     version: PACKAGE.version,
     extraTables: Object.keys(tables),
     defaults,
     image: formats.has('png') ? 'png' : formats.has('svg') ? 'svg' : 'none',
     chartFiles: images.filter((f) => f !== 'png'),
     html: formats.has('html'),
+    warnings: summary.warnings,
   };
-  const reportDir = await writeReportAtomically(opts.outDir, scenario.name, async (files) => {
-    for (const chart of charts) {
-      for (const f of images) files.set(`${chart.id}.${f}`, renderChart(chart, f));
-      files.set(`${chart.id}.csv`, toCsv(chart.csv));
-    }
-    for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
-    files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
-    files.set('report.md', reportMarkdown(text));
-    if (formats.has('html')) files.set('report.html', reportHtml({ title: `${scenario.name}: rnn-dynamics report`, markdown: reportMarkdown({ ...text, image: 'html' }), charts }));
+  for (const chart of charts) {
+    for (const f of images) files.set(`${chart.id}.${f}`, renderChart(chart, f));
+    files.set(`${chart.id}.csv`, toCsv(chart.csv));
+  }
+  for (const [name, table] of Object.entries(tables)) files.set(`${name}.csv`, toCsv(table));
+  files.set('summary.json', JSON.stringify(summary, null, 2) + '\n');
+  files.set('report.md', reportMarkdown(text));
+  if (formats.has('html')) files.set('report.html', reportHtml({ title: `${scenario.name}: rnn-dynamics report`, markdown: reportMarkdown({ ...text, image: 'html' }), charts }));
+  return files;
+}
+
+export async function runLoaded(loaded: LoadedScenario, opts: RunOptions = {}): Promise<RunOutcome> {
+  const outcome = await computeLoaded(loaded, opts);
+  if (opts.outDir === undefined) return outcome;
+  const files = await reportFiles(loaded, outcome, opts.formats ?? DEFAULT_FORMATS);
+  const reportDir = await writeReportAtomically(opts.outDir, loaded.scenario.name, async (out) => {
+    for (const [name, contents] of files) out.set(name, contents);
   });
-  return { summary, result, reportDir };
+  return { ...outcome, reportDir };
 }

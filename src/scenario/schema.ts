@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Study } from '../studies/study.ts';
 import { parseSummaryPath } from './checks.ts';
+import { sweepBlockSchema } from './overrides.ts';
 
 /**
  * A declared expectation, evaluated on summary.json after the run: either
@@ -69,6 +70,7 @@ export const scenarioBaseSchema = z
     params: z.record(z.string(), z.unknown()).default({}).describe("The study's parameters (see the kind's schema)."),
     charts: z.array(z.string()).min(1).optional().describe('Which of the study\'s charts to draw (default: all).'),
     checks: z.array(checkSchema).default([]).describe('Expected values with tolerances, checked against summary.json; a failing check makes the run exit 1.'),
+    sweep: sweepBlockSchema.optional(),
   })
   .strict();
 
@@ -79,20 +81,57 @@ export interface Scenario<P = unknown> extends Omit<ScenarioBase, 'params'> {
   params: P;
 }
 
-/** JSON Schema (draft 2020-12) of a scenario file, one branch per study kind. */
-export function scenarioJsonSchema(studies: readonly Study[]): Record<string, unknown> {
-  const branches = studies.map((s) =>
-    scenarioBaseSchema.extend({
-      kind: z.literal(s.kind).describe(s.summary),
-      params: (s.params as z.ZodType).describe(`Parameters of the ${s.kind} study.`),
-      charts: z.array(z.enum(s.chartIds as [string, ...string[]])).min(1).optional().describe('Which charts to draw (default: all).'),
-    }),
-  );
-  const union = branches.length === 1 ? branches[0]! : z.discriminatedUnion('kind', branches as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
-  const schema = z.toJSONSchema(union, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/** Union types (`type: [a, b]`) as anyOf, so the schema compiles under ajv's strict mode. */
+function noUnionTypes(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(noUnionTypes);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = noUnionTypes(v);
+  if (Array.isArray(out.type)) {
+    const types = out.type as string[];
+    delete out.type;
+    out.anyOf = types.map((t) => ({ type: t }));
+  }
+  return out;
+}
+
+function toJson(schema: z.ZodType): Record<string, unknown> {
+  const json = noUnionTypes(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/**
+ * JSON Schema (draft 2020-12) of a scenario file, discriminated by kind: the common fields once,
+ * then one `if: {kind: K} then: {params: ..., charts: ...}` per study, so an editor (or ajv) checks
+ * a file against its own kind's parameters only and reports one error for one mistake. With
+ * `kind`, the schema of that kind alone. Compiles under ajv's strict mode.
+ */
+export function scenarioJsonSchema(studies: readonly Study[], opts: { kind?: string } = {}): Record<string, unknown> {
+  const selected = opts.kind === undefined ? studies : studies.filter((s) => s.kind === opts.kind);
+  const base = toJson(scenarioBaseSchema);
+  const properties = { ...(base.properties as Record<string, Record<string, unknown>>) };
+  properties.kind = { type: 'string', enum: selected.map((s) => s.kind), description: properties.kind?.description };
+  properties.params = { type: 'object', description: "The study's parameters (`rnn-dynamics describe <kind>` lists them)." };
+  properties.charts = { type: 'array', minItems: 1, items: { type: 'string' }, description: "Which of the study's charts to draw (default: all)." };
+  const branches = selected.map((s) => ({
+    if: { type: 'object', properties: { kind: { const: s.kind } }, required: ['kind'] },
+    then: {
+      type: 'object',
+      properties: {
+        params: { ...toJson(s.params as z.ZodType), description: `Parameters of the ${s.kind} study: ${s.summary}` },
+        charts: { type: 'array', minItems: 1, items: { type: 'string', enum: [...s.chartIds] }, description: 'Which charts to draw (default: all).' },
+      },
+    },
+  }));
   return {
-    $id: 'https://rnn-dynamics.invalid/scenario.schema.json',
-    title: 'rnn-dynamics scenario',
-    ...schema,
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://rnn-dynamics.invalid/${opts.kind ? `${opts.kind}.` : ''}scenario.schema.json`,
+    title: opts.kind ? `rnn-dynamics ${opts.kind} scenario` : 'rnn-dynamics scenario',
+    type: 'object',
+    properties,
+    required: (base.required as string[]).filter((r) => r !== 'params'),
+    additionalProperties: false,
+    allOf: branches,
   };
 }

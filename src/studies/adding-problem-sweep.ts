@@ -19,6 +19,7 @@
  * - `baselineLoss` per T, `budget` {steps, batchSize, sequences}.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
 import { createLstm, createTape, forward, freeLstm, freeTape } from '../models/lstm.ts';
 import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-spec.ts';
@@ -130,11 +131,61 @@ function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng): { meanAbsCell:
   return { meanAbsCell: sum / bn, saturatedFraction: sat / bn };
 }
 
-export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const sweepCell = fields({
+  T: count('lag'),
+  runs: count('trainings'),
+  solved: count('trainings that met the criterion within the budget'),
+  successRate: measured('solved / runs'),
+  successRateInterval: fields({ lower: measured('lower end'), upper: measured('upper end') }, '95 % Wilson score interval of the success rate (Wilson 1927)'),
+  medianStepsToSuccess: measured('median steps to success over the solved runs (null if none)'),
+  finalLoss: measured('median final test loss'),
+  diverged: count('runs whose loss became non-finite'),
+});
+const clippingRun = fields({
+  maxGradNorm: measured('largest gradient norm before clipping'),
+  medianGradNorm: measured('median gradient norm'),
+  maxAppliedNorm: measured('largest norm of the step applied'),
+  clippedSteps: count('steps where clipping acted'),
+  finalLoss: measured('final test loss'),
+  solved: flag('met the criterion'),
+  stepsToSuccess: measured('steps to success (null if not solved)'),
+  diverged: flag('the loss or a gradient norm became non-finite (norms are up to the last finite step; finalLoss is null)'),
+});
+const addingProblemSweepSummary = fields({
+  lags: list(count('T'), 'the lags T swept'),
+  models: keyed(
+    '<model>',
+    fields({
+      kind: text('model kind'),
+      n: count('hidden size'),
+      parameterCount: count('trainable parameters'),
+      lastSuccessfulT: measured('largest T up to which every T had success rate >= 1/2 (null if none)'),
+      byT: keyed('<T>', sweepCell, 'per lag, e.g. byT["100"]'),
+    }),
+    'per model, e.g. models["lstm-forget"]',
+  ),
+  lastSuccessfulT: keyed('<model>', measured('lastSuccessfulT of the model'), 'by model'),
+  clipping: fields(
+    { model: text('model id'), T: count('lag'), threshold: exact('clipping threshold'), steps: count('training steps'), without: clippingRun, with: clippingRun },
+    'one configuration trained with and without gradient clipping by norm',
+  ),
+  cellDrift: keyed('<lstm model>', fields({ meanAbsCell: measured('mean |c_t| at the end of a sequence'), saturatedFraction: measured('fraction of cell outputs in saturation') }), 'cell-state drift of the LSTMs at initialisation'),
+  baselineLoss: keyed('<T>', measured('loss of the best constant prediction'), 'per lag'),
+  budget: fields({ steps: count('training steps'), batchSize: count('batch size') }, 'training budget of every run'),
+  repetitions: count('trainings per (model, T)'),
+});
+export type AddingProblemSweepSummary = z.infer<typeof addingProblemSweepSummary>;
+export type AddingProblemSweepParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProblemSweepSummary> = {
   kind: 'adding-problem-sweep',
   summary: 'Success rate on the adding problem against the lag T for the vanilla RNN and the LSTMs, trained in parallel; gradient norms with and without clipping.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: addingProblemSweepSummary,
   async run(p, ctx) {
     const lags = [...p.lags].sort((a, b) => a - b);
     const ids = p.models.map(modelId);
@@ -302,11 +353,26 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams> = {
       .filter((x) => x !== '')
       .join('\n\n');
 
+    // a budget too small to decide: most runs missed the criterion, yet their loss fell well below
+    // the input-blind baseline, so they were still learning when the budget ended
+    const warnings: string[] = [];
+    for (const id of ids) {
+      for (const T of lags) {
+        const cell = sweep.byModel[id]!.byT[String(T)]!;
+        const base = baselineLoss[String(T)]!;
+        if (cell.successRate < 0.5 && cell.finalLoss !== null && cell.finalLoss < 0.5 * base) {
+          warnings.push(
+            `${id} at T = ${T}: ${cell.solved} of ${cell.runs} runs met the criterion within ${budget.steps} steps, but the median final test loss ${cell.finalLoss.toPrecision(3)} is below half the input-blind baseline ${base.toPrecision(3)}: the runs were still learning when the budget ended, so this success rate may rise with a larger training.steps`,
+          );
+        }
+      }
+    }
     return {
       summary: { lags, models, lastSuccessfulT, clipping, cellDrift: drift, baselineLoss, budget, repetitions: p.repetitions },
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

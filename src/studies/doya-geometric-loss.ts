@@ -26,6 +26,7 @@
  * Nothing is random here: the seed is unused.
  */
 import { z } from 'zod';
+import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { logit } from '../activations/index.ts';
 import { equilibria } from '../dynamics/equilibria.ts';
 import { biasAtEquilibrium } from '../dynamics/folds.ts';
@@ -37,9 +38,12 @@ const params = z
   .object({
     w: z.number().gt(4).max(50).default(5).describe('Self-weight w; w > 4 so that two attractors and a basin boundary exist.'),
     x0: z.number().gt(0).lt(1).default(0.5).describe('Initial state x(0); the basin boundary is at b* = logit(x0) - w x0.'),
-    target: z.number().default(0.855).describe('Target of the loss L = (target - x(T))^2 (0.855 is the upper attractor at b = -2.5).'),
-    bMin: z.number().default(-2.7).describe('Left end of the bias sweep.'),
-    bMax: z.number().default(-2.3).describe('Right end of the bias sweep.'),
+    target: z
+      .number()
+      .optional()
+      .describe('Target of the loss L = (target - x(T))^2. Default: derived, the upper attractor at b = b* rounded to 3 decimals (0.855 for w = 5, x0 = 0.5).'),
+    bMin: z.number().optional().describe('Left end of the bias sweep. Default: derived, b* - 0.2 (-2.7 for w = 5, x0 = 0.5).'),
+    bMax: z.number().optional().describe('Right end of the bias sweep. Default: derived, b* + 0.2 (-2.3 for w = 5, x0 = 0.5).'),
     bPoints: z.number().int().min(11).max(20001).default(401).describe('Uniform grid points of the sweep (points approaching b* geometrically are added).'),
     horizons: z
       .array(z.number().positive().max(400))
@@ -67,6 +71,19 @@ const params = z
     sensitivityB: z.number().optional().describe('Bias of the sensitivity chart (default: the basin boundary b*).'),
   })
   .strict()
+  .transform((p) => {
+    // dependent defaults: the sweep is centred on the basin boundary and the target is the upper
+    // attractor there, whatever w and x0 (fixed values fit only w = 5, x0 = 0.5)
+    const bStar = logit(p.x0) - p.w * p.x0;
+    const round = (v: number, digits: number): number => Number(v.toPrecision(digits));
+    const upper = equilibria(p.w, bStar).filter((e) => e.stable).at(-1);
+    return {
+      ...p,
+      bMin: p.bMin ?? round(bStar - 0.2, 12),
+      bMax: p.bMax ?? round(bStar + 0.2, 12),
+      target: p.target ?? (upper ? Number(upper.x.toFixed(3)) : 0.855),
+    };
+  })
   .refine((p) => p.bMin < p.bMax, { message: 'bMin must be below bMax', path: ['bMax'] })
   .refine((p) => p.horizons.every((T, i) => i === 0 || T > p.horizons[i - 1]!), { message: 'horizons must be strictly ascending', path: ['horizons'] })
   .refine((p) => p.horizons.every((T) => T / p.dt <= 2e5), { message: 'a horizon needs more than 2e5 steps: raise dt', path: ['dt'] })
@@ -95,11 +112,63 @@ const CHART_IDS = ['loss-vs-b', 'gradient-vs-b', 'initial-state-gradient-vs-b', 
  */
 const RESOLVABLE = 1e8 * Number.EPSILON;
 
-export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const doyaGeometricLossSummary = fields({
+  w: exact('self-weight w'),
+  x0: exact('initial state x(0)'),
+  target: exact('target of the loss L = (target - x(T))^2'),
+  method: text('integrator: rk4 or euler'),
+  dt: exact('integration step'),
+  horizons: list(exact('horizon T'), 'the horizons T, ascending'),
+  basinBoundaryB: measured('b* = logit(x0) - w x0, where the unstable equilibrium sits at x0'),
+  unstableEigenvalue: measured('lambda_u = -1 + w x0 (1 - x0) at b*'),
+  lossJump: measured('L(b* - jumpOffset) - L(b* + jumpOffset) at the longest horizon'),
+  lossJumpTheory: measured('the same difference with x(T) replaced by the attractors'),
+  lossBelow: measured('L at b* - jumpOffset, longest horizon'),
+  lossAbove: measured('L at b* + jumpOffset, longest horizon'),
+  gradientCheck: fields(
+    {
+      maxRelativeError: measured('largest relative error of the adjoint against finite differences (both derivatives)'),
+      maxRelativeErrorDb: measured('the same for dL/db'),
+      maxRelativeErrorDx0: measured('the same for dL/dx(0)'),
+      checked: count('points compared'),
+      unresolvable: count('points where finite differences cannot resolve the derivative'),
+      excludedWithin: exact('distance from b* within which points are not compared'),
+      fdStep: exact('finite-difference step'),
+    },
+    'the discrete adjoint against Richardson-extrapolated central differences',
+  ),
+  peakGradient: list(fields({ T: exact('horizon'), b: measured('b of the largest |dL/db|'), value: measured('largest |dL/db|'), distanceFromBoundary: measured('|b - b*|') }), 'largest |dL/db| per horizon (ascending T)'),
+  peakGrowthRate: measured('d ln(peak |dL/db|)/dT between the two longest horizons'),
+  peakGrowsWithT: flag('the peak grows with every longer horizon'),
+  gradientAtBoundary: list(
+    fields({ T: exact('horizon'), adjoint: measured('|dL/db| at b* by the adjoint'), closedForm: measured('the continuous-time closed form'), closedFormScheme: measured('the closed form of the discrete scheme') }),
+    '|dL/db| at b = b* per horizon',
+  ),
+  sensitivity: list(
+    fields({
+      T: exact('horizon'),
+      atUnstable: measured('dx(T)/dx(0) started on the unstable equilibrium'),
+      atUnstableTheory: measured('e^(lambda_u T)'),
+      atUnstableScheme: measured("the scheme's growth factor over T (null without an unstable equilibrium)"),
+      atAttractor: measured('dx(T)/dx(0) started on an attractor'),
+      atAttractorTheory: measured('e^(lambda_s T)'),
+      atAttractorScheme: measured("the scheme's growth factor over T"),
+    }),
+    'dx(T)/dx(0) per horizon',
+  ),
+});
+export type DoyaGeometricLossSummary = z.infer<typeof doyaGeometricLossSummary>;
+export type DoyaGeometricLossParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const doyaGeometricLossStudy: Study<DoyaGeometricLossParams, DoyaGeometricLossSummary> = {
   kind: 'doya-geometric-loss',
   summary: 'Exploding and vanishing gradients at an attractor basin boundary of the one-neuron network (Doya 1992).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: doyaGeometricLossSummary,
   run(p, ctx) {
     const { w, x0, target, dt, method } = p;
     const bStar = biasAtEquilibrium(w, x0);

@@ -16,6 +16,7 @@
  * gradient vanish or explode depends on the width: the `ratio-by-width` chart shows it.
  */
 import { z } from 'zod';
+import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { type Activation, activation as activationFromSpec } from '../activations/index.ts';
 import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS, type InitName } from '../init/weights.ts';
@@ -257,11 +258,41 @@ function layerAxis(depth: number): number[] {
   return Array.from({ length: depth }, (_, i) => i + 1);
 }
 
-export const feedforwardGradientByLayer: Study<GradientByLayerParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const feedforwardGradientByLayerSummary = fields({
+  depth: count('hidden layers L'),
+  width: count('units per hidden layer'),
+  chance: measured('accuracy of guessing the most frequent class'),
+  configurations: keyed(
+    '<configuration>',
+    fields({
+      gradientRatioFirstToLast: measured('||dL/dW_1|| / ||dL/dW_L||'),
+      hiddenGradientRatioFirstToLast: measured('||dL/dh_1|| / ||dL/dh_L||'),
+      perLayerFactor: measured('geometric mean factor of ||dL/dh_l|| per layer'),
+      meanFieldPerLayerFactor: measured('sqrt(chi) from mean-field theory (null with residual or batch norm)'),
+      meanSaturation: measured('mean fraction of saturated units (null for ReLU)'),
+      hiddenGradientNorm: list(measured('||dL/dh_l||'), 'per hidden layer l = 1..L'),
+      weightGradientNorm: list(measured('||dL/dW_l||'), 'per hidden layer'),
+      saturation: list(measured('fraction of saturated units'), 'per hidden layer (null for ReLU)').nullable(),
+    }),
+    'per configuration, e.g. configurations["sigmoid-xavier"]',
+  ),
+  widthSweep: list(
+    fields({ width: count('width'), ratio: measured('||dL/dh_1|| / ||dL/dh_L||'), perLayerFactor: measured('per-layer factor'), meanFieldPerLayerFactor: measured('mean-field per-layer factor') }),
+    'N(0, 1) weights at several widths',
+  ),
+});
+export type FeedforwardGradientByLayerSummary = z.infer<typeof feedforwardGradientByLayerSummary>;
+export type FeedforwardGradientByLayerParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const feedforwardGradientByLayer: Study<GradientByLayerParams, FeedforwardGradientByLayerSummary> = {
   kind: 'feedforward-gradient-by-layer',
   summary: 'Deep MLP at initialisation: gradient norm per layer for sigmoid/tanh/ReLU, initialisations, residual and batch norm',
   params: params as unknown as z.ZodType<GradientByLayerParams>,
   chartIds: ['gradient-by-layer', 'weight-gradient-by-layer', 'saturation-by-layer', 'ratio-by-width'],
+  summarySchema: feedforwardGradientByLayerSummary,
   run(p, ctx) {
     const data = taskData(p.task, p.batchSize, ctx.seed);
     const total = p.configurations.length + p.widthSweep.widths.length;

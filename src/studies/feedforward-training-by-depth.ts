@@ -14,6 +14,7 @@
  * configuration at a given depth sees the same batches (common random numbers).
  */
 import { z } from 'zod';
+import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
 import { dnrm2 } from '../linalg/blas.ts';
 import { Mlp } from '../models/mlp.ts';
@@ -143,11 +144,45 @@ export function trainRun(
   };
 }
 
-export const feedforwardTrainingByDepth: Study<TrainingByDepthParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const feedforwardTrainingByDepthSummary = fields({
+  chance: measured('accuracy of guessing the most frequent class'),
+  referenceDepth: count('depth whose numbers are the configuration headline'),
+  depths: list(count('depth'), 'the depths trained'),
+  configurations: keyed(
+    '<configuration>',
+    fields({
+      finalAccuracy: measured('test accuracy at the reference depth'),
+      gradientRatioFirstToLast: measured('||dL/dW_1|| / ||dL/dW_L|| at the reference depth'),
+      firstLayerWeightChange: measured('||W_final - W_init||_F / ||W_init||_F of the first layer'),
+      lastLayerWeightChange: measured('the same for the last hidden layer'),
+      weightChangeByLayer: list(measured('relative weight change'), 'per layer at the reference depth'),
+      byDepth: keyed(
+        '<depth>',
+        fields({
+          finalAccuracy: measured('test accuracy'),
+          finalLoss: measured('final test loss'),
+          gradientRatioFirstToLast: measured('||dL/dW_1|| / ||dL/dW_L||'),
+          firstLayerWeightChange: measured('relative change of the first layer'),
+          lastLayerWeightChange: measured('relative change of the last hidden layer'),
+        }),
+        'per depth, e.g. byDepth["10"]',
+      ),
+    }),
+    'per configuration',
+  ),
+});
+export type FeedforwardTrainingByDepthSummary = z.infer<typeof feedforwardTrainingByDepthSummary>;
+export type FeedforwardTrainingByDepthParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const feedforwardTrainingByDepth: Study<TrainingByDepthParams, FeedforwardTrainingByDepthSummary> = {
   kind: 'feedforward-training-by-depth',
   summary: 'Train deep MLPs of several depths with each remedy: accuracy, and how far the first layers move against the last',
   params: params as unknown as z.ZodType<TrainingByDepthParams>,
   chartIds: ['accuracy-by-depth', 'weight-change-by-layer', 'learning-curves'],
+  summarySchema: feedforwardTrainingByDepthSummary,
   async run(p, ctx) {
     const topt = { inputSize: p.task.inputSize, hidden: p.task.teacherHidden, classes: p.task.classes, teacherSeed: p.task.teacherSeed };
     const train = teacherTask(p.trainSize, new Rng(ctx.seed * 2 + 1), topt);

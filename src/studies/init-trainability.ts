@@ -25,18 +25,23 @@ import { jobId, localRunner, runEach, type JobList } from '../sweeps/jobs.ts';
 import { chanceLevel, teacherTask } from '../tasks/classification.ts';
 import { configurationSchema, configurationStyle, meanFieldChi, teacherTaskParams, weightVarianceScale, type Configuration } from './feedforward-gradient-by-layer.ts';
 import { trainRun, type RunResult } from './feedforward-training-by-depth.ts';
-import { claimRows, compareWithPaper, paperSchema, rate, rateChart, rateText, setupParagraph, startStopwatch, type Rate } from './replication.ts';
+import { fields, keyed, measured, text } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, rate, type Rate, rateChart, rateFields, rateText, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     task: teacherTaskParams,
     trainSize: z.number().int().min(10).default(2000).describe('training samples'),
     testSize: z.number().int().min(10).default(1000).describe('held-out samples for the accuracy'),
     width: z.number().int().min(2).max(256).default(32).describe('N: width of every hidden layer'),
     depths: z.array(z.number().int().min(1).max(50)).min(1).default([10, 15]).describe('numbers of hidden layers L'),
-    configurations: z.array(configurationSchema).min(1).describe('networks to compare (activation and initialisation)'),
+    configurations: z
+      .array(configurationSchema)
+      .min(1)
+      .default(['xavier', 'kumar', 'kumar-variance', 'yilmaz-poli'].map((init) => ({ name: `sigmoid-${init}`, activation: 'sigmoid', init: init as Configuration['init'], gain: 1, residual: false, batchNorm: false })))
+      .describe('networks to compare (activation and initialisation)'),
     repetitions: z.number().int().min(1).max(100).default(5).describe('trainings (seeds) per configuration and depth'),
     batchSize: z.number().int().min(1).default(32).describe('mini-batch size'),
     steps: z.number().int().min(1).default(1000).describe('optimiser steps per training'),
@@ -66,11 +71,41 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export const initTrainabilityStudy: Study<InitTrainabilityParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const initTrainabilitySummary = fields({
+  chance: measured('held-out accuracy of always answering the most frequent class'),
+  configurations: keyed(
+    '<name>',
+    fields({
+      activation: text('the activation'),
+      init: text('the weight initialisation'),
+      sigmaW2: measured('sigma_w^2 = fan-in Var(W) of a square layer; null for an initialisation with a non-zero mean'),
+      chi: measured("mean-field per-layer factor chi = sigma_w^2 E[f'(z)^2] at the forward fixed point (null without sigma_w^2, or with residual or batch norm)"),
+      byDepth: keyed(
+        '<L>',
+        fields({
+          ...rateFields,
+          meanAccuracy: measured('mean held-out accuracy of the trainings'),
+          medianGradientRatio: measured('median over seeds of ||dL/dW_1|| / ||dL/dW_L|| at initialisation'),
+        }),
+        'per depth, e.g. byDepth["10"]',
+      ),
+    }),
+    'per configuration, by its name in the scenario',
+  ),
+  replication: replicationSummarySchema.optional(),
+});
+export type InitTrainabilitySummary = z.infer<typeof initTrainabilitySummary>;
+export type InitTrainabilityParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const initTrainabilityStudy: Study<InitTrainabilityParams, InitTrainabilitySummary> = {
   kind: 'init-trainability',
   summary: 'Success rate over seeds (95 % Wilson intervals) of deep networks trained with each weight initialisation (Kumar 2017; Yilmaz and Poli 2022).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: initTrainabilitySummary,
   async run(p, ctx) {
     const start = startStopwatch();
     const depths = [...p.depths].sort((a, b) => a - b);
@@ -107,8 +142,8 @@ export const initTrainabilityStudy: Study<InitTrainabilityParams> = {
       configurations[c.name] = { activation: f.name, init: c.init, sigmaW2, chi: sigmaW2 === null || c.residual || c.batchNorm ? null : meanFieldChi(f, sigmaW2).chi, byDepth };
     }
     const summary: Record<string, unknown> = { chance, configurations };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     const style = configurationStyle(p.configurations);
     const cell = (name: string, L: number) => configurations[name]!.byDepth[String(L)]!;

@@ -23,7 +23,8 @@ import { Rng } from '../init/rng.ts';
 import { Mlp } from '../models/mlp.ts';
 import { fnv1a } from '../training/sweep.ts';
 import { lineChart, type Series } from '../report/chart-spec.ts';
-import { claimRows, compareWithPaper, paperSchema, setupParagraph, startStopwatch } from './replication.ts';
+import { count, exact, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const configuration = z
@@ -40,11 +41,22 @@ const configuration = z
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     width: z.number().int().min(2).max(1000).default(200).describe('N: width of every layer (and of the input)'),
     depths: z.array(z.number().int().min(1).max(1000)).min(1).default([1, 4, 16, 64]).describe('depths L'),
     networks: z.number().int().min(1).max(100).default(3).describe('random networks per configuration and depth (their singular values are pooled)'),
-    configurations: z.array(configuration).min(1).describe('networks to compare'),
+    configurations: z
+      .array(configuration)
+      .min(1)
+      .default([
+        { name: 'linear-gaussian', activation: 'identity', init: 'gaussian', sigmaW2: 1, sigmaB2: 0 },
+        { name: 'linear-orthogonal', activation: 'identity', init: 'orthogonal', sigmaW2: 1, sigmaB2: 0 },
+        { name: 'relu-gaussian', activation: 'relu', init: 'gaussian', sigmaW2: 2, sigmaB2: 0 },
+        { name: 'relu-orthogonal', activation: 'relu', init: 'orthogonal', sigmaW2: 2, sigmaB2: 0 },
+        { name: 'tanh-gaussian', activation: 'tanh', init: 'gaussian', sigmaW2: 'critical', sigmaB2: 1e-4 },
+        { name: 'tanh-orthogonal', activation: 'tanh', init: 'orthogonal', sigmaW2: 'critical', sigmaB2: 1e-4 },
+      ])
+      .describe('networks to compare'),
     histogramBins: z.number().int().min(5).max(200).default(60).describe('bins of the singular-value histograms on [0, histogramMax]'),
     histogramMax: z.number().positive().default(3).describe('upper end of the histograms'),
   })
@@ -53,11 +65,50 @@ export type JacobianSpectrumParams = z.infer<typeof params>;
 
 const CHART_IDS = ['spectrum-variance', 'singular-value-histograms', 'largest-singular-value'] as const;
 
-export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const jacobianSpectrumSummary = fields({
+  width: count('N: width of every layer and of the input'),
+  depths: list(count('L'), 'the depths L'),
+  networks: count('random networks per configuration and depth (singular values pooled)'),
+  configurations: keyed(
+    '<name>',
+    fields({
+      activation: text('the activation phi'),
+      init: text('gaussian, orthogonal or uniform weights'),
+      sigmaW2: exact('sigma_w^2 (the critical value when the scenario asked for it)'),
+      sigmaB2: exact('sigma_b^2'),
+      qStar: measured('q*: fixed point of the length map'),
+      mu1: measured('mu_1 = E[phi\'(sqrt(q*) z)^2]'),
+      mu2: measured('mu_2 = E[phi\'(sqrt(q*) z)^4]'),
+      muRatio: measured('mu_2 / mu_1^2'),
+      byDepth: keyed(
+        '<L>',
+        fields({
+          meanSquared: measured('mean of s^2 over the pooled singular values (theory: 1 at criticality)'),
+          varianceSquared: measured('variance of s^2 over the pooled singular values'),
+          theoryVariance: measured('free-probability variance L (mu_2/mu_1^2 - 1 + v_W) (Pennington et al. 2017)'),
+          maxSingular: measured('largest singular value'),
+          minSingular: measured('smallest singular value'),
+          maxDeviationFromOne: measured('max |s - 1| (0 for an exact isometry)'),
+        }),
+        'per depth, e.g. byDepth["64"]',
+      ),
+    }),
+    'per configuration, by its name in the scenario',
+  ),
+  replication: replicationSummarySchema.optional(),
+});
+export type JacobianSpectrumSummary = z.infer<typeof jacobianSpectrumSummary>;
+export type JacobianSpectrumParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const jacobianSpectrumStudy: Study<JacobianSpectrumParams, JacobianSpectrumSummary> = {
   kind: 'jacobian-spectrum',
   summary: 'Singular values of the input-output Jacobian of deep random networks against depth and initialisation (Saxe et al. 2014; Pennington et al. 2017).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: jacobianSpectrumSummary,
   run(p, ctx) {
     const start = startStopwatch();
     const N = p.width;
@@ -112,8 +163,8 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams> = {
       configurations[c.name] = { activation: f.name, init: c.init, sigmaW2, sigmaB2: c.sigmaB2, qStar, mu1, mu2, muRatio: mu2 / (mu1 * mu1), byDepth };
     }
     const summary: Record<string, unknown> = { width: N, depths, networks: p.networks, configurations };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     const get = (name: string, L: number, key: string) => (configurations[name]!.byDepth as Record<string, Record<string, number>>)[String(L)]![key]!;
     const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];

@@ -13,6 +13,7 @@
  * `successRate["<T>"]`; `lastSuccessfulT`; `firstT`, `lastT` (rates at the ends of the sweep).
  */
 import { z } from 'zod';
+import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { lineChart, styleByName } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import { runSweep } from '../training/sweep.ts';
@@ -45,11 +46,41 @@ export type LatchSweepParams = z.infer<typeof params>;
 
 const CHART_IDS = ['success-probability'] as const;
 
-export const latchSweepStudy: Study<LatchSweepParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const latchSweepSummary = fields({
+  lags: list(count('T'), 'the lags T swept'),
+  byT: keyed(
+    '<T>',
+    fields({
+      T: count('lag'),
+      runs: count('trainings'),
+      solved: count('trainings that classified every test sequence'),
+      successRate: measured('solved / runs'),
+      successRateInterval: fields({ lower: measured('lower end'), upper: measured('upper end') }, '95 % Wilson score interval of the success rate (Wilson 1927)'),
+      medianStepsToSuccess: measured('median steps to success (null if none)'),
+      finalLoss: measured('median final test loss'),
+      diverged: count('runs whose loss became non-finite'),
+    }),
+    'per lag, e.g. byT["20"]',
+  ),
+  successRate: keyed('<T>', measured('success rate'), 'success rate per lag'),
+  lastSuccessfulT: measured('largest T up to which every T had success rate >= 1/2 (null if none)'),
+  firstT: measured('success rate at the shortest lag'),
+  lastT: measured('success rate at the longest lag'),
+  maxRise: measured('largest increase of the success rate from one lag to the next'),
+  parameterCount: count('trainable parameters'),
+});
+export type LatchSweepSummary = z.infer<typeof latchSweepSummary>;
+export type LatchSweepParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const latchSweepStudy: Study<LatchSweepParams, LatchSweepSummary> = {
   kind: 'latch-sweep',
   summary: 'Probability that a small vanilla RNN learns to latch a bit for T steps, against T (Bengio, Simard and Frasconi 1994).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: latchSweepSummary,
   async run(p, ctx) {
     if (p.task.name !== 'latch') throw new Error(`latch-sweep: task.name must be 'latch', got '${p.task.name}'`);
     const lags = [...p.lags].sort((a, b) => a - b);

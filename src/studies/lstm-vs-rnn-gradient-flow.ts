@@ -22,6 +22,7 @@
  * - `T`, `reachBoundSigmoid` (ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN).
  */
 import { z } from 'zod';
+import { count, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { reach as reachOf } from '../analysis/gradient-flow.ts';
 import { Rng } from '../init/rng.ts';
 import { lineChart, sci, styleByName, type Series } from '../report/chart-spec.ts';
@@ -92,11 +93,43 @@ function logSlope(rel: readonly number[]): number {
   return n < 2 ? 0 : (n * sxy - sx * sy) / (n * sxx - sx * sx);
 }
 
-export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const lstmVsRnnGradientFlowSummary = fields({
+  T: count('sequence length'),
+  nRnn: count('hidden size of the RNNs (matched parameter count)'),
+  nLstm: count('hidden size of the LSTMs'),
+  reach: keyed('<model>', count('reach of ||dL/dh_{T-k}||'), 'reach by model, e.g. reach["rnn-sigmoid"] (T when the norm never falls by factor)'),
+  cellReach: keyed('<lstm model>', count('reach of ||dL/dc_{T-k}||'), 'cell-state reach of the LSTMs, e.g. cellReach.lstm1997'),
+  reachBoundSigmoid: count('ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN'),
+  models: keyed(
+    '<model>',
+    fields({
+      kind: text('model kind'),
+      n: count('hidden size'),
+      parameterCount: count('trainable parameters'),
+      loss: measured('loss at step T'),
+      reach: count('reach of ||dL/dh_{T-k}||'),
+      decayPerStep: measured('fitted factor per step of ||dL/dh_{T-k}||'),
+      hNormsByLag: list(measured('||dL/dh_{T-k}|| / ||dL/dh_T||'), 'for k = 0..T'),
+      cellReach: count('reach of ||dL/dc_{T-k}|| (LSTMs only)').optional(),
+      minRelativeCellNorm: measured('smallest ||dL/dc_{T-k}|| / ||dL/dc_T|| (LSTMs only)').optional(),
+      cellDecayPerStep: measured('fitted factor per step of ||dL/dc_{T-k}|| (LSTMs only)').optional(),
+      cNormsByLag: list(measured('||dL/dc_{T-k}|| / ||dL/dc_T||'), 'for k = 0..T (LSTMs only)').optional(),
+    }),
+    'per model',
+  ),
+});
+export type LstmVsRnnGradientFlowSummary = z.infer<typeof lstmVsRnnGradientFlowSummary>;
+export type LstmVsRnnGradientFlowParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, LstmVsRnnGradientFlowSummary> = {
   kind: 'lstm-vs-rnn-gradient-flow',
   summary: 'Gradient norm against the lag at initialisation: vanilla RNN (sigmoid, tanh, IRNN) against the 1997 and forget-gate LSTM at matched parameter count (Hochreiter and Schmidhuber 1997).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: lstmVsRnnGradientFlowSummary,
   run(p, ctx) {
     const { T, nLstm, B } = p;
     const task = makeTask({ ...p.task, T } as TaskSpec);
@@ -220,13 +253,21 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
       }),
     ];
 
+    // a reach equal to T is censored: the norm never fell by the factor within the sequence
+    const reachText = (r: unknown): string => (r === undefined ? 'n/a' : (r as number) >= Tb ? `at least ${Tb} (censored)` : String(r));
     const list = Object.entries(models)
-      .map(([id, e]) => `${LABELS[e.kind as ModelKind]} ${id === 'lstm1997' || id === 'lstm-forget' ? `h: ${e.reach}, c: ${e.cellReach}` : e.reach}`)
+      .map(([id, e]) => `${LABELS[e.kind as ModelKind]} ${id === 'lstm1997' || id === 'lstm-forget' ? `h: ${reachText(e.reach)}, c: ${reachText(e.cellReach)}` : reachText(e.reach)}`)
       .join('; ');
+    const warnings: string[] = [];
+    if (reach['rnn-sigmoid'] !== undefined && reachBoundSigmoid >= Tb) {
+      warnings.push(`T = ${Tb} is not longer than the sigmoid RNN's reach bound (${reachBoundSigmoid} steps), so the sequence cannot test it; raise T`);
+    }
+    const forget = models['lstm-forget'];
+    const carousel = 1 / (1 + Math.exp(-1));
     const discussion = [
       `Every curve is the size of the learning signal that reaches step T - k from a loss at step T, before any training. The vanilla RNN multiplies it by W^T diag(f'(a_t)) at every step: with the logistic sigmoid f' <= 1/4, so an orthogonal W (sigma_max = 1) shrinks it at least four-fold per step and it is gone (below ${factorText}) within ${reachBoundSigmoid} steps - the vanishing gradient of Hochreiter (1991) and Bengio, Simard and Frasconi (1994). Measured reaches (lags where the norm has fallen by ${factorText}; ${Tb} means never): ${list}.`,
-      `The tanh RNN starts with f' = 1 at zero and an orthogonal W, so nothing forces its gradient to vanish, but every unit that the inputs push away from zero has tanh' < 1 and the norm still decays geometrically (fitted factor per step ${models['rnn-tanh'] ? (models['rnn-tanh'].decayPerStep as number).toFixed(3) : 'n/a'}). The IRNN (ReLU, W = I; Le, Jaitly and Hinton 2015) passes the error back unchanged through every active unit and drops it in the inactive ones; at initialisation its reach is ${reach.irnn ?? 'n/a'}.`,
-      `The 1997 LSTM's memory cell has a self-connection of weight 1 and no squashing: c_t = c_{t-1} + i_t g_t, so dc_t/dc_{t-1} = 1 and the error in the cell is carried back unchanged - the constant error carousel (Hochreiter and Schmidhuber 1997). Its cell gradient never falls by ${factorText} over the whole sequence (smallest relative value ${models.lstm1997 ? (models.lstm1997.minRelativeCellNorm as number).toPrecision(3) : 'n/a'}); errors entering the carousel along the way only add to it. The forget gate (Gers et al. 2000) replaces the factor 1 by f_t: at initialisation f = sigma(b_f + ...) is near sigma(1) = 0.73 with b_f = 1, so the forget-gate LSTM's cell gradient decays geometrically too: reach ${cellReach['lstm-forget'] ?? 'n/a'}, fitted factor ${models['lstm-forget'] ? (models['lstm-forget'].cellDecayPerStep as number).toFixed(3) : 'n/a'} per step. That is slower than the carousel alone (prod f_s) would give, because the error also returns to the cell through h_{t-1} and the recurrent weights into the gates, paths the carousel does not protect. Training can hold the gate open (f near 1) where the task needs memory, which is why a forget-gate bias of 1 or more is recommended (Jozefowicz, Zaremba and Sutskever 2015).`,
+      `The tanh RNN starts with f' = 1 at zero and an orthogonal W, so nothing forces its gradient to vanish, but every unit that the inputs push away from zero has tanh' < 1 and the norm still decays geometrically (fitted factor per step ${models['rnn-tanh'] ? (models['rnn-tanh'].decayPerStep as number).toFixed(3) : 'n/a'}). The IRNN (ReLU, W = I; Le, Jaitly and Hinton 2015) passes the error back unchanged through every active unit and drops it in the inactive ones; at initialisation its reach is ${reachText(reach.irnn)}.`,
+      `The 1997 LSTM's memory cell has a self-connection of weight 1 and no squashing: c_t = c_{t-1} + i_t g_t, so dc_t/dc_{t-1} = 1 and the error in the cell is carried back unchanged - the constant error carousel (Hochreiter and Schmidhuber 1997). ${cellReach.lstm1997 === undefined ? '' : cellReach.lstm1997 >= Tb ? `Here its cell gradient never fell by ${factorText} over the whole sequence (smallest relative value ${(models.lstm1997!.minRelativeCellNorm as number).toPrecision(3)}); errors entering the carousel along the way only add to it.` : `Here its cell gradient fell by ${factorText} within ${cellReach.lstm1997} steps, which the carousel alone does not allow: the error leaving the cell through the gates outweighed it.`} The forget gate (Gers et al. 2000) replaces the factor 1 by f_t: at initialisation f = sigma(b_f + ...) is near sigma(1) = 0.73 with b_f = 1, so the forget-gate LSTM's cell gradient decays geometrically too: reach ${reachText(cellReach['lstm-forget'])}, fitted factor ${forget ? (forget.cellDecayPerStep as number).toFixed(3) : 'n/a'} per step. ${forget && (forget.cellDecayPerStep as number) > carousel ? 'That is slower than the carousel factor sigma(1) = 0.731 alone would give, because the error also returns to the cell through h_{t-1} and the recurrent weights into the gates, paths the carousel does not protect. ' : ''}Training can hold the gate open (f near 1) where the task needs memory, which is why a forget-gate bias of 1 or more is recommended (Jozefowicz, Zaremba and Sutskever 2015).`,
     ].join('\n\n');
 
     return {
@@ -234,6 +275,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams> = {
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

@@ -20,12 +20,13 @@ import { Rng } from '../init/rng.ts';
 import { initWeights } from '../init/weights.ts';
 import { createRnn } from '../models/rnn.ts';
 import { lineChart } from '../report/chart-spec.ts';
-import { claimRows, compareWithPaper, paperSchema, setupParagraph, startStopwatch } from './replication.ts';
+import { count, exact, fields, list, measured } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     activation: z.string().default('tanh').describe('phi (odd, phi\'(0) = 1 for the mean-field formula)'),
     gains: z.array(z.number().positive()).min(2).default([0.5, 0.8, 1.2, 1.6, 2, 2.5, 3]).describe('gains g of the largest-exponent sweep'),
     n: z.number().int().min(2).max(1000).default(200).describe('units of the largest-exponent sweep'),
@@ -52,11 +53,43 @@ function interp(xs: number[], ys: ArrayLike<number>, x: number): number {
   return ys[xs.length - 1]!;
 }
 
-export const lyapunovExtensivityStudy: Study<LyapunovExtensivityParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const lyapunovExtensivitySummary = fields({
+  largest: list(
+    fields({
+      gain: exact('g'),
+      lambda1: measured('largest Lyapunov exponent, measured (per step)'),
+      meanField: measured('(1/2) ln chi_1, the mean-field value'),
+    }),
+    'the largest exponent per gain',
+  ),
+  maxGapToMeanField: measured('largest |measured - mean field| over gains with |mean field| > 0.05'),
+  spectrumGain: exact('g of the spectra'),
+  spectra: list(
+    fields({
+      n: count('network size'),
+      exponents: list(measured('lambda_i'), 'the leading Lyapunov exponents, largest first'),
+      entropyPerUnit: measured('entropy rate (sum of the positive exponents) / n'),
+      dimensionPerUnit: measured('Kaplan-Yorke dimension / n'),
+    }),
+    'the spectrum per size n',
+  ),
+  spectrumSpread: measured('largest difference between the sizes\' spectra at equal i/n'),
+  entropyPerUnitSpread: measured('max/min - 1 of the entropy rate per unit over n'),
+  dimensionPerUnitSpread: measured('max/min - 1 of the Kaplan-Yorke dimension per unit over n'),
+  replication: replicationSummarySchema.optional(),
+});
+export type LyapunovExtensivitySummary = z.infer<typeof lyapunovExtensivitySummary>;
+export type LyapunovExtensivityParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const lyapunovExtensivityStudy: Study<LyapunovExtensivityParams, LyapunovExtensivitySummary> = {
   kind: 'lyapunov-extensivity',
   summary: 'Largest Lyapunov exponent of random RNNs against the gain with its mean-field curve, and the size-invariant (extensive) Lyapunov spectrum (Sompolinsky et al. 1988; Engelken et al. 2023).',
   params,
   chartIds: ['largest-exponent', 'spectra', 'entropy-and-dimension'],
+  summarySchema: lyapunovExtensivitySummary,
   run(p, ctx) {
     const start = startStopwatch();
     const f = activationFromSpec(p.activation);
@@ -96,8 +129,8 @@ export const lyapunovExtensivityStudy: Study<LyapunovExtensivityParams> = {
       entropyPerUnitSpread: ratio(spectra.map((s) => s.entropyPerUnit)),
       dimensionPerUnitSpread: ratio(spectra.map((s) => s.dimensionPerUnit)),
     };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
     const charts = [
       lineChart({
         id: 'largest-exponent',

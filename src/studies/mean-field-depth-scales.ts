@@ -20,12 +20,13 @@ import { criticalSigmaW2, meanFieldDepthScales } from '../analysis/mean-field.ts
 import { decayDepth, propagateSignal } from '../analysis/signal-propagation.ts';
 import { Rng } from '../init/rng.ts';
 import { lineChart, type Series } from '../report/chart-spec.ts';
-import { claimRows, compareWithPaper, paperSchema, setupParagraph, startStopwatch } from './replication.ts';
+import { exact, fields, list, measured, text } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     activation: z.string().min(1).default('tanh').describe('phi: a built-in name or a mathjs expression in x'),
     sigmaB2: z.number().nonnegative().default(0.05).describe('bias variance sigma_b^2'),
     sigmaW2: z
@@ -43,11 +44,52 @@ export type MeanFieldDepthScalesParams = z.infer<typeof params>;
 
 const CHART_IDS = ['depth-scales', 'fixed-point-and-chi', 'correlation-decay'] as const;
 
-export const meanFieldDepthScalesStudy: Study<MeanFieldDepthScalesParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const meanFieldDepthScalesSummary = fields({
+  activation: text('the activation phi'),
+  sigmaB2: exact('sigma_b^2'),
+  criticalSigmaW2: measured('sigma_w^2 of the order-to-chaos line (chi_1 = 1)'),
+  peakXiCSigmaW2: exact('the grid sigma_w^2 with the largest mean-field xi_c'),
+  gridSpacing: exact('spacing of the sigma_w^2 grid'),
+  curve: list(
+    fields({
+      sigmaW2: exact('sigma_w^2'),
+      qStar: measured('q*: fixed point of the length map'),
+      chi1: measured('chi_1 = sigma_w^2 E[phi\'(sqrt(q*) z)^2]'),
+      cStar: measured('c*: stable fixed point of the correlation map'),
+      xiQ: measured('xi_q: depth scale of the length (null: infinite)'),
+      xiC: measured('xi_c: depth scale of the correlation (null: infinite)'),
+      phase: text('ordered or chaotic'),
+    }),
+    'the mean-field curves over the sigma_w^2 grid',
+  ),
+  measured: list(
+    fields({
+      sigmaW2: exact('sigma_w^2'),
+      phase: text('ordered or chaotic'),
+      cStar: measured('c* (mean field)'),
+      c0: exact('correlation of the two inputs'),
+      xiCTheory: measured('xi_c (mean field)'),
+      xiCMeasured: measured('xi_c fitted to |c^l - c*| in the random networks'),
+      ratio: measured('measured / mean field'),
+      c: list(measured('mean correlation'), 'mean correlation of the two inputs per layer'),
+    }),
+    'xi_c measured in wide random networks, per sigma_w^2',
+  ),
+  worstMeasuredRatio: measured('the measured / mean-field ratio of xi_c farthest from 1'),
+  replication: replicationSummarySchema.optional(),
+});
+export type MeanFieldDepthScalesSummary = z.infer<typeof meanFieldDepthScalesSummary>;
+export type MeanFieldDepthScalesParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const meanFieldDepthScalesStudy: Study<MeanFieldDepthScalesParams, MeanFieldDepthScalesSummary> = {
   kind: 'mean-field-depth-scales',
   summary: 'q*, chi_1 and the depth scales xi_q, xi_c against sigma_w^2, the order-to-chaos line, and xi_c measured in wide random networks (Schoenholz et al. 2017).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: meanFieldDepthScalesSummary,
   run(p, ctx) {
     const start = startStopwatch();
     const f = activationFromSpec(p.activation);
@@ -91,8 +133,8 @@ export const meanFieldDepthScalesStudy: Study<MeanFieldDepthScalesParams> = {
       measured,
       worstMeasuredRatio: worstRatio,
     };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     const finite = (v: number) => (Number.isFinite(v) ? v : NaN);
     const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'];

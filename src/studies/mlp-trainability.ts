@@ -24,16 +24,17 @@ import { chanceLevel, gatherBatch, sampleIndices, teacherTask } from '../tasks/c
 import { makeOptimiser } from '../training/optimisers.ts';
 import { clipGlobalNorm } from '../training/clipping.ts';
 import { teacherTaskParams } from './feedforward-gradient-by-layer.ts';
-import { claimRows, compareWithPaper, paperSchema, rate, setupParagraph, startStopwatch, type Rate } from './replication.ts';
+import { count, exact, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, rate, type Rate, rateFields, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     activation: z.string().default('tanh').describe('phi'),
     sigmaB2: z.number().nonnegative().default(0.05).describe('bias variance sigma_b^2'),
-    sigmaW2: z.array(z.number().positive()).min(2).describe('weight variances sigma_w^2 (x axis)'),
-    depths: z.array(z.number().int().min(1).max(200)).min(2).describe('numbers of hidden layers L (y axis)'),
+    sigmaW2: z.array(z.number().positive()).min(2).default([0.4, 0.7, 1, 1.76, 3, 5]).describe('weight variances sigma_w^2 (x axis)'),
+    depths: z.array(z.number().int().min(1).max(200)).min(2).default([3, 6, 12, 24, 48]).describe('numbers of hidden layers L (y axis)'),
     width: z.number().int().min(2).max(512).default(32).describe('N: width of every hidden layer'),
     task: teacherTaskParams,
     trainSize: z.number().int().min(10).default(1000).describe('training samples'),
@@ -49,11 +50,32 @@ const params = z
   .strict();
 export type MlpTrainabilityParams = z.infer<typeof params>;
 
-export const mlpTrainabilityStudy: Study<MlpTrainabilityParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const mlpTrainabilitySummary = fields({
+  sigmaW2: list(exact('sigma_w^2'), 'the sigma_w^2 swept'),
+  depths: list(count('L'), 'the depths L swept'),
+  cells: keyed(
+    '<sigma_w^2>',
+    keyed('<L>', fields({ ...rateFields, meanAccuracy: measured('mean held-out accuracy of the trainings') }), 'per depth'),
+    'success per cell, e.g. cells["1"]["12"]',
+  ),
+  xiC: keyed('<sigma_w^2>', measured('mean-field xi_c (null: infinite)'), 'xi_c per sigma_w^2'),
+  criticalSigmaW2: measured('sigma_w^2 of the order-to-chaos line (chi_1 = 1)'),
+  agreement: measured('fraction of cells whose majority verdict (rate >= 1/2) matches L <= 6 xi_c'),
+  chance: measured('accuracy of guessing the most frequent class on the test set'),
+  replication: replicationSummarySchema.optional(),
+});
+export type MlpTrainabilitySummary = z.infer<typeof mlpTrainabilitySummary>;
+export type MlpTrainabilityParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const mlpTrainabilityStudy: Study<MlpTrainabilityParams, MlpTrainabilitySummary> = {
   kind: 'mlp-trainability',
   summary: 'Trainability phase diagram of deep MLPs over sigma_w^2 and depth with the mean-field 6 xi_c curve (Schoenholz et al. 2017).',
   params,
   chartIds: ['phase-diagram', 'depth-scale'],
+  summarySchema: mlpTrainabilitySummary,
   run(p, ctx) {
     const start = startStopwatch();
     const f = activationFromSpec(p.activation);
@@ -116,8 +138,8 @@ export const mlpTrainabilityStudy: Study<MlpTrainabilityParams> = {
     }
     const critical = criticalSigmaW2(f, p.sigmaB2);
     const summary: Record<string, unknown> = { sigmaW2: ws, depths, cells, xiC, criticalSigmaW2: critical, agreement: match / count, chance: chanceLevel(test) };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     // the 6 xi_c curve on a fine grid, capped a little above the deepest network so it stays in the chart
     const fine = Array.from({ length: 121 }, (_, i) => ws[0]! + ((ws[ws.length - 1]! - ws[0]!) * i) / 120);

@@ -13,14 +13,15 @@ import { foldPoints } from '../dynamics/folds.ts';
 import { oneUnitLoss, oneUnitStep, wallGradient } from '../dynamics/one-unit-map.ts';
 import { lineChart } from '../report/chart-spec.ts';
 import { heatmapChart } from '../report/heatmap.ts';
-import { claimRows, compareWithPaper, paperSchema, setupParagraph, startStopwatch } from './replication.ts';
+import { exact, fields, measured } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const range = z.object({ from: z.number(), to: z.number(), points: z.number().int().min(3).max(20001) }).strict();
 
 const params = z
   .object({
-    paper: paperSchema,
+    paper: paperSchema.optional(),
     x0: z.number().default(0.5).describe('initial state x_0'),
     T: z.number().int().min(1).max(10000).default(50).describe('steps T'),
     target: z.number().default(0.7).describe('target of x_T'),
@@ -39,11 +40,57 @@ export type OneUnitWallParams = z.infer<typeof params>;
 
 const grid = (r: { from: number; to: number; points: number }) => Array.from({ length: r.points }, (_, i) => r.from + ((r.to - r.from) * i) / (r.points - 1));
 
-export const oneUnitWallStudy: Study<OneUnitWallParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const step = fields({
+  w: measured('w after the step'),
+  b: measured('b after the step'),
+  gradNorm: measured('gradient norm at the foot'),
+  stepLength: measured('length of the applied step'),
+  loss: measured('loss after the step'),
+});
+const oneUnitWallSummary = fields({
+  w0: exact('w of the slice'),
+  basinBoundary: fields(
+    {
+      b: measured('b = x_0 - w sigma(x_0): x_0 is a fixed point, the boundary of the basins'),
+      lambda: measured('lambda = w sigma\'(x_0): the map\'s slope there'),
+      dbTheory: measured('dL/db there in closed form, 2 (x_0 - target) (lambda^T - 1) / (lambda - 1)'),
+      dbMeasured: measured('dL/db there by forward sensitivities'),
+      relativeError: measured('|measured / closed form - 1|'),
+    },
+    'the gradient at the wall in closed form against the measurement',
+  ),
+  wallToBoundary: measured('|b of the wall on the grid - b of the basin boundary|'),
+  wall: fields(
+    {
+      b: measured('b of the largest |dL/db| on the slice'),
+      gradNorm: measured('gradient norm there'),
+      lossBefore: measured('loss 20 grid points before'),
+      lossAfter: measured('loss 20 grid points after'),
+    },
+    'the wall: the crest of |dL/db| along the slice',
+  ),
+  fold: measured('the fold b of the map\'s attractors nearest the wall'),
+  wallToFold: measured('|b of the wall - b of the fold|'),
+  gridSpacing: exact('spacing of the b grid'),
+  medianGradNorm: measured('median gradient norm on the slice'),
+  wallToMedianGradient: measured('gradient norm at the wall / median gradient norm'),
+  foot: fields({ b: measured('b at the foot of the wall'), loss: measured('loss there'), gradNorm: measured('gradient norm there') }, 'where the steps start'),
+  steps: fields({ unclipped: step, clipped: step }, 'one gradient step from the foot, without and with clipping'),
+  stepLengthRatio: measured('unclipped / clipped step length'),
+  replication: replicationSummarySchema.optional(),
+});
+export type OneUnitWallSummary = z.infer<typeof oneUnitWallSummary>;
+export type OneUnitWallParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const oneUnitWallStudy: Study<OneUnitWallParams, OneUnitWallSummary> = {
   kind: 'one-unit-wall',
   summary: 'The wall in the error surface of a one-unit RNN: where the loss jumps and the gradient explodes (at a fold), and one clipped against one unclipped step (Pascanu et al. 2013).',
   params,
   chartIds: ['loss-surface', 'slice', 'steps'],
+  summarySchema: oneUnitWallSummary,
   run(p, ctx) {
     const start = startStopwatch();
     const prob = { x0: p.x0, T: p.T, target: p.target };
@@ -87,8 +134,8 @@ export const oneUnitWallStudy: Study<OneUnitWallParams> = {
       steps: { unclipped, clipped },
       stepLengthRatio: unclipped.stepLength / clipped.stepLength,
     };
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     const foldCurves = [0, 1].map((j) => {
       const w = ws.filter((x) => x > 4.0001);

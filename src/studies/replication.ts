@@ -3,7 +3,8 @@
  * its source: section, table or figure; or null with the reason none is quoted), their comparison
  * with our measurement, and rates over seeds with their 95 % Wilson intervals.
  *
- * A scenario under scenarios/replications/ carries, in its params,
+ * A scenario under scenarios/replications/ carries, in its params (optional: without a paper the
+ * study runs as a plain study, with no claims and no `replication` in its summary),
  *
  *     paper:
  *       citation: Bengio, Simard and Frasconi 1994, IEEE Trans. Neural Networks 5(2)
@@ -27,6 +28,7 @@ import { wilsonInterval } from '../analysis/statistics.ts';
 import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { formatNumber } from '../report/format.ts';
 import { evaluateCheck } from '../scenario/checks.ts';
+import { count, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import type { TheoryRow } from './study.ts';
 
 export const claimSchema = z
@@ -89,6 +91,41 @@ export interface ReplicationSummary {
   agreed: number;
 }
 
+// --- summary.json pieces every replication study shares (declared with src/scenario/summary-schema.ts) ---
+/** `replication` in summary.json: the paper's claims against ours (ReplicationSummary). */
+export const replicationSummarySchema = fields(
+  {
+    citation: text("the paper: authors, year, venue"),
+    setup: text("the paper's setup, ours, and how ours is scaled down"),
+    claims: list(
+      fields({
+        id: text('short name of the claim'),
+        claim: text('the claim, in words'),
+        source: text('where the paper states it: section, table or figure'),
+        paper: z.union([z.number(), z.string()]).nullable().describe("the paper's number or statement; null when none could be found"),
+        notFound: text('why no number is quoted').optional(),
+        ours: z.union([z.number(), z.string(), z.boolean()]).nullable().describe('our value, read from this summary at the claim\'s path'),
+        rule: text('when ours agrees, e.g. "≤ 0.5"'),
+        agrees: flag('whether ours meets the rule'),
+        survivesScaling: flag('whether the claim is expected to hold at our scaled-down setup'),
+        note: text('what differs between the paper and our measurement of this claim').optional(),
+      }),
+      "the paper's claims, each against our measurement",
+    ),
+    agreed: count('claims whose measurement agrees'),
+  },
+  'the paper this scenario replicates, its claims and ours side by side (reports/replications/index.md gathers them)',
+);
+
+/** The fields of a rate over seeds (Rate) with its 95 % Wilson interval. */
+export const rateFields = {
+  solved: count('trainings that met the criterion'),
+  runs: count('trainings'),
+  rate: measured('solved / runs'),
+  lower: measured('lower end of the 95 % Wilson interval (Wilson 1927)'),
+  upper: measured('upper end of the 95 % Wilson interval'),
+};
+
 function ruleText(a: Claim['agree']): string {
   if (a.equals !== undefined) return `= ${String(a.equals)}`;
   if (a.expected !== undefined) return `${formatNumber(a.expected)} ± ${formatNumber(a.tolerance ?? 0)}${a.relative ? ' (relative)' : ''}`;
@@ -118,14 +155,16 @@ export function compareWithPaper(paper: Paper, summary: Record<string, unknown>)
   return { citation: paper.citation, setup: paper.setup, claims, agreed: claims.filter((c) => c.agrees).length };
 }
 
-/** The claims as the first rows of the report's theory table: paper against ours. */
-export function claimRows(r: ReplicationSummary): TheoryRow[] {
+/** The claims as the first rows of the report's theory table: paper against ours (none without a paper). */
+export function claimRows(r: ReplicationSummary | undefined): TheoryRow[] {
+  if (!r) return [];
   return r.claims.map((c) => ({
     quantity: c.claim,
     theory: c.paper === null ? `none quoted: ${c.notFound ?? ''}` : `${formatNumber(c.paper)}`,
     measured: `${formatNumber(c.ours)} (agrees when ${c.rule})`,
     source: `${r.citation}, ${c.source}`,
     agrees: c.agrees,
+    tolerance: `agrees when ${c.rule}`,
   }));
 }
 
@@ -203,7 +242,7 @@ export function elapsed(s: Stopwatch): { wall: number; cpu: number } {
  * with nothing else running, the wall time is about half of it for parallel sweeps, all of it for
  * single-threaded studies.
  */
-export function setupParagraph(paper: Paper, s: Stopwatch): string {
+export function setupParagraph(paper: Paper | undefined, s: Stopwatch): string {
   const t = elapsed(s);
-  return `**Setup and scaling.** ${paper.setup.trim()}\n\n**Run time:** ${t.cpu} s of CPU time (all threads), ${t.wall} s of wall time on this machine (2 cores, shared with other work while it ran, so the wall time can exceed the CPU time).`;
+  return `${paper ? `**Setup and scaling.** ${paper.setup.trim()}\n\n` : ''}**Run time:** ${t.cpu} s of CPU time (all threads), ${t.wall} s of wall time on this machine (2 cores, shared with other work while it ran, so the wall time can exceed the CPU time).`;
 }

@@ -16,6 +16,7 @@
  * - `reachBoundViolations`: gains whose reach exceeds the bound; `maxRatioToBound` over all gains and lags.
  */
 import { z } from 'zod';
+import { count, exact, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
 import { gradientFlow } from '../analysis/gradient-flow.ts';
 import { decayRate } from '../analysis/jacobian-products.ts';
@@ -59,11 +60,39 @@ function fmtFactor(v: number): string {
   return v < 1e-3 ? v.toExponential(0) : String(v);
 }
 
-export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const rnnGradientFlowSummary = fields({
+  runs: list(
+    fields({
+      gain: exact('gain g of W'),
+      sigmaMax: measured('largest singular value of W'),
+      spectralRadius: measured('spectral radius of W'),
+      gammaSigmaMax: measured('gamma sigma_max(W)'),
+      regime: text('vanishing (sufficient condition holds), exploding possible, or boundary'),
+      reach: count('lag k at which ||dL/dh_{T-k}|| has fallen by `factor` from the last step (T when it never does)'),
+      reachBound: count('ceil(ln factor / ln(gamma sigma_max)) when gamma sigma_max < 1, else T'),
+      decayRate: measured('slope of ln ||dL/dh_{T-k}|| against k'),
+      decayFactor: measured('e^decayRate'),
+      maxRatioToBound: measured('max over k of the norm ratio over (gamma sigma_max)^k'),
+      relativeNorms: list(measured('||dL/dh_{T-k}|| / ||dL/dh_T||'), 'relative norm for k = 0..T'),
+    }),
+    'one entry per gain',
+  ),
+  reach: keyed('<gain>', count('reach at this gain'), 'reach by gain, e.g. reach["0.9"]'),
+  reachBoundViolations: count('gains whose reach exceeds the bound'),
+  maxRatioToBound: measured('max ratio to the bound over all gains and lags'),
+});
+export type RnnGradientFlowSummary = z.infer<typeof rnnGradientFlowSummary>;
+export type RnnGradientFlowParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowSummary> = {
   kind: 'rnn-gradient-flow',
   summary: 'Gradient norm ||dL/dh_t|| against the lag T - t and its reach, swept over the recurrent gain (Bengio et al. 1994; Pascanu et al. 2013).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: rnnGradientFlowSummary,
   run(p, ctx) {
     const { n, m, T, B } = p;
     const f = activationOf(p.activation);
@@ -188,17 +217,26 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
 
     const below = runs.filter((r) => r.gammaSigmaMax < 1);
     const above = runs.filter((r) => r.gammaSigmaMax >= 1);
+    const growing = above.filter((r) => r.decayRate > 0);
+    // a reach equal to T is censored: the gradient never fell by the factor within the sequence
+    const reachText = (reach: number): string => (reach >= T ? `at least ${T} (censored at T: it never fell by ${factorText})` : String(reach));
+    const warnings = below
+      .filter((r) => r.reachBound >= T)
+      .map((r) => `g = ${r.gain}: the bound caps the reach at ${r.reachBound} steps, not below T = ${T}, so this sequence is too short to test it (measured reach ${reachText(r.reach)}); raise T`);
     const discussion = [
       `The gradient of a loss on the last state is carried back one step at a time by the transposed Jacobians, so its norm after k steps is at most (gamma sigma_max(W))^k times its starting value. ` +
         `Each curve in the first chart is one gain; on the logarithmic axis a straight line means geometric decay, and its slope is the log of the per-step factor. ` +
         `Over all gains and lags the largest ratio of the measured norm to that bound is ${maxRatioToBound.toPrecision(4)}${reachBoundViolations === 0 ? ', and no gain reaches further than its bound allows' : `, and ${reachBoundViolations} gain(s) exceed the reach bound`}.`,
       below.length > 0
-        ? `For gains with gamma sigma_max < 1 (${below.map((r) => r.gain).join(', ')}) the reach is capped: ${below.map((r) => `g = ${r.gain}: ${r.reach} steps (bound ${r.reachBound})`).join('; ')}. ` +
+        ? `For gains with gamma sigma_max < 1 (${below.map((r) => r.gain).join(', ')}) the reach is capped: ${below.map((r) => `g = ${r.gain}: ${reachText(r.reach)} steps (bound ${r.reachBound})`).join('; ')}. ` +
           'The cap ln(factor) / ln(gamma sigma_max) grows like 1/(1 - gamma sigma_max) as the gain approaches 1/gamma: a network can only learn dependencies as long as its weights are close to the edge of stability.'
         : '',
       above.length > 0
-        ? `For gains with gamma sigma_max >= 1 (${above.map((r) => r.gain).join(', ')}) the bound no longer forbids anything, but the measured reach is ${above.map((r) => `${r.reach} (g = ${r.gain})`).join(', ')} (${T} meaning the gradient never fell by ${factorText} within the sequence): ` +
-          'the input drives units into saturation where f\' < gamma, so moderately large gains still vanish, only more slowly; only well past the threshold do the norms grow (a chaotic network), and then the gradient is useless in the other way: it explodes.'
+        ? `For gains with gamma sigma_max >= 1 (${above.map((r) => r.gain).join(', ')}) the bound no longer forbids anything; the measured reach is ${above.map((r) => `${reachText(r.reach)} (g = ${r.gain})`).join(', ')}. ` +
+          (above.some((r) => r.reach < T) ? "Where it stays below T the input drives units into saturation, where f' < gamma, so the gradient still vanishes, only more slowly. " : '') +
+          (growing.length > 0
+            ? `The norms grew with the lag (a positive fitted slope) at g = ${growing.map((r) => r.gain).join(', ')}: there the gradient explodes.`
+            : 'No gain of this sweep had norms growing with the lag (every fitted slope is negative or zero).')
         : '',
     ]
       .filter((s) => s !== '')
@@ -209,6 +247,7 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams> = {
       charts: selectCharts(charts, ctx.charts),
       theory,
       discussion,
+      warnings,
     };
   },
 };

@@ -17,6 +17,7 @@
  * - `boundViolations` (all runs), `maxRatioToBound`, `maxRatioToStepProduct` (max over runs).
  */
 import { z } from 'zod';
+import { count, exact, fields, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
 import { decayRate, productNorms } from '../analysis/jacobian-products.ts';
 import { lyapunovSpectrum } from '../analysis/lyapunov.ts';
@@ -87,11 +88,49 @@ function fmt(v: number, digits = 3): string {
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toFixed(digits) : v.toExponential(2);
 }
 
-export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const rnnJacobianNormsSummary = fields({
+  runs: list(
+    fields({
+      label: text('the run as listed in params.runs'),
+      activation: text('activation function'),
+      init: text('initialisation of W'),
+      gain: exact('gain of W'),
+      sigmaMax: measured('largest singular value of W'),
+      spectralRadius: measured('spectral radius rho(W)'),
+      gamma: exact("bound on |f'|: 1/4 for sigmoid, 1 for tanh"),
+      threshold: exact('1/gamma: sigma_max above it allows explosion'),
+      gammaSigmaMax: measured('gamma sigma_max(W)'),
+      regime: text('vanishing (sufficient condition holds), exploding possible, or boundary'),
+      decayRate: measured('slope of ln ||P_k|| against k (natural log per step)'),
+      decayFactor: measured('e^decayRate'),
+      boundRate: measured('ln(gamma sigma_max)'),
+      lyapunovLargest: measured('largest Lyapunov exponent of the same driven dynamics'),
+      slopeMinusLyapunov: measured('decayRate - lyapunovLargest'),
+      maxRatioToBound: measured('max over k of ||P_k|| / (gamma sigma_max)^k (<= 1 by the theorem)'),
+      maxRatioToStepProduct: measured('max over k of ||P_k|| / prod ||J_t|| (<= 1)'),
+      boundViolations: count('lags where ||P_k|| exceeds the bound beyond round-off'),
+      productNorms: list(measured('||P_k||'), '||J_T ... J_{T-k+1}|| for k = 1..K (index k - 1)'),
+      bound: list(measured('(gamma sigma_max)^k'), 'the bound for k = 1..K'),
+      stepNormProducts: list(measured('prod ||J_t||'), 'the product of per-step norms for k = 1..K'),
+    }),
+    'one entry per run',
+  ),
+  boundViolations: count('bound violations over all runs'),
+  maxRatioToBound: measured('max ratio to the bound over all runs'),
+  maxRatioToStepProduct: measured('max ratio to the per-step product over all runs'),
+});
+export type RnnJacobianNormsSummary = z.infer<typeof rnnJacobianNormsSummary>;
+export type RnnJacobianNormsParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNormsSummary> = {
   kind: 'rnn-jacobian-norms',
   summary: 'Jacobian-product norms ||J_T ... J_{T-k+1}|| of vanilla RNNs against the (gamma sigma_max)^k bound (Pascanu et al. 2013).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: rnnJacobianNormsSummary,
   run(p, ctx) {
     const { n, m, T } = p;
     const base = new Rng(ctx.seed);

@@ -18,6 +18,7 @@
  * - `products[j]`: {gain, decayRate, largest, difference} for the product-norm gains.
  */
 import { z } from 'zod';
+import { count, exact, fields, list, measured } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
 import { decayRate, productNorms } from '../analysis/jacobian-products.ts';
 import { lyapunovSpectrum, zeroCrossing } from '../analysis/lyapunov.ts';
@@ -71,11 +72,42 @@ function fmt(v: number, d = 4): string {
   return Number.isFinite(v) ? v.toFixed(d) : String(v);
 }
 
-export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const rnnLyapunovVsGainSummary = fields({
+  lyapunov: list(
+    fields({
+      gain: exact('gain g'),
+      largest: measured('largest Lyapunov exponent lambda_1 (QR method)'),
+      meanField: measured('mean-field value (1/2) ln chi_1'),
+      spectralRadius: measured('spectral radius rho(W)'),
+      logSpectralRadius: measured('ln rho(W)'),
+    }),
+    'one entry per gain of the sweep',
+  ),
+  zeroCrossing: measured('first g where lambda_1 rises through -zeroTolerance (interpolated)'),
+  chaosOnset: measured('first g where lambda_1 rises through +zeroTolerance'),
+  meanFieldZeroCrossing: measured('where the mean-field exponent crosses 0 (1 for tanh)'),
+  maxGapToLogSpectralRadius: measured('max over g < 1 of |lambda_1 - ln rho(W)|'),
+  spectra: list(
+    fields({ gain: exact('gain'), exponents: list(measured('exponent'), 'the full spectrum, descending'), sum: measured('sum of the exponents'), positive: count('number of positive exponents'), steps: count('steps averaged') }),
+    'full spectra at params.spectrumGains',
+  ),
+  products: list(
+    fields({ gain: exact('gain'), decayRate: measured('slope of ln ||J_T ... J_{T-k+1}|| against k'), largest: measured('lambda_1 at this gain'), difference: measured('decayRate - largest'), lags: count('lags fitted') }),
+    'product-norm slopes at params.productGains',
+  ),
+});
+export type RnnLyapunovVsGainSummary = z.infer<typeof rnnLyapunovVsGainSummary>;
+export type RnnLyapunovVsGainParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovVsGainSummary> = {
   kind: 'rnn-lyapunov-vs-gain',
   summary: 'Largest Lyapunov exponent of random tanh RNNs against the gain: the transition to chaos near g = 1 (Sompolinsky et al. 1988).',
   params,
   chartIds: CHART_IDS,
+  summarySchema: rnnLyapunovVsGainSummary,
   run(p, ctx) {
     const { n } = p;
     const f = activationOf(p.activation);

@@ -47,11 +47,18 @@ export interface StudyResult {
   theory: TheoryRow[];
   /** Markdown paragraphs placed after the table: what the charts show and why (no top heading). */
   discussion: string;
+  /**
+   * Set-ups the study detected as unable to show what it is meant to (folds outside the bias
+   * window, a reach censored at T, a training budget too small to decide), one sentence each. They
+   * go to stderr, report.md and summary.json's `warnings`, together with every theory row that
+   * disagrees; `run --strict` exits 1 on any.
+   */
+  warnings?: string[];
   /** Extra CSV files (name without extension -> table) beyond each chart's own data. */
   tables?: Record<string, import('../report/chart-spec.ts').CsvTable>;
 }
 
-export interface Study<P = unknown> {
+export interface Study<P = unknown, S = unknown> {
   /** The scenario `kind` this study handles, e.g. 'doya-bifurcation'. */
   kind: string;
   /** One line for `rnn-dynamics list`. */
@@ -60,6 +67,12 @@ export interface Study<P = unknown> {
   params: z.ZodType<P>;
   /** Chart ids this study can draw, in report order. */
   chartIds: readonly string[];
+  /**
+   * summary.json's own fields, each with its meaning (built with src/scenario/summary-schema.ts):
+   * `describe` lists them, `validate` checks check paths against them, every run's summary must
+   * parse against them.
+   */
+  summarySchema: z.ZodType<S>;
   run(params: P, ctx: StudyContext): Promise<StudyResult> | StudyResult;
 }
 

@@ -23,7 +23,8 @@ import { lineChart, type ChartSpec } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import { runSweep } from '../training/sweep.ts';
 import { ModelSpec, modelId, TrainOptions } from '../training/train.ts';
-import { claimRows, compareWithPaper, paperSchema, rate, rateChart, rateText, setupParagraph, startStopwatch, type Rate } from './replication.ts';
+import { count, exact, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
+import { claimRows, compareWithPaper, paperSchema, rate, type Rate, rateChart, rateFields, rateText, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 /**
@@ -48,12 +49,14 @@ const variant = z
 
 const params = z
   .object({
-    paper: paperSchema,
-    task: TaskSpec.describe('the task; its T is set by each lag'),
-    lags: z.array(z.number().int().min(1).max(5000)).min(1).describe('sequence lengths T'),
-    models: z.array(ModelSpec).min(1).describe('networks (ids distinct)'),
+    paper: paperSchema.optional(),
+    task: TaskSpec.default({ name: 'latch', L: 3, noise: 0.2, testSize: 512 }).describe('the task; its T is set by each lag'),
+    lags: z.array(z.number().int().min(1).max(5000)).min(1).default([5, 10, 20, 40, 70, 100]).describe('sequence lengths T'),
+    models: z.array(ModelSpec).min(1).default([{ kind: 'rnn-tanh', n: 4 }]).describe('networks (ids distinct)'),
     repetitions: z.number().int().min(1).max(1000).default(10).describe('trainings (seeds) per model, variant and T'),
-    training: TrainOptions.describe('common training options'),
+    training: TrainOptions.default({ optimiser: 'adam', lr: 0.01, batchSize: 16, steps: 1000, clip: null, evalEvery: 50, testSize: 512, evalBatchSize: 256, stopAtSuccess: true }).describe(
+      'common training options',
+    ),
     variants: z.array(variant).min(1).optional().describe('training variants run with every model (default: one, the common options)'),
     phaseDiagram: z
       .object({
@@ -97,11 +100,56 @@ function lossText(c: Cell): string {
   return c.finalLossToBaseline === null ? `no final loss (all ${c.diverged} trainings diverged)` : `final loss ${c.finalLossToBaseline.toPrecision(3)} x baseline`;
 }
 
-export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
+// --- summary.json: every path with its meaning (rnn-dynamics describe, the check paths that validate
+// accepts, the summary's type in the library); runLoaded parses every summary against it ---
+const trainabilitySweepSummary = fields({
+  lags: list(count('T'), 'the lags T swept'),
+  baseline: keyed('<T>', measured('loss of the best predictor that ignores the input'), 'the task\'s memoryless baseline per lag'),
+  groups: keyed(
+    '<group>',
+    fields({
+      model: text('model id'),
+      variant: text('training variant id').nullable(),
+      parameterCount: count('trainable parameters'),
+      byT: keyed(
+        '<T>',
+        fields({
+          ...rateFields,
+          medianStepsToSuccess: measured('median steps to success over the successful runs (null if none)'),
+          meanSequencesToSuccess: measured('mean training sequences seen before success over the successful runs (null if none)'),
+          medianFinalWrong: measured('median test sequences counted wrong at the end'),
+          finalLoss: measured('median final test loss of the trainings that did not diverge (null: all diverged)'),
+          finalLossToBaseline: measured('finalLoss / baseline (1: nothing learned)'),
+          diverged: count('trainings whose loss became non-finite'),
+        }),
+        'per lag, e.g. byT["100"]',
+      ),
+    }),
+    'per model, or "<model>/<variant>" with training variants',
+  ),
+  clippingGain: count('with two variants: successes of the second minus the first, over models and T').optional(),
+  phaseDiagram: fields(
+    {
+      x: list(exact('model parameter'), 'the phase diagram\'s x values (e.g. the gain), ascending'),
+      lags: list(count('T'), 'its rows'),
+      rates: list(list(measured('success rate'), 'one row'), 'rates[j][i]: at lags[j] and x[i]'),
+    },
+    'success probability over the model parameter and T (when asked)',
+  ).optional(),
+  minSolvedAtShortestT: count('fewest successes of a phase-diagram cell at the shortest T').optional(),
+  maxUpperAtLongestT: measured('largest upper Wilson end of a phase-diagram cell at the longest T').optional(),
+  replication: replicationSummarySchema.optional(),
+});
+export type TrainabilitySweepSummary = z.infer<typeof trainabilitySweepSummary>;
+export type TrainabilitySweepParamsInput = z.input<typeof params>;
+// --- end of summary.json ---
+
+export const trainabilitySweepStudy: Study<TrainabilitySweepParams, TrainabilitySweepSummary> = {
   kind: 'trainability-sweep',
   summary: 'Success rate with 95 % Wilson intervals of trainings over models x T x seeds (x training variants), final loss against the baseline, and a gain x T phase diagram.',
   params,
   chartIds: CHART_IDS,
+  summarySchema: trainabilitySweepSummary,
   async run(p, ctx) {
     const start = startStopwatch();
     const lags = [...p.lags].sort((a, b) => a - b);
@@ -161,8 +209,8 @@ export const trainabilitySweepStudy: Study<TrainabilitySweepParams> = {
       summary.minSolvedAtShortestT = Math.min(...at(lags[0]!).map((c) => c.solved));
       summary.maxUpperAtLongestT = Math.max(...at(lags[lags.length - 1]!).map((c) => c.upper));
     }
-    const replication = compareWithPaper(p.paper, summary);
-    summary.replication = replication;
+    const replication = p.paper && compareWithPaper(p.paper, summary);
+    if (replication) summary.replication = replication;
 
     const task0 = makeTask({ ...p.task, T: lags[0]! } as TaskSpec);
     const budget = (t: Partial<z.infer<typeof TrainOptions>>) => {

@@ -15,7 +15,8 @@ import { PACKAGE } from '../version.ts';
 import { SweepInputError } from './journal.ts';
 
 /** The command-line entry point that array tasks run (this checkout's). */
-export const CLI_ENTRY = fileURLToPath(new URL('../cli/rnn-dynamics.mjs', import.meta.url));
+/** The command line the array and merge jobs run: the built bin when installed, the tsx entry in the sources. */
+export const CLI_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../cli/rnn-dynamics.mjs' : '../cli/bin.js', import.meta.url));
 
 /** What a cluster run needs to know about the sweep (absolute paths). */
 export interface ClusterPlan {

@@ -10,8 +10,9 @@
  *
  * Threads: `threads: 1` runs the jobs in this thread (unit tests, debugging); otherwise a piscina
  * pool of that many workers (default: RNN_DYNAMICS_THREADS, else os.availableParallelism()) runs
- * src/training/sweep-worker.mjs, a shim that registers tsx and imports the TypeScript job runner,
- * so it works both under `node --import tsx` and from the CLI's own loader.
+ * the job runner: compiled (dist/), sweep-worker.js itself; from the sources,
+ * src/training/sweep-worker.mjs, a shim that registers tsx and imports the TypeScript job runner
+ * (about a second of start-up per worker).
  *
  * Past one machine: the trainings are a job list (src/sweeps/jobs.ts) with ids from their
  * coordinates, so a runner can journal them, shard them over a cluster, or merge shards' results.
@@ -173,8 +174,11 @@ function label(job: SweepJob): string {
   return `${modelId(job.model)} T = ${job.T} #${job.repetition + 1}`;
 }
 
-/** The worker shim (registers tsx, then imports sweep-worker.ts). */
-export const WORKER_URL = new URL('./sweep-worker.mjs', import.meta.url);
+/**
+ * The worker entry: compiled, the job runner itself (dist/training/sweep-worker.js, no loader to
+ * start); from the TypeScript sources, the shim that registers tsx and imports sweep-worker.ts.
+ */
+export const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './sweep-worker.mjs' : './sweep-worker.js', import.meta.url);
 
 /** A training job's stable identity: its coordinates in the sweep. */
 export function trainingJobId(job: SweepJob): string {

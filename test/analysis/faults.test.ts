@@ -4,6 +4,7 @@
  * Lyapunov QR, a summary with NaN, and diverged trainings in a sweep (a result, not a fault).
  */
 import test from 'ava';
+import { fields, list, measured } from '../../src/scenario/summary-schema.ts';
 import { z } from 'zod';
 import { NumericalFault } from '../../src/analysis/faults.ts';
 import { sigmaMax, singularValues, spectralRadius } from '../../src/analysis/spectral-norm.ts';
@@ -48,6 +49,7 @@ const nanStudy: Study<{ v: number }> = {
   summary: 'returns NaN',
   params: z.object({ v: z.number().default(0) }),
   chartIds: [],
+  summarySchema: fields({ ok: measured('1'), runs: list(fields({ slope: measured('NaN, then 2') }), 'two runs'), curve: list(measured('1, then -Infinity'), 'a curve') }),
   run: () => ({ summary: { ok: 1, runs: [{ slope: 0 / 0 }, { slope: 2 }], curve: new Float64Array([1, -Infinity]) }, charts: [], theory: [], discussion: '' }),
 };
 

@@ -10,6 +10,8 @@ import { doyaBifurcationStudy } from '../../src/studies/doya-bifurcation.ts';
 import { doyaGeometricLossStudy } from '../../src/studies/doya-geometric-loss.ts';
 import type { StudyContext } from '../../src/studies/study.ts';
 import { TOL } from '../helpers/tolerance.ts';
+import { biasAtEquilibrium, foldPoints } from '../../src/dynamics/folds.ts';
+import { equilibria } from '../../src/dynamics/equilibria.ts';
 
 const ctx: StudyContext = { seed: 1, scenarioDir: new URL('../../scenarios/', import.meta.url).pathname, progress: () => {} };
 
@@ -103,4 +105,20 @@ test('the parameter schemas reject what the mathematics cannot handle', (t) => {
   t.false(doyaGeometricLossStudy.params.safeParse({ bMin: -2.4 }).success, 'sweep must contain b*');
   t.false(doyaGeometricLossStudy.params.safeParse({ horizons: [10, 5] }).success);
   t.true(doyaGeometricLossStudy.params.safeParse({}).success);
+});
+
+test('dependent defaults: the windows follow w and x0 (unchanged at w = 5, x0 = 1/2)', (t) => {
+  const bif = doyaBifurcationStudy.params.parse({});
+  t.deepEqual([bif.bMin, bif.bMax], [-3, -2]);
+  t.deepEqual(bif.tableB, [-3, -2.7, -2.6, -2.5, -2.4, -2.3, -2]);
+  const bif7 = doyaBifurcationStudy.params.parse({ w: 7 });
+  const folds = foldPoints(7);
+  t.true(bif7.bMin < folds[0]!.b && folds[1]!.b < bif7.bMax);
+  const geo = doyaGeometricLossStudy.params.parse({});
+  t.deepEqual([geo.bMin, geo.bMax, geo.target], [-2.7, -2.3, 0.855]);
+  const geo7 = doyaGeometricLossStudy.params.parse({ w: 7, x0: 0.6 });
+  const bStar = biasAtEquilibrium(7, 0.6);
+  t.true(geo7.bMin < bStar && bStar < geo7.bMax);
+  const upper = equilibria(7, bStar).filter((e) => e.stable).at(-1)!;
+  t.is(geo7.target, Number(upper.x.toFixed(3)));
 });

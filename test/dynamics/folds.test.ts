@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { sigmoid } from '../../src/activations/index.ts';
 import { equilibriumCount } from '../../src/dynamics/equilibria.ts';
-import { biasAtEquilibrium, cusp, foldCurves, foldPoints, type FoldPoint } from '../../src/dynamics/folds.ts';
+import { biasAtEquilibrium, cusp, defaultBiasWindow, foldCurves, foldPoints, tableBiases, type FoldPoint } from '../../src/dynamics/folds.ts';
 import { relativeError, TOL } from '../helpers/tolerance.ts';
 
 test('w = 5: folds at b = -2.65561 (x = 0.72361) then b = -2.34439 (x = 0.27639), sorted by b', (t) => {
@@ -86,4 +86,16 @@ test('fold curves meet at the cusp and open like (w - 4)^{3/2} / 3', (t) => {
   t.true(Math.abs(opening(4.01) - 1) < Math.abs(opening(4.1) - 1));
   t.true(relativeError(opening(4.0001), 1) < 1e-3);
   t.throws(() => foldCurves(5, 4.5, 10), { message: /wMax/ });
+});
+
+test('the default bias window holds both folds with room for the jumps, and is [-3, -2] at w = 5', (t) => {
+  t.deepEqual(defaultBiasWindow(5), { bMin: -3, bMax: -2 });
+  t.deepEqual(tableBiases(-3, -2), [-3, -2.7, -2.6, -2.5, -2.4, -2.3, -2]);
+  for (const w of [4.2, 5, 6.2, 7, 10, 20, 50]) {
+    const [lower, upper] = foldPoints(w);
+    const { bMin, bMax } = defaultBiasWindow(w);
+    const margin = Math.max(0.5, 1.5 * ((upper!.b - lower!.b) / 2)) - (upper!.b - lower!.b) / 2;
+    t.true(bMin < lower!.b && upper!.b < bMax, `w = ${w}`);
+    t.true(lower!.b - bMin >= margin - 1e-9 && bMax - upper!.b >= margin - 1e-9, `w = ${w}: margin`);
+  }
 });

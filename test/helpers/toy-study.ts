@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { lineChart } from '../../src/report/chart-spec.ts';
 import type { Study } from '../../src/studies/study.ts';
 import { Rng } from '../../src/init/rng.ts';
+import { fields, list, measured } from '../../src/scenario/summary-schema.ts';
 
 const params = z
   .object({
@@ -20,6 +21,7 @@ export const toyStudy: Study<z.infer<typeof params>> = {
   summary: 'A parabola, for testing the pipeline.',
   params,
   chartIds: ['parabola', 'noise'],
+  summarySchema: fields({ peak: measured('a'), noiseMean: measured('mean of the normal draws'), values: list(measured('a x^2'), 'y on the grid') }),
   run(p, ctx) {
     if (p.fail) throw new Error('deliberate failure');
     const x = Array.from({ length: p.points }, (_, i) => -1 + (2 * i) / (p.points - 1));

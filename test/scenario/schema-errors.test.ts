@@ -51,11 +51,12 @@ test('NaN weights-like values are rejected', (t) => {
   t.deepEqual(problems(toyScenario({ params: { a: Number.NaN } })), ['params.a: expected number, found NaN']);
 });
 
-test('unknown fields are named (typos do not pass silently)', (t) => {
-  t.deepEqual(problems(toyScenario({ sead: 3 })), ['(top level): unknown field "sead" (check the spelling; `rnn-dynamics schema` lists the fields)']);
+test('unknown fields are named with the nearest known one (typos do not pass silently)', (t) => {
+  t.deepEqual(problems(toyScenario({ sead: 3 })), ['(top level): unknown field "sead" (did you mean "seed"?) (check the spelling; `rnn-dynamics describe <kind>` lists the fields)']);
   t.deepEqual(problems(toyScenario({ params: { a: 1, ponts: 3 } })), [
-    'params: unknown field "ponts" (check the spelling; `rnn-dynamics schema` lists the fields)',
+    'params: unknown field "ponts" (did you mean "points"?) (check the spelling; `rnn-dynamics describe <kind>` lists the fields)',
   ]);
+  t.deepEqual(problems(toyScenario({ params: { a: 1, zzzzzz: 3 } })), ['params: unknown field "zzzzzz" (check the spelling; `rnn-dynamics describe <kind>` lists the fields)']);
 });
 
 test('unknown chart ids are named with the ones available', (t) => {

@@ -229,7 +229,7 @@ test('mlp-trainability: a cell per (sigma_w^2, depth) with its Wilson interval a
 test('init-trainability: Wilson rates per (initialisation, depth), common random numbers, and the mean-field chi of the zero-mean inits', async (t) => {
   const scenario = {
     name: 'tiny-init',
-    kind: 'init-trainability',
+    kind: 'init-trainability' as const,
     description: 'small',
     seed: 1,
     params: {
@@ -241,9 +241,9 @@ test('init-trainability: Wilson rates per (initialisation, depth), common random
       steps: 20,
       repetitions: 2,
       configurations: [
-        { name: 'sigmoid-kumar', activation: 'sigmoid', init: 'kumar' },
-        { name: 'sigmoid-kumar-variance', activation: 'sigmoid', init: 'kumar-variance' },
-        { name: 'sigmoid-yilmaz-poli', activation: 'sigmoid', init: 'yilmaz-poli' },
+        { name: 'sigmoid-kumar', activation: 'sigmoid', init: 'kumar' as const },
+        { name: 'sigmoid-kumar-variance', activation: 'sigmoid', init: 'kumar-variance' as const },
+        { name: 'sigmoid-yilmaz-poli', activation: 'sigmoid', init: 'yilmaz-poli' as const },
       ],
     },
   };

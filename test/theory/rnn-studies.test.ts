@@ -83,3 +83,17 @@ test('rnn-lyapunov-vs-gain: small network, exponents below g = 1 match ln rho(W)
   const e = Array.from(s.spectra[0]!.exponents);
   t.deepEqual(e, [...e].sort((x, y) => y - x), 'spectrum sorted descending');
 });
+
+test('rnn-gradient-flow warns when T is too short to test the reach bound, and only then', async (t) => {
+  const short = await rnnGradientFlowStudy.run(rnnGradientFlowStudy.params.parse({ n: 16, T: 30, gains: [0.5, 0.9] }), ctx());
+  const runs = short.summary.runs as { gain: number; reachBound: number; gammaSigmaMax: number }[];
+  const untestable = runs.filter((r) => r.gammaSigmaMax < 1 && r.reachBound >= 30).map((r) => r.gain);
+  t.true(untestable.length > 0, 'g = 0.9 has a cap beyond T = 30');
+  t.deepEqual(
+    short.warnings!.map((w) => Number(/^g = ([\d.]+):/.exec(w)![1])),
+    untestable,
+  );
+  t.regex(short.warnings![0]!, /too short to test it .*; raise T$/);
+  const long = await rnnGradientFlowStudy.run(rnnGradientFlowStudy.params.parse({ n: 16, T: 80, gains: [0.5] }), ctx());
+  t.deepEqual(long.warnings, []);
+});

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ScenarioError } from '../scenario/errors.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
-import type { Summary } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS, type Summary } from '../scenario/run.ts';
 import { STUDIES_BY_KIND } from '../studies/index.ts';
 import { formatNumber } from '../report/format.ts';
 import { PACKAGE } from '../version.ts';
@@ -17,6 +17,8 @@ import { SweepInputError, type Shard } from '../sweeps/journal.ts';
 import { defaultMergeOut, mergeShards, parseShard, planJobs, shardsDir, type JournaledOutcome } from '../sweeps/shards.ts';
 import { slurmScripts, submitCommands, submitSlurm, type ClusterPlan } from '../sweeps/slurm.ts';
 import { formatStatus, sweepStatus, type SweepStatus } from '../sweeps/status.ts';
+import { parseFormats } from './formats.ts';
+import { describeFailure } from './guard.ts';
 import { createProgress } from './progress.ts';
 
 const EXIT = { ok: 0, checkFailed: 1, badInput: 2, studyFailed: 3 } as const;
@@ -66,16 +68,18 @@ export function addClusterCommands(program: Command, fail: Fail): void {
     .argument('<dirs...>', 'shards directories (<out>/<name>.shards) or journal files')
     .option('-o, --out <dir>', 'directory that receives <name>/ (default: the one holding the first shards directory)')
     .option('--no-progress', 'no progress bar even on a terminal')
-    .action(async (dirs: string[], opts: { out?: string; progress: boolean }) => {
+    .option('-f, --format <list>', `comma-separated report formats: ${REPORT_FORMATS.join(', ')}`, DEFAULT_FORMATS.join(','))
+    .action(async (dirs: string[], opts: { out?: string; progress: boolean; format: string }) => {
+      const formats = parseFormats(opts.format, fail);
       const out = opts.out ?? defaultMergeOut(dirs);
       const progress = createProgress(opts.progress ? undefined : false);
       let m;
       try {
-        m = await mergeShards(dirs, { outDir: out, progress: progress.sink });
+        m = await mergeShards(dirs, { outDir: out, formats, progress: progress.sink });
       } catch (e) {
         progress.stop();
         if (e instanceof SweepInputError) throw badInput(fail, `rnn-dynamics merge: ${e.message}`);
-        process.stderr.write(`rnn-dynamics merge: the study failed while merging: ${(e as Error).stack ?? String(e)}\nno report was written; any older report is untouched.\n`);
+        process.stderr.write(`rnn-dynamics merge: the study failed while merging: ${describeFailure(e)}\nno report was written; any older report is untouched.\n`);
         throw fail(EXIT.studyFailed);
       } finally {
         progress.stop();

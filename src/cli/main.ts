@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { DEFAULT_FORMATS, REPORT_FORMATS, type ReportFormat } from '../scenario/run.ts';
+import { DEFAULT_FORMATS, REPORT_FORMATS } from '../scenario/run.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { STUDIES, STUDIES_BY_KIND } from '../studies/index.ts';
 import { PACKAGE } from '../version.ts';
@@ -15,6 +15,7 @@ import { addClusterCommands, shardOption } from './cluster.ts';
 import { compareCommand } from './compare.ts';
 import { describeStudy, studyOrError, writeNewScenario } from './describe.ts';
 import { EXIT } from './exit-codes.ts';
+import { parseFormats } from './formats.ts';
 import { BadInputError, describeFailure, writeUserFile } from './guard.ts';
 import { planRuns, reportProblems, runCommand, type RunCommandOptions } from './run-command.ts';
 
@@ -35,17 +36,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, found ${JSON.stringify(value)}`);
   return n;
-}
-
-/** `--format png,svg`: the formats named, each known; anything else is bad input (exit 2). */
-function parseFormats(list: string): ReportFormat[] {
-  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const unknown = names.filter((n) => !(REPORT_FORMATS as readonly string[]).includes(n));
-  if (names.length === 0 || unknown.length > 0) {
-    process.stderr.write(`rnn-dynamics: --format: expected a comma-separated list of ${REPORT_FORMATS.join(', ')}, found ${JSON.stringify(list)}\n`);
-    throw new ExitError(EXIT.badInput);
-  }
-  return [...new Set(names)] as ReportFormat[];
 }
 
 export function buildProgram(): Command {
@@ -76,7 +66,7 @@ export function buildProgram(): Command {
     .option('--max-memory <size>', "refuse scenarios estimated to need more memory, e.g. 4G (default: half the machine's)", parseMemory)
     .option('--max-time <duration>', 'refuse scenarios estimated to compute longer, e.g. 10m (default: no limit)', parseDuration)
     .action(async (files: string[], opts: Omit<RunCommandOptions, 'formats' | 'shard'> & { format: string; shard?: string }) => {
-      const formats = parseFormats(opts.format);
+      const formats = parseFormats(opts.format, (code) => new ExitError(code));
       const shard = shardOption(opts.shard, (code) => new ExitError(code));
       const { shard: _text, format: _format, ...rest } = opts;
       const code = await runCommand(files, { ...rest, formats, ...(shard ? { shard } : {}) });

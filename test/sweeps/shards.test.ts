@@ -114,11 +114,16 @@ test('command line: run --shard i/N, status, merge: the same summary.json as run
   t.is(half.code, 0, half.stderr);
   t.regex(half.stdout, /small-latch-sweep: 3 of 6 jobs done, 0 failed; 1 of 2 shards started; about \d+ s left\n {2}shard 0\/2: 3 of 3 done\n {2}shard 1\/2: not started\n/);
   t.is(cli(['run', file, '--out', out, '--shard', '1/2']).code, 0);
-  const m = cli(['merge', shardsDir(out, 'small-latch-sweep')]);
+  const badFormat = cli(['merge', shardsDir(out, 'small-latch-sweep'), '--format', 'gif']);
+  t.is(badFormat.code, 2);
+  t.regex(badFormat.stderr, /--format: expected a comma-separated list of png, svg, pdf, html, found "gif"/);
+  const m = cli(['merge', shardsDir(out, 'small-latch-sweep'), '--format', 'png,svg']);
   t.is(m.code, 0, m.stderr);
   t.regex(m.stdout, /small-latch-sweep: merged 2 of 2 shards into .*sharded\/small-latch-sweep\/ \(checks: 0 of 0 passed\)/);
   t.is(readFileSync(join(out, 'small-latch-sweep', 'summary.json'), 'utf8'), reference);
   t.true(existsSync(join(out, 'small-latch-sweep', 'success-probability.png')));
+  t.true(existsSync(join(out, 'small-latch-sweep', 'success-probability.svg')));
+  t.false(existsSync(join(out, 'small-latch-sweep', 'report.html')));
 
   // a shard run again without --resume would throw away finished work: refused
   const again = cli(['run', file, '--out', out, '--shard', '1/2']);

@@ -23,7 +23,7 @@ import { Rng } from '../init/rng.ts';
 import { lineChart, type ChartSpec } from '../report/chart-spec.ts';
 import { jobId, localRunner, runEach, type JobList } from '../sweeps/jobs.ts';
 import { chanceLevel, teacherTask } from '../tasks/classification.ts';
-import { configurationSchema, configurationStyle, meanFieldChi, teacherTaskParams, weightVarianceScale, type Configuration } from './feedforward-gradient-by-layer.ts';
+import { configurationSchema, meanFieldChi, teacherTaskParams, weightVarianceScale, type Configuration } from './feedforward-gradient-by-layer.ts';
 import { trainRun, type RunResult } from './feedforward-training-by-depth.ts';
 import { fields, keyed, measured, text } from '../scenario/summary-schema.ts';
 import { claimRows, compareWithPaper, paperSchema, rate, type Rate, rateChart, rateFields, rateText, replicationSummarySchema, setupParagraph, startStopwatch } from './replication.ts';
@@ -145,7 +145,7 @@ export const initTrainabilityStudy: Study<InitTrainabilityParams, InitTrainabili
     const replication = p.paper && compareWithPaper(p.paper, summary);
     if (replication) summary.replication = replication;
 
-    const style = configurationStyle(p.configurations);
+    // no per-name style: both charts colour the configurations by their order, so each keeps one colour
     const cell = (name: string, L: number) => configurations[name]!.byDepth[String(L)]!;
     const charts: ChartSpec[] = [
       rateChart({
@@ -162,7 +162,7 @@ export const initTrainabilityStudy: Study<InitTrainabilityParams, InitTrainabili
         x: { title: 'hidden layers L' },
         y: { title: '‖∂L/∂W₁‖ / ‖∂L/∂W_L‖ (log scale)', log: true },
         series: [
-          ...p.configurations.map((c) => ({ label: c.name, x: depths, y: depths.map((L) => cell(c.name, L).medianGradientRatio), pointRadius: 5, ...style(c.name) })),
+          ...p.configurations.map((c) => ({ label: c.name, x: depths, y: depths.map((L) => cell(c.name, L).medianGradientRatio), pointRadius: 5 })),
           { label: 'ratio 1', x: [depths[0]!, depths[depths.length - 1]!], y: [1, 1], reference: true },
         ],
       }),

@@ -5,7 +5,7 @@
  * networks against the mean field).
  */
 import test from 'ava';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TANH } from '../../src/activations/index.ts';
@@ -16,6 +16,9 @@ import { replicationIndexMarkdown } from '../../src/report/replication-index.ts'
 import { runScenario } from '../../src/index.ts';
 import { compareWithPaper, paperSchema, rate } from '../../src/studies/replication.ts';
 import { trainabilitySweepStudy } from '../../src/studies/trainability-sweep.ts';
+import { STUDIES_BY_KIND } from '../../src/studies/index.ts';
+import { loadScenarioFile } from '../../src/scenario/load.ts';
+import { checkSummaryPath, summaryMismatches } from '../../src/scenario/summary-schema.ts';
 import { TOL } from '../helpers/tolerance.ts';
 import { fivePointGradient } from '../helpers/finite-differences.ts';
 import { oneUnitLoss, oneUnitStep, wallGradient } from '../../src/dynamics/one-unit-map.ts';
@@ -55,6 +58,23 @@ test('the index lists every claim of every replication report, with the paper\'s
   t.regex(md, /\| \[A and B 2000\]\(one\/report.md\) \| x is small \| 0.1 \(table 1\) \| 0.15; agrees when ≤ 0.2 \| ✅ yes \|/);
   t.regex(md, /none quoted \(figure 2\): only a figure/);
   t.regex(md, /1.5 s CPU, 2 s wall/);
+});
+
+test('every replication scenario names claim paths its study declares, and every committed replication summary parses against its declaration', (t) => {
+  const dir = 'scenarios/replications';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  t.true(files.length >= 13);
+  for (const f of files) {
+    const loaded = loadScenarioFile(join(dir, f), STUDIES_BY_KIND);
+    const paper = (loaded.scenario.params as { paper?: { claims: { id: string; measured: string }[] } }).paper;
+    t.truthy(paper, `${f}: a replication names its paper`);
+    for (const c of paper!.claims) t.is(checkSummaryPath(loaded.study.summarySchema, c.measured), null, `${f}: claim ${c.id}`);
+    const report = join('reports/replications', loaded.scenario.name, 'summary.json');
+    if (!existsSync(report)) continue;
+    // the study's own fields: without what run adds around them (name, kind, package, checks, warnings, scenario)
+    const { name: _n, kind: _k, package: _p, checks: _c, checksPassed: _cp, warnings: _w, scenario: _s, ...own } = JSON.parse(readFileSync(report, 'utf8')) as Record<string, unknown>;
+    t.deepEqual(summaryMismatches(loaded.study.summarySchema, own), [], report);
+  }
 });
 
 test('decayDepth recovers the depth scale of a geometric approach', (t) => {

@@ -5,8 +5,10 @@
  * 1. Refuse (exit 2, before any work: `checkReplaceable`) when `<out>/<name>` exists and is not a
  *    report this tool wrote: a report is a directory whose summary.json names the package
  *    rnn-dynamics (or an empty directory).
- * 2. A lock per report name (`<out>/.lock-<name>`, created exclusively, holding the pid): a second
- *    writer of the same name fails before computing; a lock whose process is gone is taken over.
+ * 2. A lock per report name (`<out>/.lock-<name>`, created exclusively, holding the pid and the
+ *    supervisor's pid): a second writer of the same name fails before computing; a lock whose
+ *    process is gone is taken over; one held by the orphaned child of a killed run (supervisor
+ *    gone) is waited for, up to ORPHAN_WAIT_MS, since that child ends at its next tick.
  * 3. The new report is written into `<out>/.tmp-<name>-<pid>-<random>/`, every file and the
  *    directory fsync'ed, with the modes the umask gives (0777 & ~umask for the directory).
  * 4. The swap: when `<out>/<name>` exists, the two directories are exchanged with
@@ -100,10 +102,43 @@ function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // a zombie (ended, not yet reaped: an orphan whose new parent does not wait) answers signal 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc: signal 0 is all there is
+  }
+}
+
+/**
+ * The supervisor of this process when `run` computes under src/cli/supervise.mjs, else 0. It is
+ * written into each lock beside the pid: a lock whose holder is alive but whose supervisor is dead
+ * belongs to the orphaned child of a killed run, which ends at its next progress tick or journal
+ * append (src/cli/child.ts), so a new run (a `--resume` right after a SIGKILL) waits for it.
+ */
+const SUPERVISOR = process.env.RNN_DYNAMICS_SUPERVISED === '1' ? process.ppid : 0;
+
+/** How long a new run waits for the orphaned child of a killed run to end and free its lock. */
+export const ORPHAN_WAIT_MS = 30_000;
+
+/** Block this thread for `ms` milliseconds (a lock wait before any work; nothing else runs). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Wait until `pid` has ended, at most `ms`; true when it did. */
+function waitForExit(pid: number, ms: number): boolean {
+  const end = Date.now() + ms;
+  while (processAlive(pid)) {
+    if (Date.now() >= end) return false;
+    sleepSync(50);
+  }
+  return true;
 }
 
 /** A held lock on one report name; release() is idempotent. */
@@ -124,7 +159,7 @@ export function lockReport(outDir: string, name: string): ReportLock {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, `${process.pid} ${SUPERVISOR}\n`);
       closeSync(fd);
       held.add(path);
       let released = false;
@@ -140,10 +175,21 @@ export function lockReport(outDir: string, name: string): ReportLock {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ReportPathError(`cannot lock ${join(outDir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       let pid = NaN;
+      let supervisor = 0;
       try {
-        pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+        [pid, supervisor = 0] = readFileSync(path, 'utf8').trim().split(/\s+/).map((w) => Number.parseInt(w, 10));
       } catch {
         /* vanished meanwhile: try again */
+      }
+      if (processAlive(pid) && !held.has(path) && supervisor > 0 && !processAlive(supervisor)) {
+        // the orphaned child of a killed run: it stops at its next tick
+        if (waitForExit(pid, ORPHAN_WAIT_MS)) {
+          attempt--;
+          continue;
+        }
+        throw new ReportPathError(
+          `${join(outDir, name)} is held by pid ${pid}, left running by a killed rnn-dynamics run (its supervisor ${supervisor} is gone), which did not stop within ${ORPHAN_WAIT_MS / 1000} s; end it (kill ${pid}) and run again`,
+        );
       }
       if (processAlive(pid) && !held.has(path)) {
         throw new ReportPathError(`${join(outDir, name)} is being written by another rnn-dynamics process (pid ${pid}); wait for it or remove ${path} if that process is gone`);

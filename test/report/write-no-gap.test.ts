@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  checkReplaceable, cleanLeftovers, exchangePaths, lockReport, ReportPathError, writeReportAtomically,
+  checkReplaceable, cleanLeftovers, exchangePaths, lockReport, ORPHAN_WAIT_MS, ReportPathError, writeReportAtomically,
 } from '../../src/report/write.ts';
 
 const summary = (v: unknown): string => JSON.stringify({ package: { name: 'rnn-dynamics' }, v });
@@ -77,6 +77,29 @@ test('one writer per report name: a live lock is refused, a dead one taken over'
   t.throws(() => lockReport(out, 'q'), { instanceOf: ReportPathError, message: /written twice in one run/ });
   lock.release();
   t.notThrows(() => lockReport(out, 'q').release());
+});
+
+test('a lock left by the orphaned child of a killed run (its supervisor gone) is waited for; a supervised live one is refused', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'rnnd-'));
+  // the orphan: alive for about 1.5 s more; its supervisor: a process that has ended
+  const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)'], { stdio: 'ignore' });
+  const supervisor = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => supervisor.on('exit', r));
+  writeFileSync(join(out, '.lock-r'), `${orphan.pid} ${supervisor.pid}\n`);
+  const started = Date.now();
+  const lock = lockReport(out, 'r');
+  const waited = Date.now() - started;
+  t.true(waited > 200 && waited < ORPHAN_WAIT_MS, `waited ${waited} ms`);
+  t.is(orphan.exitCode ?? (await new Promise((r) => orphan.on('exit', r))), 0);
+  t.regex(readFileSync(join(out, '.lock-r'), 'utf8'), new RegExp(`^${process.pid} \\d+\n$`));
+  lock.release();
+  // the same holder with a live supervisor (this test process) is another run at work: refused at once
+  const worker = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+  t.teardown(() => worker.kill());
+  writeFileSync(join(out, '.lock-r'), `${worker.pid} ${process.pid}\n`);
+  const t0 = Date.now();
+  t.throws(() => lockReport(out, 'r'), { instanceOf: ReportPathError, message: new RegExp(`another rnn-dynamics process \\(pid ${worker.pid}\\)`) });
+  t.true(Date.now() - t0 < 1000);
 });
 
 test('modes come from the umask (the report is as readable as any file the user makes)', async (t) => {

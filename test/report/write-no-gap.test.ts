@@ -81,25 +81,38 @@ test('one writer per report name: a live lock is refused, a dead one taken over'
 
 test('a lock left by the orphaned child of a killed run (its supervisor gone) is waited for; a supervised live one is refused', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'rnnd-'));
-  // the orphan: alive for about 1.5 s more; its supervisor: a process that has ended
-  const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)'], { stdio: 'ignore' });
+  const ready = join(out, 'ready');
+  const go = join(out, 'go');
+  // the orphan: runs until it sees \`go\`, then ends 1 s later (as an orphaned child ends at its next tick)
+  const orphan = spawn(
+    process.execPath,
+    ['-e', `const fs = require('fs'); fs.writeFileSync(process.argv[1], ''); const iv = setInterval(() => { if (fs.existsSync(process.argv[2])) { clearInterval(iv); setTimeout(() => process.exit(0), 1000); } }, 20);`, ready, go],
+    { stdio: 'ignore' },
+  );
   const supervisor = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
   await new Promise((r) => supervisor.on('exit', r));
+  while (!existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
   writeFileSync(join(out, '.lock-r'), `${orphan.pid} ${supervisor.pid}\n`);
-  const started = Date.now();
-  const lock = lockReport(out, 'r');
-  const waited = Date.now() - started;
-  t.true(waited > 200 && waited < ORPHAN_WAIT_MS, `waited ${waited} ms`);
-  t.is(orphan.exitCode ?? (await new Promise((r) => orphan.on('exit', r))), 0);
+  writeFileSync(go, '');
+  const lock = lockReport(out, 'r'); // blocks until the orphan has ended
+  const state = (() => {
+    try {
+      const stat = readFileSync(`/proc/${orphan.pid}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return 'gone';
+    }
+  })();
+  t.true(state === 'Z' || state === 'gone', `the orphan was still running (state ${state}) when the lock was taken`);
   t.regex(readFileSync(join(out, '.lock-r'), 'utf8'), new RegExp(`^${process.pid} \\d+\n$`));
   lock.release();
   // the same holder with a live supervisor (this test process) is another run at work: refused at once
-  const worker = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+  const worker = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
   t.teardown(() => worker.kill());
   writeFileSync(join(out, '.lock-r'), `${worker.pid} ${process.pid}\n`);
   const t0 = Date.now();
   t.throws(() => lockReport(out, 'r'), { instanceOf: ReportPathError, message: new RegExp(`another rnn-dynamics process \\(pid ${worker.pid}\\)`) });
-  t.true(Date.now() - t0 < 1000);
+  t.true(Date.now() - t0 < ORPHAN_WAIT_MS / 2, 'refused without waiting for the orphan timeout');
 });
 
 test('modes come from the umask (the report is as readable as any file the user makes)', async (t) => {

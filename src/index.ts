@@ -120,3 +120,7 @@ export async function runScenarioFile(file: string, opts: RunOptions = {}): Prom
 export function scenarioSchema(opts: { kind?: StudyKind } = {}): Record<string, unknown> {
   return scenarioJsonSchema(STUDIES, opts);
 }
+export { Mlp } from './models/mlp.ts';
+export { inputOutputJacobian, singularValues, spectrumMoments, jacobianSpectrumVariance } from './analysis/input-output-jacobian.ts';
+export { meanFieldDepthScales, criticalSigmaW2, type DepthScales } from './analysis/mean-field.ts';
+export { wilsonInterval, type RateInterval } from './analysis/statistics.ts';

@@ -141,10 +141,12 @@ export function newScenarioText(study: Study, name: string, schemaRef: string): 
   lines.push(`name: ${name}`, `kind: ${study.kind}`, `description: ${yamlValue(study.summary)}`, 'seed: 1', 'params:');
   const schema = z.toJSONSchema(study.params as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Json;
   const emit = (s: Json, indent: string): void => {
+    const required = (s.required ?? []) as string[];
     for (const [key, p] of Object.entries((s.properties ?? {}) as Record<string, Json>)) {
       const range = rangeOf(p);
       lines.push(...comment(`${(p.description as string | undefined) ?? ''}${range ? ` (${typeOf(p)}: ${range})` : ` (${typeOf(p)})`}`, indent));
-      if (p.properties && p.type === 'object' && p.default === undefined) {
+      // an optional object without a default (a replication's paper) stays a comment: written out empty it would be null
+      if (p.properties && p.type === 'object' && p.default === undefined && required.includes(key)) {
         lines.push(`${indent}${key}:`);
         emit(p, `${indent}  `);
       } else if (p.properties && p.type === 'object' && typeof p.default === 'object' && p.default !== null && Object.keys(p.default).length === 0) {

@@ -10,7 +10,11 @@
  * - orthogonal: gain * Q, Q from the QR of a Gaussian matrix with sign fix (Saxe et al. 2013)
  * - identity:   gain * I (IRNN, Le, Jaitly and Hinton 2015)
  * - uniform:    U(-gain / sqrt(fanIn), gain / sqrt(fanIn))
- * - kumar:      N(0, (gain * 3.6 / sqrt(fanIn))^2) for the logistic function (Kumar 2017)
+ * - kumar:      N(0, (gain * 3.6 / sqrt(fanIn))^2) for the logistic function (Kumar 2017): the
+ *               paper's formula v^2 = 1 / (N f'(0)^2 (1 + f(0)^2)) gives 12.8 / N for the sigmoid
+ *               (f(0) = 1/2, f'(0) = 1/4), a standard deviation of about 3.6 / sqrt(N)
+ * - kumar-variance: N(0, gain^2 * 3.6 / fanIn): variance 3.6 / N, what Kumar's published code
+ *               draws (a 3.6 that the paper gives as the standard deviation's factor)
  * - yilmaz-poli: N(max(-1, -8 / fanIn), gain^2 / fanIn) for the logistic function: a negative
  *                mean keeps sigmoid units out of saturation (Yilmaz and Poli 2022)
  * - zeros
@@ -28,6 +32,7 @@ export const INITIALISATIONS = [
   'identity',
   'uniform',
   'kumar',
+  'kumar-variance',
   'yilmaz-poli',
   'zeros',
 ] as const;
@@ -63,6 +68,8 @@ export function initWeights(name: InitName, rows: number, cols: number, rng: Rng
     }
     case 'kumar':
       return rng.fillNormal(out, 0, (gain * 3.6) / Math.sqrt(fanIn));
+    case 'kumar-variance':
+      return rng.fillNormal(out, 0, gain * Math.sqrt(3.6 / fanIn));
     case 'yilmaz-poli':
       return rng.fillNormal(out, Math.max(-1, -8 / fanIn), gain / Math.sqrt(fanIn));
     case 'zeros':
@@ -120,6 +127,8 @@ export function weightVarianceScale(init: InitName, width: number, gain: number)
       return g2 / 3;
     case 'kumar':
       return g2 * 3.6 * 3.6;
+    case 'kumar-variance':
+      return g2 * 3.6;
     default:
       return null;
   }

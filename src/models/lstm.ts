@@ -127,8 +127,12 @@ export interface LstmInit {
    * (Gers et al. 2000; Jozefowicz, Zaremba and Sutskever 2015). Ignored without a forget gate.
    */
   readonly forgetBias?: number;
-  /** Input-gate bias b_i. Default 0. */
-  readonly inputBias?: number;
+  /**
+   * Input-gate bias b_i: one value for every cell, or one per cell (the 1997 paper gave each cell
+   * block its own negative bias, so cells start closed and are recruited one after another).
+   * Default 0.
+   */
+  readonly inputBias?: number | readonly number[];
   /**
    * Output-gate bias b_o. Default 0. The 1997 paper used negative values (-1, -2, ...) so that
    * cells are not used before they have learned something ("abuse problem").
@@ -144,9 +148,13 @@ export interface LstmInit {
  */
 export function createLstm(config: Partial<LstmConfig> & { n: number; m: number } & LstmInit, rng: Rng): Lstm {
   const cfg = lstmConfig(config);
-  for (const k of ['forgetBias', 'inputBias', 'outputBias', 'gain'] as const) {
+  for (const k of ['forgetBias', 'outputBias', 'gain'] as const) {
     const v = config[k];
     if (v !== undefined && !Number.isFinite(v)) throw new Error(`lstm: ${k} must be a finite number, got ${v}`);
+  }
+  const ib = config.inputBias;
+  if (typeof ib === 'number' ? !Number.isFinite(ib) : ib !== undefined && (ib.length !== cfg.n || !ib.every(Number.isFinite))) {
+    throw new Error(`lstm: inputBias must be a finite number or ${cfg.n} finite numbers (one per cell), got ${JSON.stringify(ib)}`);
   }
   const lstm = lstmFromParameters(cfg);
   const { n, m, G, offsets } = lstm;
@@ -155,7 +163,8 @@ export function createLstm(config: Partial<LstmConfig> & { n: number; m: number 
     if (m > 0) lstm.Wx.set(initWeights(config.inputInit ?? 'xavier-uniform', n, m, rng, gain), k * n * m);
     lstm.Wh.set(initWeights(config.recurrentInit ?? 'orthogonal', n, n, rng, gain), k * n * n);
   }
-  lstm.b.fill(config.inputBias ?? 0, offsets.i, offsets.i + n);
+  if (typeof ib === 'object') lstm.b.set(ib, offsets.i);
+  else lstm.b.fill(ib ?? 0, offsets.i, offsets.i + n);
   if (offsets.f >= 0) lstm.b.fill(config.forgetBias ?? 1, offsets.f, offsets.f + n);
   lstm.b.fill(config.outputBias ?? 0, offsets.o, offsets.o + n);
   return lstm;

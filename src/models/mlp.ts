@@ -375,6 +375,30 @@ export class Mlp {
     return this.requireForward().H[l - 1]!;
   }
 
+  /**
+   * Per-layer batch-norm statistics of the m inputs X: the mean and the biased variance of each
+   * hidden layer's affine output a_l over the batch, as a training-mode forward pass computes them
+   * (earlier layers normalised by their own batch statistics). Frozen, they define the network in
+   * inference mode: z_l = gamma (a_l - mean) / sqrt(variance + eps) + beta, an affine map per layer.
+   * Null entries for layers without batch norm.
+   */
+  batchNormStatistics(X: Float64Array, m: number): ({ mean: Float64Array; variance: Float64Array } | null)[] {
+    this.forward(X, m);
+    const ws = this.requireForward();
+    return this.layers.slice(0, this.depth).map((L, l) => {
+      if (!L.gamma) return null;
+      const n = L.nOut;
+      const a = ws.A[l]!;
+      const mean = new Float64Array(n);
+      const variance = new Float64Array(n);
+      colSums(a, mean, m, n);
+      for (let j = 0; j < n; j++) mean[j]! /= m;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) variance[j]! += (a[i * n + j]! - mean[j]!) ** 2;
+      for (let j = 0; j < n; j++) variance[j]! /= m;
+      return { mean, variance };
+    });
+  }
+
   /** Fraction of the m inputs whose largest logit is the label. */
   accuracy(X: Float64Array, labels: Int32Array, m: number): number {
     const Y = this.forward(X, m);

@@ -6,6 +6,7 @@
 import Chart from 'chart.js/auto';
 import type { Plugin } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
+import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import { chartConfig } from './chart-config.ts';
 import type { ChartSpec } from './chart-spec.ts';
 
@@ -21,6 +22,8 @@ interface Page {
 
 // the package's types describe its CommonJS namespace; the ES module's default export is the plugin
 Chart.register(zoomPlugin as unknown as Plugin);
+// the heatmaps (src/report/heatmap.ts)
+Chart.register(MatrixController, MatrixElement);
 Chart.defaults.font.family = "'DejaVu Sans', Verdana, sans-serif";
 Chart.defaults.color = '#222';
 

@@ -16,6 +16,7 @@
 import type { Chart, ChartConfiguration, Plugin } from 'chart.js';
 import { drawPoint } from 'chart.js/helpers';
 import { superscript, type AxisSpec, type ChartSpec, type LineChartSpec, type SeriesSpec } from './chart-spec.ts';
+import { heatmapConfig } from './heatmap.ts';
 
 export const FONT = { title: 24, subtitle: 17, legend: 17, axisTitle: 20, ticks: 16 } as const;
 /** Width of a legend swatch in pixels: long enough to show a dash pattern. */
@@ -340,6 +341,7 @@ function axisConfig(spec: LineChartSpec, which: 'x' | 'y'): Record<string, unkno
 
 /** The Chart.js configuration of a chart spec. */
 export function chartConfig(spec: ChartSpec, opts: ConfigOptions): ChartConfiguration {
+  if (spec.kind === 'heatmap') return heatmapConfig(spec);
   if (spec.kind !== 'line') throw new Error(`chart ${(spec as { id: string }).id}: unknown chart kind ${(spec as { kind: string }).kind}`);
   const datasets = spec.series.map((s: SeriesSpec, i) => ({
     label: s.label,

@@ -85,7 +85,7 @@ export interface LineChartSpec {
 }
 
 /** Every chart a study can return; `kind` tells the renderer which. */
-export type ChartSpec = LineChartSpec;
+export type ChartSpec = LineChartSpec | import('./heatmap.ts').HeatmapChartSpec;
 
 /** What a study says about one series; `lineChart` resolves it into a `SeriesSpec`. */
 export interface Series {

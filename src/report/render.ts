@@ -3,6 +3,7 @@
  * pixels), and SVG and PDF through cairo's vector surfaces (1200x800 points). In the PDF the text
  * is text (embedded DejaVu glyphs: selectable, searchable); cairo writes SVG text as outlines.
  */
+import { createRequire } from 'node:module';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import type { Plugin } from 'chart.js';
 import type { ChartSpec } from './chart-spec.ts';
@@ -28,6 +29,9 @@ function renderer(format: ImageFormat): ChartJSNodeCanvas {
       chartCallback: (ChartJS) => {
         ChartJS.defaults.font.family = 'DejaVu Sans, sans-serif';
         ChartJS.defaults.color = '#222';
+        // the matrix controller of the heatmaps (heatmap.ts)
+        const matrix = createRequire(import.meta.url)('chartjs-chart-matrix') as { MatrixController: never; MatrixElement: never };
+        ChartJS.register(matrix.MatrixController, matrix.MatrixElement);
       },
     });
     canvases.set(format, canvas);

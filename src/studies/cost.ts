@@ -24,6 +24,12 @@ import type { RnnGradientFlowParams } from './rnn-gradient-flow.ts';
 import type { RnnJacobianNormsParams } from './rnn-jacobian-norms.ts';
 import type { RnnLyapunovVsGainParams } from './rnn-lyapunov-vs-gain.ts';
 import type { LyapunovSpectrumParams } from './lyapunov-spectrum.ts';
+import type { TrainabilitySweepParams } from './trainability-sweep.ts';
+import type { InitTrainabilityParams } from './init-trainability.ts';
+import type { MlpTrainabilityParams } from './mlp-trainability.ts';
+import type { JacobianSpectrumParams } from './jacobian-spectrum.ts';
+import type { MeanFieldDepthScalesParams } from './mean-field-depth-scales.ts';
+import type { LyapunovExtensivityParams } from './lyapunov-extensivity.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -184,6 +190,31 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
       t('data sets and the deepest network with its activations', (p.trainSize + p.testSize) * (d + 1) * F + Lmax * (Math.max(p.batchSize, p.testSize) * w * 4 + w * w * 4) * F, 0, 'trainSize', 'testSize', 'depths', 'width', 'batchSize'),
     ];
   }) as Estimate<TrainingByDepthParams>,
+  // the replication kinds (issue 15): leading-order work of their trainings and matrix products
+  'trainability-sweep': ((p: TrainabilitySweepParams) =>
+    (p.variants ?? [{ training: {} }]).flatMap((v) => sweepCost(p.models, p.lags, p.repetitions, { ...p.training, ...v.training }, p.threads, 2, p.task.testSize ?? 1000))) as Estimate<TrainabilitySweepParams>,
+  'init-trainability': ((p: InitTrainabilityParams) => {
+    const w = Math.max(p.width, p.task.inputSize);
+    const work = p.depths.reduce((s, L) => s + p.configurations.length * p.repetitions * (p.steps * L * w * w * p.batchSize * 3 + L * w * w * p.testSize), 0);
+    return [t('the trainings', 0, work, 'configurations', 'depths', 'repetitions', 'steps', 'batchSize', 'width')];
+  }) as Estimate<InitTrainabilityParams>,
+  'mlp-trainability': ((p: MlpTrainabilityParams) => {
+    const w = Math.max(p.width, p.task.inputSize);
+    const work = p.depths.reduce((s, L) => s + p.sigmaW2.length * p.repetitions * (p.steps * L * w * w * p.batchSize * 3 + L * w * w * p.testSize), 0);
+    return [t('the trainings', 0, work, 'sigmaW2', 'depths', 'repetitions', 'steps', 'batchSize', 'width')];
+  }) as Estimate<MlpTrainabilityParams>,
+  'jacobian-spectrum': ((p: JacobianSpectrumParams) => {
+    const N = p.width;
+    const layers = p.depths.reduce((s, L) => s + L, 0);
+    return [t('Jacobians accumulated layer by layer (an N^3 product each) and their SVDs', 4 * N * N * F, p.configurations.length * p.networks * (layers * 2 * N ** 3 + p.depths.length * 20 * N ** 3), 'configurations', 'networks', 'depths', 'width')];
+  }) as Estimate<JacobianSpectrumParams>,
+  'mean-field-depth-scales': ((p: MeanFieldDepthScalesParams) =>
+    [t('two inputs through the random networks', 2 * p.width * p.width * F, p.measure.length * p.networks * p.depth * 2 * p.width * p.width, 'measure', 'networks', 'depth', 'width')]) as Estimate<MeanFieldDepthScalesParams>,
+  'lyapunov-extensivity': ((p: LyapunovExtensivityParams) => {
+    const steps = p.steps + p.transient;
+    const spectra = p.sizes.reduce((s, n) => s + steps * (n * n * Math.max(2, Math.round(n * p.fraction)) * 2), 0);
+    return [t('largest exponents and spectra', 2 * Math.max(p.n, ...p.sizes) ** 2 * F, p.gains.length * steps * 2 * p.n * p.n + spectra, 'gains', 'sizes', 'steps', 'transient', 'n', 'fraction')];
+  }) as Estimate<LyapunovExtensivityParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */

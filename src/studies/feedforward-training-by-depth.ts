@@ -80,7 +80,7 @@ export interface RunResult {
 export function trainRun(
   c: Configuration,
   depth: number,
-  p: TrainingByDepthParams,
+  p: Pick<TrainingByDepthParams, 'width' | 'batchSize' | 'steps' | 'optimiser' | 'learningRate' | 'clipNorm' | 'evalEvery'>,
   train: ReturnType<typeof teacherTask>,
   test: ReturnType<typeof teacherTask>,
   seed: number,

@@ -16,6 +16,13 @@ import { feedforwardTrainingByDepth } from './feedforward-training-by-depth.ts';
 import { equilibriumContinuationStudy } from './equilibrium-continuation.ts';
 import { ctrnnBifurcationStudy } from './ctrnn-bifurcation.ts';
 import { learningThroughBifurcationStudy } from './learning-through-bifurcation.ts';
+import { jacobianSpectrumStudy } from './jacobian-spectrum.ts';
+import { meanFieldDepthScalesStudy } from './mean-field-depth-scales.ts';
+import { trainabilitySweepStudy } from './trainability-sweep.ts';
+import { oneUnitWallStudy } from './one-unit-wall.ts';
+import { lyapunovExtensivityStudy } from './lyapunov-extensivity.ts';
+import { mlpTrainabilityStudy } from './mlp-trainability.ts';
+import { initTrainabilityStudy } from './init-trainability.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -32,6 +39,13 @@ export const STUDIES: readonly Study[] = [
   equilibriumContinuationStudy,
   ctrnnBifurcationStudy,
   learningThroughBifurcationStudy,
+  jacobianSpectrumStudy,
+  meanFieldDepthScalesStudy,
+  trainabilitySweepStudy,
+  oneUnitWallStudy,
+  lyapunovExtensivityStudy,
+  mlpTrainabilityStudy,
+  initTrainabilityStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

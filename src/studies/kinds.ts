@@ -17,6 +17,13 @@ import type { FeedforwardTrainingByDepthParamsInput, FeedforwardTrainingByDepthS
 import type { EquilibriumContinuationParamsInput, EquilibriumContinuationSummary } from './equilibrium-continuation.ts';
 import type { CtrnnBifurcationParamsInput, CtrnnBifurcationSummary } from './ctrnn-bifurcation.ts';
 import type { LearningThroughBifurcationParamsInput, LearningThroughBifurcationSummary } from './learning-through-bifurcation.ts';
+import type { JacobianSpectrumParamsInput, JacobianSpectrumSummary } from './jacobian-spectrum.ts';
+import type { MeanFieldDepthScalesParamsInput, MeanFieldDepthScalesSummary } from './mean-field-depth-scales.ts';
+import type { TrainabilitySweepParamsInput, TrainabilitySweepSummary } from './trainability-sweep.ts';
+import type { OneUnitWallParamsInput, OneUnitWallSummary } from './one-unit-wall.ts';
+import type { LyapunovExtensivityParamsInput, LyapunovExtensivitySummary } from './lyapunov-extensivity.ts';
+import type { MlpTrainabilityParamsInput, MlpTrainabilitySummary } from './mlp-trainability.ts';
+import type { InitTrainabilityParamsInput, InitTrainabilitySummary } from './init-trainability.ts';
 
 export interface StudyKinds {
   'doya-bifurcation': { params: DoyaBifurcationParamsInput; summary: DoyaBifurcationSummary };
@@ -33,10 +40,17 @@ export interface StudyKinds {
   'equilibrium-continuation': { params: EquilibriumContinuationParamsInput; summary: EquilibriumContinuationSummary };
   'ctrnn-bifurcation': { params: CtrnnBifurcationParamsInput; summary: CtrnnBifurcationSummary };
   'learning-through-bifurcation': { params: LearningThroughBifurcationParamsInput; summary: LearningThroughBifurcationSummary };
+  'jacobian-spectrum': { params: JacobianSpectrumParamsInput; summary: JacobianSpectrumSummary };
+  'mean-field-depth-scales': { params: MeanFieldDepthScalesParamsInput; summary: MeanFieldDepthScalesSummary };
+  'trainability-sweep': { params: TrainabilitySweepParamsInput; summary: TrainabilitySweepSummary };
+  'one-unit-wall': { params: OneUnitWallParamsInput; summary: OneUnitWallSummary };
+  'lyapunov-extensivity': { params: LyapunovExtensivityParamsInput; summary: LyapunovExtensivitySummary };
+  'mlp-trainability': { params: MlpTrainabilityParamsInput; summary: MlpTrainabilitySummary };
+  'init-trainability': { params: InitTrainabilityParamsInput; summary: InitTrainabilitySummary };
 }
 
 /** A study kind, e.g. 'doya-bifurcation'. */
 export type StudyKind = keyof StudyKinds;
 
 /** The kinds in registry order (the test compares it with STUDIES). */
-export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation'] as const satisfies readonly StudyKind[];
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation', 'jacobian-spectrum', 'mean-field-depth-scales', 'trainability-sweep', 'one-unit-wall', 'lyapunov-extensivity', 'mlp-trainability', 'init-trainability'] as const satisfies readonly StudyKind[];

@@ -65,7 +65,8 @@ export const ModelSpec = z
     inputInit: z.enum(INITIALISATIONS).optional().describe('initialisation of the input weights (default: xavier-uniform; gaussian with gain 0.001 x sqrt(m) for irnn)'),
     inputGain: z.number().positive().optional().describe('gain of the input initialisation (default 1)'),
     forgetBias: z.number().optional().describe('LSTM forget-gate bias (default 1)'),
-    inputBias: z.number().optional().describe('LSTM input-gate bias (default 0)'),
+    inputBias: z.union([z.number(), z.array(z.number())]).optional().describe('LSTM input-gate bias, one value or one per cell (default 0)'),
+    squash: z.enum(['tanh', 'scaled-sigmoid']).optional().describe("LSTM cell input/output squashing: tanh (default) or the 1997 paper's 4 sigma - 2 and 2 sigma - 1"),
     outputBias: z.number().optional().describe('LSTM output-gate bias (default 0)'),
     updateBias: z.number().optional().describe('GRU update-gate bias b_iz (default 0; positive starts the GRU copying its state)'),
   })
@@ -140,6 +141,7 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell 
         ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
         ...(spec.forgetBias !== undefined ? { forgetBias: spec.forgetBias } : {}),
         ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
+        ...(spec.squash !== undefined ? { squash: spec.squash } : {}),
         ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
       },
       rng,
@@ -264,6 +266,16 @@ export const TrainOptions = z
     testSize: z.number().int().min(1).optional().describe('test sequences (default: the task testSize)'),
     evalBatchSize: z.number().int().min(1).default(256).describe('test sequences per forward pass'),
     stopAtSuccess: z.boolean().default(true).describe('stop at the first evaluation that meets the criterion'),
+    stopRule: z
+      .object({
+        window: z.number().int().min(1).describe('the most recent training sequences the rule looks at'),
+        meanLoss: z.number().positive().describe('their mean task loss must be below this'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'success on the training stream instead of the test set (Hochreiter and Schmidhuber 1997): the last `window` training sequences, scored before their update, were all processed correctly and their mean task loss is below meanLoss; exact for online training (batchSize 1), where each sequence is scored alone',
+      ),
   })
   .strict();
 export type TrainOptions = z.infer<typeof TrainOptions>;
@@ -361,8 +373,33 @@ export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsI
     let clipped = 0;
     let diverged = false;
     let stepsToSuccess: number | null = null;
+    // the training-stream rule: ring buffers over the last `window` sequences (a batch of B counts B times)
+    const rule = o.stopRule;
+    const ringWrong = rule ? new Uint8Array(rule.window) : null;
+    const ringLoss = rule ? new Float64Array(rule.window) : null;
+    let ringFill = 0;
+    let ringAt = 0;
+    let ringWrongCount = 0;
+    let ringLossSum = 0;
     while (steps < budget) {
       const batch = task.sample(B, dataRng);
+      if (rule && ringWrong && ringLoss) {
+        const sc = task.score(batch, model.predict(batch, task.steps));
+        for (let r = 0; r < B; r++) {
+          const wrong = sc.wrong > 0 ? 1 : 0;
+          const l = sc.lossSum / B;
+          ringWrongCount += wrong - ringWrong[ringAt]!;
+          ringLossSum += l - ringLoss[ringAt]!;
+          ringWrong[ringAt] = wrong;
+          ringLoss[ringAt] = l;
+          ringAt = (ringAt + 1) % rule.window;
+          ringFill = Math.min(rule.window, ringFill + 1);
+        }
+        if (ringFill === rule.window && ringWrongCount === 0 && ringLossSum / rule.window < rule.meanLoss) {
+          stepsToSuccess = steps;
+          if (o.stopAtSuccess) break;
+        }
+      }
       const L = model.lossAndGradients(batch, trainingLoss(task, batch));
       const g = o.clip !== null ? clipGlobalNorm(grads, o.clip) : globalNorm(grads);
       loss[steps] = L;
@@ -380,7 +417,7 @@ export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsI
       steps++;
       if (steps % o.evalEvery === 0 || steps === budget) {
         const ev = evaluate(steps);
-        if (ev.success && stepsToSuccess === null) {
+        if (!rule && ev.success && stepsToSuccess === null) {
           stepsToSuccess = steps;
           if (o.stopAtSuccess) break;
         }

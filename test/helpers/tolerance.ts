@@ -95,6 +95,25 @@ export const TOL = {
    * the 2-neuron CTRNN, 2% at 4e-3), so 1% at d = 1e-3.
    */
   normalFormRelative: 0.01,
+  /**
+   * Gauss-Hermite quadrature (200 points in 1D, 120 x 120 in 2D) of smooth integrands (erf, tanh at
+   * q <= 4): the rule's error falls geometrically with the distance of the nearest complex
+   * singularity; measured up to 1.4e-10 against the erf closed forms (q = 4, c = 0.95, where the
+   * integrand is steepest), 1e-9 leaves room.
+   */
+  quadrature: 1e-9,
+  /**
+   * Gauss-Hermite on an integrand with a kink (ReLU along a slanted line of the 2D grid) converges
+   * only algebraically: measured up to 2.2e-3 against the arc-cosine kernel with 120 x 120 points.
+   * (meanFieldDepthScales never needs it: ReLU has no finite q* in its chaotic phase.)
+   */
+  hermiteKink: 5e-3,
+  /**
+   * The critical sigma_w^2 of tanh at zero bias: on the chaotic side q* ~ (sigma_w^2 - 1) / 2 and
+   * chi_1 - 1 is only quadratic in sigma_w^2 - 1, so a residual of 1e-10 in chi_1 places the root
+   * within ~1e-5 (measured 1.5e-5).
+   */
+  criticalLine: 1e-4,
 } as const;
 
 /** |a - b| / max(|a|, |b|, floor): relative error with an absolute floor for values near 0. */

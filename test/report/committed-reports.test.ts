@@ -15,8 +15,9 @@ import { PALETTE, type LineChartSpec } from '../../src/report/chart-spec.ts';
 import { unresolvedCitations } from '../../src/report/references.ts';
 import { checkReport } from '../helpers/report-page.ts';
 
+// reports/replications/ holds the `npm run replications` set (with its own index), not a scenario report
 const dirs = readdirSync('reports', { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && d.name !== 'replications')
   .map((d) => d.name)
   .sort();
 

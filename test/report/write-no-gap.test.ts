@@ -150,7 +150,8 @@ test('a reader polling <out>/<name> during 15 replacements always finds a comple
   reader.stdout.on('data', (d: Buffer) => (text += d.toString()));
   await new Promise<void>((res) => reader.stdout.once('data', () => res()));
   for (let v = 1; v <= 15; v++) await write(out, v);
-  const done = new Promise<void>((res) => reader.on('exit', () => res()));
+  // 'close', not 'exit': the reader's last stdout data can arrive after its exit event
+  const done = new Promise<void>((res) => reader.on('close', () => res()));
   reader.kill('SIGTERM');
   await done;
   const { reads, misses } = JSON.parse(text.replace('ready\n', '')) as { reads: number; misses: number };

@@ -36,9 +36,9 @@
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
-import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, transposeInto } from '../linalg/wasm.ts';
-import { twoShares } from '../linalg/parallel.ts';
-import { blockOffset, blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
+import { blocksSize, checkBlock, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
 
 export interface GruRecords {
   /** Gate activations of steps 1..T, T x B x 3n, rows ordered [r z n]. */
@@ -50,7 +50,7 @@ export interface GruRecords {
   /** Wh^T packed for the forward products, Wh for the backward ones. */
   packedWhT?: PackedMatrix;
   packedWh?: PackedMatrix;
-  /** Scratch of the share kernels, allocated at their first use. */
+  /** Scratch of the share kernels (shares.ts), allocated at their first use. */
   shares?: ShareScratch;
 }
 
@@ -192,7 +192,7 @@ function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64A
     freeRecords(rec) {
       for (const buf of [rec.gates, rec.hn, rec.ah]) freeF64(buf);
       for (const p of [rec.packedWhT, rec.packedWh]) if (p?.halves) freeF64(p.halves.buffer);
-      if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
+      freeShareScratch(rec);
     },
     createWork(k) {
       return { u: allocF64(k * G), da: allocF64(k * 2 * G) };
@@ -250,7 +250,7 @@ function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64A
       dgemm(false, false, k, n, G, 1, work.da, G, 2 * G, gru.Wh, 0, n, 1, out, 0, n);
     },
   };
-  return Object.assign(gru, { kernels: shareKernels(gru) });
+  return Object.assign(gru, { kernels: gruShareKernels(gru) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,88 +381,16 @@ function tangentKernel(gru: Gru, tape: Tape<GruRecords>, t: number, r: number, k
 const DEFERRED_ROWS = 512;
 
 // ---------------------------------------------------------------------------------------------
-// Whole-run kernels (two shares of batch rows)
+// Whole-run kernels (two shares of batch rows, shares.ts): kernels.ts gru_forward, gru_backward
 // ---------------------------------------------------------------------------------------------
 
-const { gruForward, gruBackward } = ABI.jobs;
-
-/**
- * Scratch of the share kernels: the packed weights (Wh^T and Wx^T forward, Wh backward), each
- * share's rows h_{t-1} and x_t of the current run (H, X) and the second share's weight-gradient
- * sums (laid out as theta; the first share adds into the gradient itself).
- */
-interface ShareScratch {
-  readonly packed: Float64Array;
-  readonly H: Float64Array;
-  readonly X: Float64Array;
-  readonly theta1: Float64Array;
-  readonly run: number;
-}
-
-function shareScratch(gru: Gru, rec: GruRecords, B: number, run: number): ShareScratch {
-  const { n, m } = gru;
-  const G = 3 * n;
-  const size = Math.max(packedSize(n, G) + G * m, packedSize(G, n));
-  const s = rec.shares;
-  if (s && s.run >= run && s.packed.length >= size) return s;
-  if (s) for (const buf of [s.packed, s.H, s.X, s.theta1]) freeF64(buf);
-  rec.shares = { packed: allocF64(size), H: allocF64(run * B * n), X: allocF64(Math.max(1, run * B * m)), theta1: allocF64(gru.theta.length), run };
-  return rec.shares;
-}
-
-function shareKernels(gru: Gru): WholeRunKernels<GruRecords> {
-  const { n, m } = gru;
-  const G = 3 * n;
-  const { shareMinRows, shareParallelMinWork } = ABI.routes;
-  let bw: { sh: ShareScratch; B: number; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
-  return {
-    applies(tape, x) {
-      const { gates, hn, ah } = tape.records;
-      return tape.B >= shareMinRows && [tape.states.h, gates, hn, ah, gru.theta].every(inWasm) && (m === 0 || inWasm(x));
-    },
-    forward(tape, x, T) {
-      const { B, records } = tape;
-      const sh = shareScratch(gru, records, B, 1);
-      packB(true, n, G, gru.Wh, 0, n, sh.packed);
-      const wxT = packedSize(n, G);
-      if (m > 0) transposeInto(G, m, gru.Wx, 0, m, sh.packed, wxT, G);
-      const args = { n, B, T, m, gates: records.gates, Wp: sh.packed, Wh: gru.Wh, ah: records.ah, hn: records.hn, h: tape.states.h, x: m > 0 ? x : null, WxT: [sh.packed, wxT] as const, bx: gru.bx, bh: gru.bh };
-      const half = B >> 1;
-      twoShares(gruForward, jobArgs(gruForward, { ...args, r0: 0, r1: half }), jobArgs(gruForward, { ...args, r0: half, r1: B }), T * B * G * n >= shareParallelMinWork);
-    },
-    beginBackward(tape, x, kb) {
-      const { B, records } = tape;
-      const { run, dtheta } = kb;
-      const sh = shareScratch(gru, records, B, run);
-      packB(false, G, n, gru.Wh, 0, n, sh.packed);
-      sh.theta1.fill(0);
-      const half = B >> 1;
-      const args = { n, B, m, gates: records.gates, hn: records.hn, h: tape.states.h, x: m > 0 ? x : null, Wp: sh.packed, Wh: gru.Wh, delta: kb.ds.h, tHi: 0, t: 0, tEnd: 0, tLo: 0 };
-      // each share's rows of the run's dA, H, X; the second share sums its weight gradients into theta1
-      const share = (k: number, r0: number, r1: number): Float64Array => {
-        const acc = k === 0 ? dtheta : sh.theta1;
-        const grad = (name: string) => [acc, blockOffset(gru, name)] as const;
-        return jobArgs(gruBackward, { ...args, r0, r1, hNorms: [kb.pairs, kb.stride * k], dA: [kb.dA, run * r0 * 2 * G], H: [sh.H, run * r0 * n], X: [sh.X, run * r0 * m],
-          dWx: grad('Wx'), dWh: grad('Wh'), dbx: grad('bx'), dbh: grad('bh') });
-      };
-      bw = { sh, B, kb, first: share(0, 0, half), second: share(1, half, B) };
-    },
-    steps(t, tEnd, tLo, tHi) {
-      const { first, second, B } = bw!;
-      for (const args of [first, second]) {
-        setArg(gruBackward, args, 'tHi', tHi);
-        setArg(gruBackward, args, 't', t);
-        setArg(gruBackward, args, 'tEnd', tEnd);
-        setArg(gruBackward, args, 'tLo', tLo);
-      }
-      twoShares(gruBackward, first, second, (t - tEnd + 1) * B * G * n >= shareParallelMinWork);
-    },
-    endRun() {},
-    endBackward() {
-      // the second share's sums of the parameters
-      const { sh, kb } = bw!;
-      for (let i = 0; i < kb.dtheta.length; i++) kb.dtheta[i]! += sh.theta1[i]!;
-      bw = null;
-    },
-  };
+function gruShareKernels(gru: Gru): WholeRunKernels<GruRecords> {
+  return shareKernels(gru, {
+    forward: ABI.jobs.gruForward,
+    backward: ABI.jobs.gruBackward,
+    heap: (tape) => [tape.records.gates, tape.records.hn, tape.records.ah],
+    forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bx: gru.bx, bh: gru.bh }),
+    backwardArgs: (tape) => ({ gates: tape.records.gates, hn: tape.records.hn }),
+    gradients: ['Wx', 'Wh', 'bx', 'bh'],
+  });
 }

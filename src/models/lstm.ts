@@ -46,9 +46,9 @@
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
-import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, transposeInto } from '../linalg/wasm.ts';
-import { twoShares } from '../linalg/parallel.ts';
-import { blockOffset, blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
+import { blockOffset, blocksSize, checkBlock, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
 
 export type CellSquash = 'tanh' | 'scaled-sigmoid';
 
@@ -74,7 +74,7 @@ export interface LstmRecords {
   /** Wh^T packed for the forward products, Wh for the backward ones (packed again at every pass: training updates Wh). */
   packedWhT?: PackedMatrix;
   packedWh?: PackedMatrix;
-  /** Scratch of the share kernels, allocated at their first use. */
+  /** Scratch of the share kernels (shares.ts), allocated at their first use. */
   shares?: ShareScratch;
 }
 
@@ -278,7 +278,7 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       freeF64(rec.gates);
       freeF64(rec.hc);
       for (const p of [rec.packedWhT, rec.packedWh]) if (p?.halves) freeF64(p.halves.buffer);
-      if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
+      freeShareScratch(rec);
     },
     createWork(k) {
       return { u: allocF64(k * Gn), total: allocF64(k * n) };
@@ -329,7 +329,7 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       dgemm(false, false, k, n, Gn, 1, work.u, 0, Gn, lstm.Wh, 0, n, 0, out, 0, S);
     },
   };
-  return Object.assign(lstm, { kernels: shareKernels(lstm) });
+  return Object.assign(lstm, { kernels: lstmShareKernels(lstm) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,93 +640,18 @@ export function carouselFactor(lstm: Lstm, tape: Tape<LstmRecords>, r: number, t
 const DEFERRED_ROWS = 512;
 
 // ---------------------------------------------------------------------------------------------
-// Whole-run kernels (two shares of batch rows)
+// Whole-run kernels (two shares of batch rows, shares.ts): kernels.ts lstm_forward, lstm_backward
 // ---------------------------------------------------------------------------------------------
 
-const { lstmForward, lstmBackward } = ABI.jobs;
-
-/**
- * Scratch of the share kernels: the packed weights, each share's rows h_{t-1} and x_t of the
- * current run (H, X) and the second share's weight-gradient sums (laid out as theta; the first
- * share adds into the gradient itself).
- */
-interface ShareScratch {
-  readonly packed: Float64Array;
-  readonly H: Float64Array;
-  readonly X: Float64Array;
-  readonly theta1: Float64Array;
-  readonly run: number;
-}
-
-function shareScratch(lstm: Lstm, rec: LstmRecords, B: number, run: number): ShareScratch {
-  const { n, m, G } = lstm;
-  const Gn = G * n;
-  const size = Math.max(packedSize(n, Gn) + Gn * m, packedSize(Gn, n));
-  const s = rec.shares;
-  if (s && s.run >= run && s.packed.length >= size) return s;
-  if (s) for (const buf of [s.packed, s.H, s.X, s.theta1]) freeF64(buf);
-  rec.shares = { packed: allocF64(size), H: allocF64(run * B * n), X: allocF64(Math.max(1, run * B * m)), theta1: allocF64(lstm.theta.length), run };
-  return rec.shares;
-}
-
-function shareKernels(lstm: Lstm): WholeRunKernels<LstmRecords> {
-  const { n, m, G } = lstm;
-  const Gn = G * n;
-  const { shareMinRows, shareParallelMinWork } = ABI.routes;
-  const cellArgs = { n, G, m, oi: lstm.offsets.i, oF: lstm.offsets.f, og: lstm.offsets.g, oo: lstm.offsets.o, squash: lstm.squash === 'tanh' ? 0 : 1, Wh: lstm.Wh, pi: lstm.pi, pf: lstm.pf, po: lstm.po };
-  let bw: { sh: ShareScratch; B: number; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
-  return {
-    applies(tape, x) {
-      const { gates, hc } = tape.records;
-      return tape.B >= shareMinRows && [tape.states.h, tape.states.c!, gates, hc, lstm.theta].every(inWasm) && (m === 0 || inWasm(x));
-    },
-    forward(tape, x, T) {
-      // two shares of rows, each the whole run in kernels.ts lstm_forward (input part included, each
-      // step's rows while they are in cache): rows never interact
-      const { B, records } = tape;
-      const sh = shareScratch(lstm, records, B, 1);
-      packB(true, n, Gn, lstm.Wh, 0, n, sh.packed);
-      const wxT = packedSize(n, Gn);
-      if (m > 0) transposeInto(Gn, m, lstm.Wx, 0, m, sh.packed, wxT, Gn);
-      const args = { ...cellArgs, B, T, gates: records.gates, Wp: sh.packed, h: tape.states.h, c: tape.states.c!, hc: records.hc, x: m > 0 ? x : null, WxT: [sh.packed, wxT] as const, b: lstm.b };
-      const half = B >> 1;
-      twoShares(lstmForward, jobArgs(lstmForward, { ...args, r0: 0, r1: half }), jobArgs(lstmForward, { ...args, r0: half, r1: B }), T * B * Gn * n >= shareParallelMinWork);
-    },
-    beginBackward(tape, x, kb) {
-      const { B, records } = tape;
-      const { run, dtheta, ds, perStep } = kb;
-      const sh = shareScratch(lstm, records, B, run);
-      packB(false, Gn, n, lstm.Wh, 0, n, sh.packed);
-      sh.theta1.fill(0);
-      const half = B >> 1;
-      const args = { ...cellArgs, B, gates: records.gates, c: tape.states.c!, hc: records.hc, h: tape.states.h, x: m > 0 ? x : null, Wp: sh.packed,
-        delta: ds.h, carry: ds.c!, dh: perStep!.h, dc: perStep!.c!, tHi: 0, t: 0, tEnd: 0, tLo: 0 };
-      // each share's rows of the run's dA, H, X; the second share sums its weight gradients into theta1
-      const share = (k: number, r0: number, r1: number): Float64Array => {
-        const acc = k === 0 ? dtheta : sh.theta1;
-        const grad = (name: string) => (blockOffset(lstm, name) >= 0 ? ([acc, blockOffset(lstm, name)] as const) : null);
-        return jobArgs(lstmBackward, { ...args, r0, r1, hNorms: [kb.pairs, kb.stride * k], cNorms: [kb.pairs, kb.stride * (2 + k)],
-          dA: [kb.dA, run * r0 * Gn], H: [sh.H, run * r0 * n], X: [sh.X, run * r0 * m],
-          dWh: grad('Wh'), dWx: grad('Wx'), db: grad('b'), dpi: grad('pi'), dpf: grad('pf'), dpo: grad('po') });
-      };
-      bw = { sh, B, kb, first: share(0, 0, half), second: share(1, half, B) };
-    },
-    steps(t, tEnd, tLo, tHi) {
-      const { first, second, B } = bw!;
-      for (const args of [first, second]) {
-        setArg(lstmBackward, args, 'tHi', tHi);
-        setArg(lstmBackward, args, 't', t);
-        setArg(lstmBackward, args, 'tEnd', tEnd);
-        setArg(lstmBackward, args, 'tLo', tLo);
-      }
-      twoShares(lstmBackward, first, second, (t - tEnd + 1) * B * Gn * n >= shareParallelMinWork);
-    },
-    endRun() {},
-    endBackward() {
-      // the second share's sums of the cell parameters
-      const { sh, kb } = bw!;
-      for (let i = 0; i < kb.dtheta.length; i++) kb.dtheta[i]! += sh.theta1[i]!;
-      bw = null;
-    },
-  };
+function lstmShareKernels(lstm: Lstm): WholeRunKernels<LstmRecords> {
+  const { i: oi, f: oF, g: og, o: oo } = lstm.offsets;
+  const own = { G: lstm.G, oi, oF, og, oo, squash: lstm.squash === 'tanh' ? 0 : 1, pi: lstm.pi, pf: lstm.pf, po: lstm.po };
+  return shareKernels(lstm, {
+    forward: ABI.jobs.lstmForward,
+    backward: ABI.jobs.lstmBackward,
+    heap: (tape) => [tape.states.c!, tape.records.gates, tape.records.hc],
+    forwardArgs: (tape) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc, b: lstm.b }),
+    backwardArgs: (tape, kb) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc, carry: kb.ds.c!, dh: kb.perStep!.h, dc: kb.perStep!.c! }),
+    gradients: ['Wh', 'Wx', 'b', 'pi', 'pf', 'po'],
+  });
 }

@@ -1,0 +1,130 @@
+/**
+ * The whole-run kernels of the gated cells (lstm.ts, gru.ts) as two shares of batch rows: the model
+ * side of the split, written once. The batch is cut at B/2; each share runs forward and BPTT as one
+ * WebAssembly job over its rows (the cell's forward and backward jobs of kernels.ts, e.g.
+ * lstm_forward and lstm_backward), the second on the worker thread (parallel.ts twoShares). Rows never interact, except in the weight-gradient
+ * sums: the first share adds into the gradient itself, the second into `theta1`, added at the end.
+ * The split is fixed by B, so the bits do not depend on the number of threads.
+ *
+ * What stays with each cell is its own arguments (records, biases, gate layout) and the names of its
+ * jobs and gradient blocks; argument slots, pointers and thresholds stay in wasm.ts.
+ */
+import { twoShares } from '../linalg/parallel.ts';
+import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, transposeInto, type Job, type JobArg } from '../linalg/wasm.ts';
+import { blockOffset, type KernelBackward, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+
+/**
+ * Scratch of the share kernels: the packed weights (Wh^T and Wx^T forward, Wh backward), each
+ * share's rows h_{t-1} and x_t of the current run (H, X) and the second share's weight-gradient
+ * sums (laid out as theta).
+ */
+export interface ShareScratch {
+  readonly packed: Float64Array;
+  readonly H: Float64Array;
+  readonly X: Float64Array;
+  readonly theta1: Float64Array;
+  readonly run: number;
+}
+
+/** Records of a cell with share kernels: the scratch, allocated at their first use. */
+export interface ShareRecords {
+  shares?: ShareScratch;
+}
+
+/** Return the share scratch of a cell's records to the heap. */
+export function freeShareScratch(rec: ShareRecords): void {
+  if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
+}
+
+/** A gated cell: input weights Wx (Gn x m) and recurrent weights Wh (Gn x n), the gate blocks stacked. */
+type GatedCell<R> = RecurrentCell<R> & { readonly Wx: Float64Array; readonly Wh: Float64Array };
+
+/** What a cell tells the share kernels: its jobs, its own arguments and its gradient blocks. */
+export interface ShareSpec<R> {
+  /** The cell's forward and backward jobs (wasm.ts ABI.jobs). */
+  readonly forward: Job;
+  readonly backward: Job;
+  /** The record arrays the kernels read and write (besides h and theta): all must live in the heap. */
+  heap(tape: Tape<R>): Float64Array[];
+  /** The forward job's arguments that are the cell's own (records, biases, gate layout). */
+  forwardArgs(tape: Tape<R>): Record<string, JobArg>;
+  /** The backward job's arguments that are the cell's own. */
+  backwardArgs(tape: Tape<R>, kb: KernelBackward): Record<string, JobArg>;
+  /** The blocks whose gradients the backward job sums (argument 'd' + name; null when the cell lacks the block). */
+  readonly gradients: readonly string[];
+}
+
+function shareScratch(cell: Pick<GatedCell<unknown>, 'n' | 'm' | 'Wh' | 'theta'>, rec: ShareRecords, B: number, run: number): ShareScratch {
+  const { n, m } = cell;
+  const Gn = cell.Wh.length / n;
+  const size = Math.max(packedSize(n, Gn) + Gn * m, packedSize(Gn, n));
+  const s = rec.shares;
+  if (s && s.run >= run && s.packed.length >= size) return s;
+  freeShareScratch(rec);
+  rec.shares = { packed: allocF64(size), H: allocF64(run * B * n), X: allocF64(Math.max(1, run * B * m)), theta1: allocF64(cell.theta.length), run };
+  return rec.shares;
+}
+
+/** The whole-run kernels of a gated cell, as two shares of batch rows. */
+export function shareKernels<R extends ShareRecords>(cell: GatedCell<R>, spec: ShareSpec<R>): WholeRunKernels<R> {
+  const { n, m } = cell;
+  const Gn = cell.Wh.length / n;
+  const { forward: fw, backward: bwJob } = spec;
+  const { shareMinRows, shareParallelMinWork } = ABI.routes;
+  // the backward pass's job arguments, set per run in place (t, tEnd, tLo, tHi): no allocation in the loop
+  let bw: { sh: ShareScratch; B: number; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
+  return {
+    applies(tape, x) {
+      return tape.B >= shareMinRows && [tape.states.h, ...spec.heap(tape), cell.theta].every(inWasm) && (m === 0 || inWasm(x));
+    },
+    forward(tape, x, T) {
+      // each share the whole run (input part included, each step's rows while they are in cache)
+      const { B, records } = tape;
+      const sh = shareScratch(cell, records, B, 1);
+      packB(true, n, Gn, cell.Wh, 0, n, sh.packed);
+      const wxT = packedSize(n, Gn);
+      if (m > 0) transposeInto(Gn, m, cell.Wx, 0, m, sh.packed, wxT, Gn);
+      const args = { ...spec.forwardArgs(tape), n, m, B, T, Wp: sh.packed, Wh: cell.Wh, h: tape.states.h, x: m > 0 ? x : null, WxT: [sh.packed, wxT] as const };
+      const half = B >> 1;
+      twoShares(fw, jobArgs(fw, { ...args, r0: 0, r1: half }), jobArgs(fw, { ...args, r0: half, r1: B }), T * B * Gn * n >= shareParallelMinWork);
+    },
+    beginBackward(tape, x, kb) {
+      const { B, records } = tape;
+      const { run, dtheta } = kb;
+      const sh = shareScratch(cell, records, B, run);
+      packB(false, Gn, n, cell.Wh, 0, n, sh.packed);
+      sh.theta1.fill(0);
+      const half = B >> 1;
+      const args = { ...spec.backwardArgs(tape, kb), n, m, B, h: tape.states.h, x: m > 0 ? x : null, Wp: sh.packed, Wh: cell.Wh, delta: kb.ds.h, tHi: 0, t: 0, tEnd: 0, tLo: 0 };
+      // each share's rows of the run's dA, H, X and its (scale, ssq) pairs per state part
+      const share = (k: number, r0: number, r1: number): Float64Array => {
+        const acc = k === 0 ? dtheta : sh.theta1;
+        const own: Record<string, JobArg> = { r0, r1, dA: [kb.dA, run * r0 * cell.gradWidth], H: [sh.H, run * r0 * n], X: [sh.X, run * r0 * m] };
+        cell.state.forEach((part, p) => (own[`${part}Norms`] = [kb.pairs, kb.stride * (2 * p + k)]));
+        for (const name of spec.gradients) {
+          const off = blockOffset(cell, name);
+          own[`d${name}`] = off >= 0 ? [acc, off] : null;
+        }
+        return jobArgs(bwJob, { ...args, ...own });
+      };
+      bw = { sh, B, kb, first: share(0, 0, half), second: share(1, half, B) };
+    },
+    steps(t, tEnd, tLo, tHi) {
+      const { first, second, B } = bw!;
+      for (const args of [first, second]) {
+        setArg(bwJob, args, 'tHi', tHi);
+        setArg(bwJob, args, 't', t);
+        setArg(bwJob, args, 'tEnd', tEnd);
+        setArg(bwJob, args, 'tLo', tLo);
+      }
+      twoShares(bwJob, first, second, (t - tEnd + 1) * B * Gn * n >= shareParallelMinWork);
+    },
+    endRun() {},
+    endBackward() {
+      // the second share's sums of the parameters
+      const { sh, kb } = bw!;
+      for (let i = 0; i < kb.dtheta.length; i++) kb.dtheta[i]! += sh.theta1[i]!;
+      bw = null;
+    },
+  };
+}

@@ -30,9 +30,9 @@
  * paper truncated the error flow leaving the cell except through the CEC); there are no cell
  * blocks of size > 1 (one cell per block); gate-bias initialisation is a parameter.
  *
- * Parameters: gates are stacked in blocks of n rows in the order [i, f, g, o] (PyTorch's order) or
- * [i, g, o] (1997 cell), G = 4 or 3 blocks: theta = [Wx (Gn x m), Wh (Gn x n), b (Gn), p_i, p_f,
- * p_o (n each, when present)]. Records (what the step keeps for its backward; tfjs-core habit): the
+ * Parameters (lstm-layout.ts): gates are stacked in blocks of n rows in the order [i, f, g, o]
+ * (PyTorch's order) or [i, g, o] (1997 cell), G = 4 or 3 blocks: theta = [Wx (Gn x m), Wh (Gn x n),
+ * b (Gn), p_i, p_f, p_o (n each, when present)]. Records (what the step keeps for its backward; tfjs-core habit): the
  * activated gates (T x B x Gn) and H(c_t) (T x B x n); every derivative is taken from these outputs.
  *
  * Batches of 8 rows or more whose buffers live in the kernel heap run forward and BPTT as two
@@ -47,24 +47,9 @@ import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
-import { blockOffset, blocksSize, checkBlock, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { blockOffset, blocksSize, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { lstmBlocks, lstmConfig, lstmThetaFromTorch, squashAmplitude, squashInv, TORCH_LSTM, type LstmConfig, type TorchTensors } from './lstm-layout.ts';
 import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
-
-export type CellSquash = 'tanh' | 'scaled-sigmoid';
-
-/** Shape and variant of an LSTM cell. */
-export interface LstmConfig {
-  /** Hidden size (number of memory cells). */
-  readonly n: number;
-  /** Input size. */
-  readonly m: number;
-  /** false: the 1997 cell (CEC with weight 1); true: the forget-gate cell of Gers et al. (2000). */
-  readonly forgetGate: boolean;
-  /** Diagonal peephole weights from the cell state to the gates (Gers and Schmidhuber 2000). */
-  readonly peepholes: boolean;
-  /** Cell input/output squashing: tanh, or the 1997 paper's scaled sigmoids. */
-  readonly squash: CellSquash;
-}
 
 export interface LstmRecords {
   /** Gate activations of steps 1..T, T x B x Gn, rows ordered [i f g o] ([i g o] for the 1997 cell). */
@@ -97,21 +82,6 @@ export interface Lstm extends RecurrentCell<LstmRecords, LstmWork>, LstmConfig {
   readonly pi: Float64Array;
   readonly pf: Float64Array;
   readonly po: Float64Array;
-}
-
-/**
- * Number of parameters of an LSTM layer with n cells and m inputs:
- *
- *     G n (m + n + 1) + [peepholes] (G - 1) n + p (n + 1),   G = 4 (forget gate) or 3 (1997 cell),
- *
- * the last term being a readout of size p (p = 0 leaves it out).
- *
- * @example lstmParameterCount(10, 2, { forgetGate: true }) // 4 * 10 * 13 = 520
- */
-export function lstmParameterCount(n: number, m: number, opts: { forgetGate?: boolean; peepholes?: boolean; p?: number } = {}): number {
-  const G = opts.forgetGate === false ? 3 : 4;
-  const p = opts.p ?? 0;
-  return G * n * (m + n + 1) + (opts.peepholes ? (G - 1) * n : 0) + p * (n + 1);
 }
 
 /** Initialisation of a new LSTM (every draw from the Rng). */
@@ -170,41 +140,6 @@ export function createLstm(config: Partial<LstmConfig> & { n: number; m: number 
   return lstm;
 }
 
-/** The full configuration with defaults (forget gate, no peepholes, tanh), checked. */
-export function lstmConfig(config: Partial<LstmConfig> & { n: number; m: number }): LstmConfig {
-  const cfg: LstmConfig = {
-    n: config.n,
-    m: config.m,
-    forgetGate: config.forgetGate ?? true,
-    peepholes: config.peepholes ?? false,
-    squash: config.squash ?? 'tanh',
-  };
-  const { n, m } = cfg;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`lstm: hidden size n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(m) || m < 0) throw new Error(`lstm: input size m must be a non-negative integer, got ${m}`);
-  if (cfg.squash !== 'tanh' && cfg.squash !== 'scaled-sigmoid') {
-    throw new Error(`lstm: squash must be 'tanh' or 'scaled-sigmoid', got ${String(cfg.squash)}`);
-  }
-  return cfg;
-}
-
-/** The parameter blocks of a configuration, in theta order. */
-export function lstmBlocks(cfg: LstmConfig): ParameterBlock[] {
-  const { n, m, forgetGate, peepholes } = cfg;
-  const Gn = (forgetGate ? 4 : 3) * n;
-  const blocks: ParameterBlock[] = [
-    { name: 'Wx', rows: Gn, cols: m },
-    { name: 'Wh', rows: Gn, cols: n },
-    { name: 'b', rows: Gn, cols: 1 },
-  ];
-  if (peepholes) {
-    blocks.push({ name: 'pi', rows: n, cols: 1 });
-    if (forgetGate) blocks.push({ name: 'pf', rows: n, cols: 1 });
-    blocks.push({ name: 'po', rows: n, cols: 1 });
-  }
-  return blocks;
-}
-
 /**
  * An LSTM with all parameters zero, or set from a flat vector laid out as `theta` (copied).
  *
@@ -227,22 +162,12 @@ export function lstmFromParameters(config: Partial<LstmConfig> & { n: number; m:
 
 /**
  * A forget-gate LSTM without peepholes from PyTorch's tensors (torch.nn.LSTM's weight_ih_l0,
- * weight_hh_l0, bias_ih_l0, bias_hh_l0, gate order i, f, g, o, which is this file's), copied; the
- * two biases are summed into b.
+ * weight_hh_l0, bias_ih_l0, bias_hh_l0), copied: lstm-layout.ts lstmThetaFromTorch.
  *
  * @throws Error naming the tensor whose shape or values are wrong, with the expected shape.
  */
-export function lstmFromTorch(n: number, m: number, t: { weight_ih: Float64Array; weight_hh: Float64Array; bias_ih: Float64Array; bias_hh: Float64Array }): Lstm {
-  const lstm = lstmFromParameters({ n, m, forgetGate: true, peepholes: false, squash: 'tanh' });
-  const [wx, wh, b] = lstm.blocks as [ParameterBlock, ParameterBlock, ParameterBlock];
-  checkBlock('lstm', { ...wx, name: 'weight_ih' }, t.weight_ih);
-  checkBlock('lstm', { ...wh, name: 'weight_hh' }, t.weight_hh);
-  checkBlock('lstm', { ...b, name: 'bias_ih' }, t.bias_ih);
-  checkBlock('lstm', { ...b, name: 'bias_hh' }, t.bias_hh);
-  lstm.Wx.set(t.weight_ih);
-  lstm.Wh.set(t.weight_hh);
-  for (let i = 0; i < lstm.b.length; i++) lstm.b[i] = t.bias_ih[i]! + t.bias_hh[i]!;
-  return lstm;
+export function lstmFromTorch(n: number, m: number, t: TorchTensors): Lstm {
+  return lstmFromParameters({ n, m, ...TORCH_LSTM }, lstmThetaFromTorch(n, m, t));
 }
 
 function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array): Lstm {
@@ -335,16 +260,6 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
 // ---------------------------------------------------------------------------------------------
 // Kernels (hot loops). Trusted arguments; no allocation.
 // ---------------------------------------------------------------------------------------------
-
-/** A of the cell-input squashing G(a) = A tanh(a / k). */
-function squashAmplitude(s: CellSquash): number {
-  return s === 'tanh' ? 1 : 2;
-}
-
-/** 1/k of the cell-input squashing G(a) = A tanh(a / k) and of the cell output H(c) = tanh(c / k). */
-function squashInv(s: CellSquash): number {
-  return s === 'tanh' ? 1 : 0.5;
-}
 
 /**
  * The input part of the gate pre-activations for `rows` rows (steps x batch): a_r = Wx x_r + b

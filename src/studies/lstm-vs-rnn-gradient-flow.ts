@@ -29,7 +29,7 @@ import { logSlope, reach as reachOf } from '../analysis/gradient-flow.ts';
 import { Rng } from '../init/rng.ts';
 import { lineChart, sci, styleByName, type Series } from '../report/chart-spec.ts';
 import { matchedGruHiddenSize } from '../models/gru.ts';
-import { lstmParameterCount } from '../models/lstm.ts';
+import { lstmParameterCount } from '../models/lstm-layout.ts';
 import { matchedRnnHiddenSize } from '../models/rnn.ts';
 import { TaskSpec, makeTask } from '../tasks/registry.ts';
 import { trainingLoss } from '../tasks/task.ts';

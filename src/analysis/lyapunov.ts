@@ -20,6 +20,14 @@
  * O(1/S) bias in every exponent (on a linear network, ln |M_i / M_{i-1}| / S with M_i the leading
  * minors of the start). The hot loops are the cell's jvp and `mgsKernel` (modified Gram-Schmidt on
  * k contiguous vectors); all buffers are allocated before the time loop.
+ *
+ * State entries that the step never reads (cell.zeroJacobianColumns: a zero column of the recurrent
+ * weights, e.g. an LSTM with Wh = 0) give exponents -infinity, exactly: with Z those entries and K
+ * the others, J_t = [C_t 0] in the column order (K, Z), so J_T ... J_1 = C_T M_{T-1} [I 0] with M
+ * the products of the block J_t(K, K), and the finite exponents are M's. They are measured with the
+ * tangent vectors kept in K (their Z entries set to 0 after every step), and the last |Z| exponents
+ * are -Infinity, instead of the log of a round-off residue (about ln 1e-16 per step) or of an exact
+ * 0 (a fault).
  */
 import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';
@@ -49,7 +57,7 @@ export interface LyapunovOptions {
   s0: Partial<StateArrays>;
   /** Fills the input x_t (m entries) for step t = 1..transient+steps; default zero input (autonomous). */
   input?: (t: number, x: Float64Array) => void;
-  /** Initial tangent vectors, k x S row-major (orthonormalised first); default pseudo-random from rng. */
+  /** Initial tangent vectors, k x S row-major (orthonormalised first, entries the step never reads set to 0); default pseudo-random from rng. */
   q0?: Float64Array;
   /** Source of the default q0 (default a fixed seed). */
   rng?: Rng;
@@ -67,7 +75,7 @@ export interface LyapunovOptions {
 }
 
 export interface LyapunovResult {
-  /** lambda_1 >= ... >= lambda_k (sorted). */
+  /** lambda_1 >= ... >= lambda_k (sorted); -Infinity for each state entry the step never reads. */
   exponents: Float64Array;
   /** The exponents in QR order (vector i's stretching), before sorting. */
   raw: Float64Array;
@@ -92,6 +100,9 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   const S = stateSize(cell);
   const { k, steps } = opts;
   const transient = opts.transient ?? DEFAULT_TRANSIENT;
+  // the entries the step never reads: exponents -infinity; the others' vectors are kept off them
+  const unread = cell.zeroJacobianColumns?.() ?? [];
+  const tracked = Math.min(k, S - unread.length);
   // a one-step tape, rolled forward: s_1 is copied to s_0 after every step
   const tape = createTape(cell, 1, 1);
   for (const part of cell.state) {
@@ -104,10 +115,14 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   let Q = allocF64(k * S);
   let Z = allocF64(k * S);
   const r = allocF64(k);
-  const sums = new Float64Array(k);
+  const sums = new Float64Array(k).fill(-Infinity, tracked);
   if (opts.q0) Q.set(opts.q0);
   else (opts.rng ?? new Rng(0x1a9)).fillNormal(Q);
-  mgsKernel(Q, k, S, r);
+  const project = (V: Float64Array): void => {
+    for (let q = 0; q < tracked; q++) for (const j of unread) V[q * S + j] = 0;
+  };
+  if (unread.length > 0) project(Q);
+  mgsKernel(Q, tracked, S, r);
   const recordAt = opts.recordAt ?? [];
   const history: LyapunovResult['history'] = [];
   let next = 0;
@@ -127,21 +142,22 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   };
   for (let s = 0; s < transient + steps; s++) {
     advance();
-    cell.jvp(tape, 1, 0, k, Q, Z, work);
+    cell.jvp(tape, 1, 0, tracked, Q, Z, work);
+    if (unread.length > 0) project(Z);
     if (eye && s >= transient) {
       cell.vjp(tape, 1, 0, S, eye, dense!, detWork!);
       logDetSum += logAbsDet(dense!, S);
     }
     roll();
-    mgsKernel(Z, k, S, r);
-    if (s >= transient) for (let i = 0; i < k; i++) sums[i]! += Math.log(r[i]!);
+    mgsKernel(Z, tracked, S, r);
+    if (s >= transient) for (let i = 0; i < tracked; i++) sums[i]! += Math.log(r[i]!);
     while (next < recordAt.length && recordAt[next] === s - transient + 1) {
       const count = recordAt[next++]!;
       history.push({ steps: count, exponents: sums.map((v) => v / count).sort().reverse() });
     }
     // per chunk of 64 steps: a NaN, an overflow or a collapsed tangent vector (log 0) is a fault
     if ((s & 63) === 63 || s === transient + steps - 1) {
-      if (firstNonFinite(sums) >= 0) throw new NumericalFault('the R diagonal of the Lyapunov QR (the log of a zero or non-finite stretching factor)', t);
+      if (firstNonFinite(sums, 0, tracked) >= 0) throw new NumericalFault('the R diagonal of the Lyapunov QR (the log of a zero or non-finite stretching factor)', t);
       for (const part of cell.state) if (firstNonFinite(tape.states[part]!, 0, n) >= 0) throw new NumericalFault(`the state ${part}_t of the Lyapunov run`, t);
     }
     const tmp = Q;

@@ -120,6 +120,13 @@ export interface RecurrentCell<R = unknown, W = unknown> {
    * rows u_i^T J_t of out (out = U J_t; = J_t^T u_i, one backward step without parameters).
    */
   vjp(tape: Tape<R>, t: number, r: number, k: number, U: Float64Array, out: Float64Array, work: W): void;
+  /**
+   * The entries of s (0..S-1) that the step never reads: the columns of J_t that are zero at every
+   * step by the structure of the weights (a zero column of the recurrent matrix). Each is a
+   * direction that the first step maps to 0, an exponent -infinity of the Lyapunov spectrum.
+   * Absent: none (the GRU reads every h_j through z * h_{t-1}).
+   */
+  zeroJacobianColumns?(): number[];
 
   /** Whole-run WebAssembly kernels, when the cell has them. */
   readonly kernels?: WholeRunKernels<R>;
@@ -186,6 +193,21 @@ export function blockOffset(cell: Pick<RecurrentCell, 'blocks'>, name: string): 
     off += b.rows * b.cols;
   }
   return -1;
+}
+
+/**
+ * The columns of a row-major rows x cols matrix whose entries are all zero.
+ *
+ * @example zeroColumns(new Float64Array([1, 0, 2, 0]), 2, 2) // [1]
+ */
+export function zeroColumns(M: Float64Array, rows: number, cols: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < cols; j++) {
+    let zero = true;
+    for (let i = 0; i < rows && zero; i++) zero = M[i * cols + j] === 0;
+    if (zero) out.push(j);
+  }
+  return out;
 }
 
 /** Total entries of a list of blocks. */

@@ -47,7 +47,7 @@ import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
 import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
-import { blockOffset, blocksSize, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { blockOffset, blocksSize, views, zeroColumns, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 import { lstmBlocks, lstmConfig, lstmThetaFromTorch, squashAmplitude, squashInv, TORCH_LSTM, type LstmConfig, type TorchTensors } from './lstm-layout.ts';
 import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
 
@@ -252,6 +252,10 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       cellBackwardKernel(lstm, k, records.gates, (t - 1) * B * Gn + r * Gn, 0, tape.states.c!, (t - 1) * bn + r * n, t * bn + r * n, 0,
         records.hc, (t - 1) * bn + r * n, out, 0, out, n, S, work.u, 0, work.total, 0, null, -1, -1, -1);
       dgemm(false, false, k, n, Gn, 1, work.u, 0, Gn, lstm.Wh, 0, n, 0, out, 0, S);
+    },
+    zeroJacobianColumns() {
+      // h_{t-1} enters the step only through Wh (the peepholes read c); c_{t-1} is always read
+      return zeroColumns(lstm.Wh, Gn, n);
     },
   };
   return Object.assign(lstm, { kernels: lstmShareKernels(lstm) });

@@ -24,7 +24,7 @@ import type { Activation } from '../activations/index.ts';
 import { dgemm, dscaleColumns, dtanh } from '../linalg/blas.ts';
 import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg } from '../linalg/wasm.ts';
 import { twoShares } from '../linalg/parallel.ts';
-import { blocksSize, checkBlock, views, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
+import { blocksSize, checkBlock, views, zeroColumns, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
 export interface RnnRecords {
@@ -175,6 +175,10 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
         for (let j = 0; j < n; j++) s[row + j] = Uv[row + j]! * d[j]!;
       }
       dgemm(false, false, k, n, n, 1, s, 0, n, W, 0, n, 0, out, 0, n);
+    },
+    zeroJacobianColumns() {
+      // J_t = diag(f'(a_t)) W
+      return zeroColumns(W, n, n);
     },
   };
   return Object.assign(cell, { kernels: shareKernels(cell) });

@@ -17,7 +17,11 @@
  * Summary fields:
  * - `cell`, `state` ("h" or "h, c"), `stateSize` S, `steps`, `transient`.
  * - `exponents` (descending), `kaplanYorkeDimension`, `entropyRate`, `positive` (count), `sum`.
- * - `meanLogAbsDet` and `volumeGap` = |sum - meanLogAbsDet| (null unless all S exponents are computed).
+ *   An exponent -infinity (a state entry the step never reads, e.g. h of an LSTM with Wh = 0:
+ *   lyapunov.ts) is written as null (JSON has no -Infinity), and so are the sum and the mean
+ *   ln |det J_t| then.
+ * - `meanLogAbsDet` and `volumeGap` = |sum - meanLogAbsDet| (null unless all S exponents are
+ *   computed; volumeGap null also when the sum is -infinity, the theory row then asks both to be).
  * - `convergence`: the running estimates of lambda_1 and lambda_k at the recorded step counts.
  */
 import { z } from 'zod';
@@ -159,15 +163,15 @@ const lyapunovSpectrumSummary = fields({
   stateSize: count('S, the number of state entries (n, or 2n for the LSTM)'),
   steps: count('steps averaged over'),
   transient: count('steps run first (tangent vectors aligned, not measured)'),
-  exponents: list(measured('lambda_i (natural log per step)'), 'the k exponents, descending'),
+  exponents: list(measured('lambda_i (natural log per step); null: -infinity, a state entry the step never reads'), 'the k exponents, descending'),
   kaplanYorkeDimension: measured('j + (lambda_1 + ... + lambda_j) / |lambda_{j+1}| (Kaplan and Yorke 1979)'),
   entropyRate: measured('sum of the positive exponents: a bound on the entropy rate, nats per step'),
   positive: count('number of positive exponents'),
-  sum: measured('sum of the k exponents'),
-  meanLogAbsDet: measured('mean ln |det J_t| along the trajectory (LU of the dense Jacobian); null unless k = S'),
-  volumeGap: measured('|sum - meanLogAbsDet|; null unless k = S'),
+  sum: measured('sum of the k exponents; null: -infinity'),
+  meanLogAbsDet: measured('mean ln |det J_t| along the trajectory (LU of the dense Jacobian); null unless k = S, or -infinity'),
+  volumeGap: measured('|sum - meanLogAbsDet|; null unless k = S and the sum is finite'),
   convergence: list(
-    fields({ steps: count('steps averaged'), largest: measured('running estimate of lambda_1'), smallest: measured('running estimate of lambda_k') }),
+    fields({ steps: count('steps averaged'), largest: measured('running estimate of lambda_1'), smallest: measured('running estimate of lambda_k (null: -infinity)') }),
     'the running estimates at about 40 log-spaced step counts',
   ),
 });
@@ -202,13 +206,15 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
     const positive = exponents.filter((v) => v > 0).length;
     const dKY = kaplanYorkeDimension(exponents);
     const hKS = entropyRate(exponents);
+    // exponents -infinity: state entries the step never reads (J_t singular at every step)
+    const unread = exponents.filter((v) => v === -Infinity).length;
     const volumeGap = Math.abs(sum - res.meanLogAbsDet);
     const stateName = cell.state.join(', ');
     const name = cellName(p.cell);
     const drive = input ? `inputs of standard deviation ${p.inputStd}` : 'autonomous';
 
     const theory: TheoryRow[] = [];
-    if (k === S) {
+    if (k === S && unread === 0) {
       theory.push({
         quantity: `sum of all ${S} exponents against the average ln |det J_t| along the trajectory`,
         theory: fmt(res.meanLogAbsDet, 10),
@@ -216,6 +222,14 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
         source: 'QR of the tangent vectors against LU of the dense Jacobian (the volume growth rate; Oseledets 1968)',
         agrees: volumeGap <= 1e-8 * Math.max(1, Math.abs(sum)),
         tolerance: '≤ 1e-8 relative (round-off over the steps)',
+      });
+    } else if (k === S) {
+      theory.push({
+        quantity: `sum of all ${S} exponents (${unread} of them −∞) against the average ln |det J_t| along the trajectory`,
+        theory: `${res.meanLogAbsDet === -Infinity ? '−∞' : fmt(res.meanLogAbsDet, 10)} (mean ln |det J_t|, LU)`,
+        measured: '−∞',
+        source: 'the step never reads some state entries, so J_t is singular at every step: LU of the dense Jacobian must find det J_t = 0',
+        agrees: res.meanLogAbsDet === -Infinity,
       });
     }
     theory.push({
@@ -242,7 +256,7 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
       lineChart({
         id: 'spectrum',
         title: `Lyapunov spectrum of the ${name} (n = ${n})`,
-        caption: `The ${k} exponents λ₁ ≥ λ₂ ≥ … over the state (${stateName}) of S = ${S} entries, ${p.steps} steps after a transient of ${p.transient}, ${drive}. Above zero (the grey line): directions in which nearby states separate and gradients grow; below: directions in which they shrink.`,
+        caption: `The ${k} exponents λ₁ ≥ λ₂ ≥ … over the state (${stateName}) of S = ${S} entries, ${p.steps} steps after a transient of ${p.transient}, ${drive}. Above zero (the grey line): directions in which nearby states separate and gradients grow; below: directions in which they shrink.${unread > 0 ? ` The last ${unread} are −∞ and not drawn: state entries the step never reads (zero columns of the recurrent weights).` : ''}`,
         x: { title: 'index i' },
         y: { title: 'Lyapunov exponent λᵢ (per step)' },
         series: [
@@ -251,7 +265,9 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
         ],
       }),
     ];
-    const shown = [...new Set([1, 2, 3, Math.ceil(k / 2), k])].filter((i) => i <= k);
+    // the finite exponents' estimates (a -infinity has no running estimate to draw)
+    const kf = Math.max(1, k - unread);
+    const shown = [...new Set([1, 2, 3, Math.ceil(kf / 2), kf])].filter((i) => i <= kf);
     const xs = res.history.map((h) => h.steps);
     const series: Series[] = shown.map((i) => ({ label: `λ${subscript(i)}`, x: xs, y: res.history.map((h) => h.exponents[i - 1]!) }));
     charts.push(
@@ -269,7 +285,10 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
       `The ${name} with n = ${n} units has a state of S = ${S} entries (${stateName}); its ${k === S ? 'whole' : `leading ${k} of the`} Lyapunov spectrum was measured by pushing ${k} tangent vectors through the step Jacobians J_t = ds_t/ds_{t-1} and re-orthonormalising them every step (Benettin et al. 1980), ${drive}. ` +
         `lambda_1 = ${fmt(exponents[0]!)}: ${exponents[0]! < 0 ? `a perturbation (and a gradient) shrinks by about e^(${fmt(exponents[0]!, 3)}) per step, so over long lags it vanishes` : 'a perturbation (and a gradient) grows along the leading direction, so gradients over long lags explode'}. ` +
         `${positive} of the ${k} exponents are positive, the sum of the positive ones (the entropy-rate bound) is ${fmt(hKS)} nats per step, and the Kaplan-Yorke dimension is ${fmt(dKY, 3)}.`,
-      k === S
+      unread > 0
+        ? `${unread} exponents are −∞ (null in summary.json): the step never reads ${unread} of the state entries (a zero column of the recurrent weights: for the LSTM with Wh = 0, h_{t-1} does not enter the step), so every J_t maps those directions to 0 at once; the finite exponents are those of J_t on the entries it reads.`
+        : '',
+      k === S && unread === 0
         ? `The sum of all exponents, ${fmt(sum, 6)}, is the average rate at which the dynamics changes phase-space volume; computed independently as the mean of ln |det J_t| (LU of the dense Jacobian) it is ${fmt(res.meanLogAbsDet, 6)}, a gap of ${volumeGap.toExponential(2)}.`
         : '',
       `The convergence chart shows the running estimates; the transient of ${p.transient} steps already aligned the tangent vectors with the Oseledets directions, so the estimates carry no bias from the random start.`,
@@ -284,15 +303,15 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
         stateSize: S,
         steps: p.steps,
         transient: p.transient,
-        exponents,
+        exponents: exponents.map(orNull),
         kaplanYorkeDimension: dKY,
         entropyRate: hKS,
         positive,
-        sum,
+        sum: orNull(sum),
         // null unless every exponent was computed
-        meanLogAbsDet: k === S ? res.meanLogAbsDet : null,
-        volumeGap: k === S ? volumeGap : null,
-        convergence: res.history.map((h) => ({ steps: h.steps, largest: h.exponents[0]!, smallest: h.exponents[k - 1]! })),
+        meanLogAbsDet: k === S ? orNull(res.meanLogAbsDet) : null,
+        volumeGap: k === S && unread === 0 ? volumeGap : null,
+        convergence: res.history.map((h) => ({ steps: h.steps, largest: orNull(h.exponents[0]!), smallest: orNull(h.exponents[k - 1]!) })),
       },
       charts: selectCharts(charts, ctx.charts),
       theory,
@@ -300,6 +319,11 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
     };
   },
 };
+
+/** An exponent for summary.json: -infinity (a direction the step never reads) as null; NaN or +infinity stay a fault. */
+function orNull(v: number): number | null {
+  return v === -Infinity ? null : v;
+}
 
 function subscript(i: number): string {
   return String(i).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);

@@ -8,7 +8,9 @@
  *   the constant error carousel) and d_T = o_T H'(c_T), so ||P_k|| = max_j F_j sqrt(1 + d_j^2);
  *   with g = 0 the cell is constant or decays, and the leading n exponents are ln f_j (0 for the
  *   1997 cell);
- * - the GRU with Wh = 0: J_t = diag(z_t), so ||P_k|| = max_j prod z_{s,j} and the exponents are ln z_j.
+ * - the GRU with Wh = 0: J_t = diag(z_t), so ||P_k|| = max_j prod z_{s,j} and the exponents are ln z_j;
+ * - the full spectrum of the LSTM with Wh = 0, and of a linear RNN whose W has a zero column: the
+ *   state entries the step never reads give exponents -Infinity, the others stay exact.
  * Both defects of issue 10 have their test: lag 1 is the exact per-step norm (bit for bit), a power
  * iteration that does not converge is reported and replaced by the exact value, and the transient
  * aligns the tangent vectors so that the exponents are exact from a generic start with the
@@ -228,6 +230,54 @@ test('Lyapunov spectrum over (h, c): the 1997 carousel gives n exponents 0, the 
   const res = lyapunovSpectrum(gru, { k: n, steps: 400, s0: { h: new Rng(19).fillNormal(new Float64Array(n)) } });
   const expected = bz.map((b) => Math.log(sig(b))).sort((a, b) => b - a);
   for (let i = 0; i < n; i++) t.true(Math.abs(res.exponents[i]! - expected[i]!) <= TOL.exactCase, `gru: lambda_${i + 1} = ${res.exponents[i]}, expected ${expected[i]}`);
+});
+
+test('Lyapunov spectrum over (h, c) of an LSTM with Wh = 0: the n h-directions give -Infinity (zero columns of every J_t), the others stay exact', (t) => {
+  const n = 3;
+  const bf = [2, -0.5, 1];
+  for (const forgetGate of [false, true]) {
+    const lstm = carouselLstm(forgetGate, n, bf, 0.3, 21);
+    // the forget-gate cell undriven (f_j = sigma(bf_j) at every step), the 1997 cell driven (f = 1 whatever the input)
+    if (forgetGate) lstm.Wx.fill(0);
+    t.deepEqual(lstm.zeroJacobianColumns!(), [0, 1, 2], 'h_{t-1} is never read');
+    const tape = run(lstm, 3, Float64Array.from([0.4, -1.1, 0.7]), 22);
+    const J = jacobian(lstm, tape, 2, 0);
+    for (let i = 0; i < 2 * n; i++) for (let j = 0; j < n; j++) t.is(J[i * 2 * n + j], 0, `J[${i}][${j}]`);
+    const drive = new Rng(23);
+    const res = lyapunovSpectrum(lstm, {
+      k: 2 * n,
+      steps: 300,
+      s0: { h: new Rng(24).fillNormal(new Float64Array(n)), c: new Rng(25).fillNormal(new Float64Array(n)) },
+      input: forgetGate ? undefined : (_s, x) => void drive.fillNormal(x),
+      logDet: true,
+    });
+    const finite = forgetGate ? bf.map((b) => Math.log(sig(b))).sort((a, b) => b - a) : [0, 0, 0];
+    for (let i = 0; i < n; i++) t.true(Math.abs(res.exponents[i]! - finite[i]!) <= TOL.exactCase, `lambda_${i + 1} = ${res.exponents[i]}, expected ${finite[i]}`);
+    t.deepEqual(Array.from(res.exponents.subarray(n)), [-Infinity, -Infinity, -Infinity]);
+    t.is(res.meanLogAbsDet, -Infinity, 'LU of the dense Jacobian: det J_t = 0');
+    t.is(kaplanYorkeDimension(res.exponents), forgetGate ? 0 : n);
+  }
+  // one entry in column 1 of Wh: h_1 is read again, h_0 and h_2 are not
+  const lstm = carouselLstm(true, n, bf, 0.3, 26);
+  lstm.Wh[2 * n + 1] = 0.5;
+  t.deepEqual(lstm.zeroJacobianColumns!(), [0, 2]);
+});
+
+test('Lyapunov spectrum of a linear RNN whose W has a zero column: ln |w_ii| and -Infinity, exactly', (t) => {
+  // J = W, lower triangular with eigenvalues 1.2, 0.7, 0; entry 2 never read
+  const W = new Float64Array([1.2, 0, 0, 0.5, 0.7, 0, 0.3, -0.2, 0]);
+  const { rnn } = linearTape(W, 3, 1);
+  t.deepEqual(rnn.zeroJacobianColumns!(), [2]);
+  const res = lyapunovSpectrum(rnn, { k: 3, steps: 500, s0: {}, recordAt: [100, 500] });
+  t.true(Math.abs(res.exponents[0]! - Math.log(1.2)) <= TOL.exactCase && Math.abs(res.exponents[1]! - Math.log(0.7)) <= TOL.exactCase, `${res.exponents}`);
+  t.is(res.exponents[2], -Infinity);
+  t.is(res.raw[2], -Infinity, 'the last vector in QR order');
+  t.deepEqual(res.history.map((h) => h.exponents[2]), [-Infinity, -Infinity]);
+  // fewer exponents than entries read: nothing -infinite
+  const two = lyapunovSpectrum(rnn, { k: 2, steps: 500, s0: {} });
+  t.deepEqual(Array.from(two.exponents), Array.from(res.exponents.subarray(0, 2)));
+  // a W without a zero column: every entry is read
+  t.deepEqual(linearTape(new Float64Array([1.2, 0, 0.5, 0.7]), 2, 1).rnn.zeroJacobianColumns!(), []);
 });
 
 test('the transient evolves the tangent vectors: without it a generic start keeps an O(1/S) bias, with it the exponents are exact', (t) => {

@@ -8,6 +8,7 @@ import { readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { limit, LIMITS } from '../scenario/limits.ts';
+import { sleepSync } from '../report/write.ts';
 import { formatBytes } from '../scenario/safe-read.ts';
 
 /** One scenario to load: its file name (as shown in messages) and, for stdin, its text. */
@@ -34,7 +35,7 @@ export function readStdinBounded(max: number = limit(LIMITS.scenarioBytes), fd =
     } catch (e) {
       // a non-blocking stdin (a terminal some shells hand over) has no data yet: wait and retry
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        sleepSync(10);
         continue;
       }
       if ((e as NodeJS.ErrnoException).code === 'EOF') break;

@@ -126,8 +126,8 @@ const SUPERVISOR = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(proc
 /** How long a new run waits for the orphaned child of a killed run to end and free its lock. */
 export const ORPHAN_WAIT_MS = 30_000;
 
-/** Block this thread for `ms` milliseconds (a lock wait before any work; nothing else runs). */
-function sleepSync(ms: number): void {
+/** Block this thread for `ms` milliseconds (a lock wait before any work, a read of stdin that would block; nothing else runs). */
+export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

@@ -4,12 +4,12 @@
  * `-` for a scenario on standard input. Problems are collected and reported together, naming the
  * argument and what was expected.
  */
-import { readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { limit, LIMITS } from '../scenario/limits.ts';
 import { sleepSync } from '../report/write.ts';
-import { formatBytes } from '../scenario/safe-read.ts';
+import { formatBytes, readBounded } from '../scenario/safe-read.ts';
 
 /** One scenario to load: its file name (as shown in messages) and, for stdin, its text. */
 export interface ScenarioInput {
@@ -25,28 +25,10 @@ export const STDIN = '<stdin>';
  * before it is all held in memory. @throws Error naming the limit and its variable.
  */
 export function readStdinBounded(max: number = limit(LIMITS.scenarioBytes), fd = 0): string {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const chunk = Buffer.alloc(1 << 16);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (e) {
-      // a non-blocking stdin (a terminal some shells hand over) has no data yet: wait and retry
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-        sleepSync(10);
-        continue;
-      }
-      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > max) throw new Error(`${STDIN}: the scenario is larger than the limit of ${formatBytes(max)} (${LIMITS.scenarioBytes.env} changes it)`);
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  // a non-blocking stdin (a terminal some shells hand over) may have no data yet: wait and retry
+  const bytes = readBounded(fd, max, { wait: () => sleepSync(10) });
+  if (bytes === null) throw new Error(`${STDIN}: the scenario is larger than the limit of ${formatBytes(max)} (${LIMITS.scenarioBytes.env} changes it)`);
+  return bytes.toString('utf8');
 }
 
 export function expandInputs(args: readonly string[], readStdin: () => string = () => readStdinBounded()): { inputs: ScenarioInput[]; problems: string[] } {

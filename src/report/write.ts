@@ -97,7 +97,11 @@ export function checkOutDir(outDir: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/**
+ * True while process `pid` runs: it answers signal 0 (or exists under another user) and is not a
+ * zombie, an ended process that its parent has not reaped yet (/proc/<pid>/stat state Z or X).
+ */
+export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {

@@ -6,9 +6,10 @@
  */
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../src/report/write.ts';
 import { STACK } from '../helpers/cli-in-process.ts';
 
 const BIN = join(process.cwd(), 'src', 'cli', 'rnn-dynamics.mjs');
@@ -82,11 +83,7 @@ test.serial('a killed supervisor takes its computing process with it (no orphan 
   for (let i = 0; i < 300 && alive; i++) {
     await new Promise((r) => setTimeout(r, 100));
     // gone, or a zombie waiting for whichever process adopted it to reap it
-    try {
-      alive = !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
-    } catch {
-      alive = false;
-    }
+    alive = processAlive(child);
   }
   t.false(alive, 'the orphaned computing process ended');
   t.false(existsSync(join(out, 'slow')));

@@ -1,15 +1,14 @@
 /**
  * The computing side of a supervised run (src/cli/supervise.mjs): it tells the supervisor which
  * report directories it uses and which scenario runs (so that a signal leaves nothing behind and
- * the message names the scenario), and ends as soon as the supervisor is gone, so that no orphan
- * writes a report after its parent was killed.
+ * the message names the scenario). Ending as soon as the supervisor is gone, so that no orphan
+ * writes a report after its parent was killed, is src/report/write.ts exitIfOrphaned (the sweep
+ * journal calls it too).
  */
 import { resolve } from 'node:path';
-import { releaseAllLocks, removeTemporaryDirectories } from '../report/write.ts';
+import { SUPERVISOR } from '../report/write.ts';
 
-/** The supervisor's pid (supervise.mjs passes it), 0 when not supervised. */
-const supervisor = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(process.env.RNN_DYNAMICS_SUPERVISED) : 0;
-const supervised = supervisor > 0;
+const supervised = SUPERVISOR > 0;
 
 /** Send the supervisor a message (nothing when not supervised). */
 function announce(message: Record<string, unknown>): void {
@@ -27,16 +26,4 @@ export function announceOutDir(outDir: string): void {
 
 export function announceRunning(name: string | null): void {
   announce({ running: name });
-}
-
-/**
- * Called before the run takes its locks and on progress ticks: when the supervisor is no longer
- * this process's parent (it was killed, even before this process had started), clean up and end
- * (exit 143).
- */
-export function exitIfOrphaned(): void {
-  if (!supervised || process.ppid === supervisor) return;
-  removeTemporaryDirectories();
-  releaseAllLocks();
-  process.exit(143);
 }

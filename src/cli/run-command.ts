@@ -23,7 +23,8 @@ import { expandInputs } from './inputs.ts';
 import { EXIT } from './exit-codes.ts';
 import { createProgress } from './progress.ts';
 import { budgetFrom, checkBudget } from './budget.ts';
-import { announceOutDir, announceRunning, exitIfOrphaned } from './child.ts';
+import { announceOutDir, announceRunning } from './child.ts';
+import { exitIfOrphaned } from '../report/write.ts';
 import { describeFailure, guardReports } from './guard.ts';
 import { planSweep, runPlannedSweep, type PlannedSweep } from './sweep.ts';
 

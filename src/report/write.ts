@@ -123,9 +123,9 @@ export function processAlive(pid: number): boolean {
  * The supervisor of this process when `run` computes under src/cli/supervise.mjs, else 0. It is
  * written into each lock beside the pid: a lock whose holder is alive but whose supervisor is dead
  * belongs to the orphaned child of a killed run, which ends at its next progress tick or journal
- * append (src/cli/child.ts), so a new run (a `--resume` right after a SIGKILL) waits for it.
+ * append (exitIfOrphaned below), so a new run (a `--resume` right after a SIGKILL) waits for it.
  */
-const SUPERVISOR = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(process.env.RNN_DYNAMICS_SUPERVISED) : 0;
+export const SUPERVISOR = Number(process.env.RNN_DYNAMICS_SUPERVISED) > 0 ? Number(process.env.RNN_DYNAMICS_SUPERVISED) : 0;
 
 /** How long a new run waits for the orphaned child of a killed run to end and free its lock. */
 export const ORPHAN_WAIT_MS = 30_000;
@@ -297,6 +297,19 @@ const inProgress = new Set<string>();
 export function removeTemporaryDirectories(): void {
   for (const d of inProgress) rmSync(d, { recursive: true, force: true });
   inProgress.clear();
+}
+
+/**
+ * Called by a supervised run (src/cli/child.ts) before it takes its locks, on progress ticks and
+ * before each journal line (src/sweeps/journal.ts): when the supervisor is no longer this process's
+ * parent (it was killed, even before this process had started), remove the temporary directories,
+ * release the locks and end (exit 143), so that no orphan writes a report after its parent died.
+ */
+export function exitIfOrphaned(): void {
+  if (SUPERVISOR === 0 || process.ppid === SUPERVISOR) return;
+  removeTemporaryDirectories();
+  releaseAllLocks();
+  process.exit(143);
 }
 
 /**

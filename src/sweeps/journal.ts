@@ -13,9 +13,9 @@
  * names the first field that differs) or another package version is refused.
  */
 import { createHash } from 'node:crypto';
-import { exitIfOrphaned } from '../cli/child.ts';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { exitIfOrphaned } from '../report/write.ts';
 import { PACKAGE } from '../version.ts';
 import { canonicalJson } from './codec.ts';
 

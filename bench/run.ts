@@ -6,7 +6,7 @@
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
- *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, sweep, slurm-sweep,
+ *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, matmul-f32, sweep, slurm-sweep,
  *                                       startup, continuation)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
@@ -18,7 +18,7 @@ import { lstmBptt } from './lstm-bptt.ts';
 import { jacobianNorms } from './jacobian-norms.ts';
 import { gruBptt } from './gru-bptt.ts';
 import { lyapunov, lyapunovCell } from './lyapunov.ts';
-import { matmul } from './matmul.ts';
+import { matmul, matmulFloat32 } from './matmul.ts';
 import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
 import { startup } from './startup.ts';
@@ -34,6 +34,7 @@ if (want('jacobian-norms')) for (const n of [32, 128, 512]) jacobianNorms(n, n <
 if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : T / 5);
 for (const kind of ['lstm', 'gru'] as const) if (want(`lyapunov-${kind}`)) lyapunovCell(kind, 128, T / 5);
 if (want('matmul')) for (const n of [128, 512]) matmul(n);
+if (want('matmul-f32')) for (const n of [128, 512]) matmulFloat32(n);
 if (want('sweep')) await sweep(2);
 if (want('startup')) startup();
 if (want('slurm-sweep')) await slurmSweep();

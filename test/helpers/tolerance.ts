@@ -116,6 +116,26 @@ export const TOL = {
   criticalLine: 1e-4,
 } as const;
 
+/** Unit roundoff of float32, u = 2^-24 (Higham 2002, sec. 2.1). */
+export const U32 = 2 ** -24;
+
+/** gamma_k = k u / (1 - k u), the factor of Higham's bounds for k successive roundings (Higham 2002, lemma 3.1). */
+export function gamma(k: number, u = U32): number {
+  return (k * u) / (1 - k * u);
+}
+
+/**
+ * Bound on |C32 - C| per entry for a float32 GEMM of inner dimension k against the exact product of
+ * the same float32 inputs, relative to |alpha| sum_p |a_ip||b_pj| + |beta| |c_ij|: a dot product
+ * summed in order has |fl(x.y) - x.y| <= gamma_k |x|.|y| (Higham 2002, eq. 3.5); the blocked kernel
+ * adds each KC = 256 block's sum into C after scaling it by alpha (two more roundings per block),
+ * and beta C costs one: gamma_{k + 2 ceil(k/256) + 2}. Measured errors sit far below (random signs
+ * make the error grow like sqrt(k) u, not k u), but this is the bound that holds for every input.
+ */
+export function float32GemmBound(k: number): number {
+  return gamma(k + 2 * Math.ceil(k / 256) + 2);
+}
+
 /** |a - b| / max(|a|, |b|, floor): relative error with an absolute floor for values near 0. */
 export function relativeError(a: number, b: number, floor = 1e-12): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), floor);

@@ -326,8 +326,8 @@ export function dtanh(len: number, a: Float64Array, aOff: number, y: Float64Arra
 }
 
 /** Z (rows x n) <- Z diag(d): column j scaled by d_j (the SIMD kernel for heap arrays). */
-export function dscaleColumns(rows: number, n: number, Z: Float64Array, d: Float64Array): Float64Array {
-  if (inWasm(Z) && inWasm(d)) {
+export function dscaleColumns<Z extends Real>(rows: number, n: number, Z: Z, d: Real): Z {
+  if (Z instanceof Float64Array && d instanceof Float64Array && inWasm(Z) && inWasm(d)) {
     kernels.scale_cols(rows, n, ptr(Z), ptr(d));
     return Z;
   }

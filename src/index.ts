@@ -31,7 +31,8 @@ export { matrixView, rowMajorData, weightMatrix, rnnTrajectory, rnnJacobians, ty
 export * from './activations/index.ts';
 export { Rng } from './init/rng.ts';
 export { initWeights, orthogonal, INITIALISATIONS, type InitName } from './init/weights.ts';
-export { dgemv, dgemm, dnrm2, ddot, daxpy } from './linalg/blas.ts';
+export { dgemv, dgemm, sgemm, gemm, dnrm2, ddot, daxpy } from './linalg/blas.ts';
+export { UNIT_ROUNDOFF, type Precision, type Real } from './linalg/precision.ts';
 // dynamics of N-neuron networks: flows and maps, continuation, bifurcations, learning through them
 export { FlowIntegrator, rk4Step, type DynamicalSystem, type Flow, type DiscreteMap } from './models/flow.ts';
 export { Ctrnn } from './models/ctrnn.ts';
@@ -51,7 +52,7 @@ export { learnTrajectory } from './dynamics/learning/trajectory-learning.ts';
 export { jacobian, stateSize, views, type RecurrentCell, type Tape, type StateArrays, type ParameterBlock } from './models/cell.ts';
 export { createTape, freeTape, forward, backward, createGradients, freeGradients, lossValue, type Gradients } from './models/bptt.ts';
 export { createReadout, type Readout, type LossKind, type SequenceLoss } from './models/readout.ts';
-export { createRnn, rnnParameterCount, type Rnn } from './models/rnn.ts';
+export { createRnn, rnnParameterCount, type Rnn, type RnnParameters } from './models/rnn.ts';
 export { createLstm, lstmFromParameters, lstmFromTorch, type Lstm } from './models/lstm.ts';
 export { lstmParameterCount } from './models/lstm-layout.ts';
 export { createGru, gruFromParameters, gruFromTorch, gruParameterCount, type Gru } from './models/gru.ts';
@@ -61,6 +62,7 @@ export { resolveWeights, readMatrixFile, type WeightSpec } from './models/weight
 // analysis over any cell
 export { productNorms, decayRate, type ProductNorms } from './analysis/jacobian-products.ts';
 export { gradientFlow, reach, type GradientFlow } from './analysis/gradient-flow.ts';
+export { lagContribution, lagSum, absorptionRatios, horizonBracket, normwiseHorizon, relativeDifference, type LagSum } from './analysis/precision-horizon.ts';
 export { lyapunovSpectrum, kaplanYorkeDimension, entropyRate, type LyapunovResult } from './analysis/lyapunov.ts';
 export { spectralNorm, sigmaMax, spectralRadius } from './analysis/spectral-norm.ts';
 export { theoryBound, regime, reachBound } from './analysis/theory-bounds.ts';

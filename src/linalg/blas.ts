@@ -10,6 +10,7 @@
  * up to the order of summation.
  */
 import { gemmBlocked, gemmPacked, packHalves, type PackedHalves } from './parallel.ts';
+import type { Real } from './precision.ts';
 import { ABI, inWasm, kernels, ptr, scratchF64, usesBlockedGemm } from './wasm.ts';
 
 /** Below this many multiply-adds the call into WebAssembly costs more than it saves (wasm.ts ABI.routes). */
@@ -129,12 +130,115 @@ export function dgemm(
     }
     return C;
   }
+  gemmReference(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  return C;
+}
+
+/**
+ * C = alpha * op(A) op(B) + beta * C in either precision: sgemm when all three are Float32Array,
+ * dgemm when all are Float64Array, and for mixed operands (a float64 readout on a float32 state)
+ * the reference loops, summing in float64 (a float32 C rounds when beta C and when the sum is
+ * added into it).
+ */
+export function gemm<C extends Real>(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Real,
+  aOff: number,
+  lda: number,
+  B: Real,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: C,
+  cOff: number,
+  ldc: number,
+): C {
+  if (A instanceof Float64Array && B instanceof Float64Array && C instanceof Float64Array) dgemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  else if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) sgemm(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  else gemmReference(transA, transB, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc);
+  return C;
+}
+
+/**
+ * The float32 GEMM: C = alpha * op(A) op(B) + beta * C on Float32Arrays, every product and sum
+ * rounded to float32 (alpha and beta too). Heap operands of products the blocked kernel takes
+ * (usesBlockedGemm) run kernels.ts `sgemm` (f32x4 lanes, on two threads when large); others the
+ * loops below, which round each operation with Math.fround (correctly rounded float32: a float64
+ * result of one operation on float32 inputs rounds to the same float32 as float32 arithmetic would,
+ * since 53 >= 2 x 24 + 2). Both routes sum over p in ascending order.
+ */
+export function sgemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Float32Array,
+  aOff: number,
+  lda: number,
+  B: Float32Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  cOff: number,
+  ldc: number,
+): Float32Array {
+  if (usesBlockedGemm(m, n, k) && inWasm(A) && inWasm(B) && inWasm(C)) {
+    gemmBlocked(transA, transB, m, n, k, alpha, ptr(A, aOff), lda, ptr(B, bOff), ldb, beta, ptr(C, cOff), ldc, 'float32');
+    return C;
+  }
+  const f = Math.fround;
+  const al = f(alpha);
+  const be = f(beta);
+  for (let i = 0; i < m; i++) {
+    const crow = cOff + i * ldc;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const a = transA ? A[aOff + p * lda + i]! : A[aOff + i * lda + p]!;
+        const b = transB ? B[bOff + j * ldb + p]! : B[bOff + p * ldb + j]!;
+        s = f(s + f(a * b));
+      }
+      const c = beta === 0 ? 0 : f(be * C[crow + j]!);
+      C[crow + j] = f(c + f(al * s));
+    }
+  }
+  return C;
+}
+
+/** The plain loops of dgemm (float64 arithmetic; C rounds on store when it is a Float32Array). */
+function gemmReference(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  A: Real,
+  aOff: number,
+  lda: number,
+  B: Real,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  C: Real,
+  cOff: number,
+  ldc: number,
+): void {
   for (let i = 0; i < m; i++) {
     const crow = cOff + i * ldc;
     if (beta === 0) for (let j = 0; j < n; j++) C[crow + j] = 0;
     else if (beta !== 1) for (let j = 0; j < n; j++) C[crow + j]! *= beta;
   }
-  if (!transB) {
+  // a float32 C takes the dot-product loop, so that its sums stay in float64 until stored
+  if (!transB && !(C instanceof Float32Array)) {
     // C[i,:] += alpha * A(i,p) * B[p,:]: innermost loop contiguous in B and C
     for (let i = 0; i < m; i++) {
       const crow = cOff + i * ldc;
@@ -146,22 +250,23 @@ export function dgemm(
       }
     }
   } else {
-    // C[i,j] += alpha * dot(op(A)[i,:], B[j,:]): B's rows are contiguous
+    // C[i,j] += alpha * dot(op(A)[i,:], op(B)[:,j]): B's rows are contiguous when transB
+    const sbj = transB ? ldb : 1;
+    const sbp = transB ? 1 : ldb;
     for (let i = 0; i < m; i++) {
       const crow = cOff + i * ldc;
       for (let j = 0; j < n; j++) {
-        const brow = bOff + j * ldb;
+        const brow = bOff + j * sbj;
         let s = 0;
-        if (transA) for (let p = 0; p < k; p++) s += A[aOff + p * lda + i]! * B[brow + p]!;
+        if (transA) for (let p = 0; p < k; p++) s += A[aOff + p * lda + i]! * B[brow + p * sbp]!;
         else {
           const arow = aOff + i * lda;
-          for (let p = 0; p < k; p++) s += A[arow + p]! * B[brow + p]!;
+          for (let p = 0; p < k; p++) s += A[arow + p]! * B[brow + p * sbp]!;
         }
         C[crow + j]! += alpha * s;
       }
     }
   }
-  return C;
 }
 
 /**
@@ -169,7 +274,7 @@ export function dgemm(
  * safely inside the float64 range (no square overflowed, and none lost to underflow that could
  * matter); otherwise the scaled recurrence of the reference dnrm2, which never overflows.
  */
-export function dnrm2(n: number, x: Float64Array, off = 0, stride = 1): number {
+export function dnrm2(n: number, x: Real, off = 0, stride = 1): number {
   let ss = 0;
   for (let i = 0; i < n; i++) {
     const v = x[off + i * stride]!;
@@ -221,8 +326,8 @@ export function dtanh(len: number, a: Float64Array, aOff: number, y: Float64Arra
 }
 
 /** Z (rows x n) <- Z diag(d): column j scaled by d_j (the SIMD kernel for heap arrays). */
-export function dscaleColumns(rows: number, n: number, Z: Float64Array, d: Float64Array): Float64Array {
-  if (inWasm(Z) && inWasm(d)) {
+export function dscaleColumns<Z extends Real>(rows: number, n: number, Z: Z, d: Real): Z {
+  if (Z instanceof Float64Array && d instanceof Float64Array && inWasm(Z) && inWasm(d)) {
     kernels.scale_cols(rows, n, ptr(Z), ptr(d));
     return Z;
   }

@@ -17,6 +17,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { Precision } from './precision.ts';
 import { ABI, allocF64, controlBlock, freeF64, kernelMemory, kernelModule, kernels, ptr, runJob, slotPointer, type Job } from './wasm.ts';
 
 const { routes, control: CTL, jobs: JOBS } = ABI;
@@ -110,6 +111,8 @@ class ModeChooser {
 }
 /** Large products (gemmBlocked, gemmPacked). */
 const gemmMode = new ModeChooser();
+/** Large float32 products (gemmBlocked with precision 'float32'). */
+const sgemmMode = new ModeChooser();
 /** Gram-Schmidt on two threads waits ~k/4 times per factorisation (mgsTwoThreads). */
 const mgsMode = new ModeChooser();
 
@@ -173,23 +176,27 @@ export function gemmBlocked(
   beta: number,
   c: number,
   ldc: number,
+  precision: Precision = 'float64',
 ): void {
   const tA = transA ? 1 : 0;
   const tB = transB ? 1 : 0;
   const macs = m * n * k;
+  const single = precision === 'float32' ? kernels.sgemm : kernels.gemm;
   if (threads === 1 || macs < routes.threadMinWork || Math.max(m, n) < 16 || !workerReady()) {
-    kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
+    single(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
     return;
   }
   if (threads === 2) {
-    gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, precision);
     return;
   }
-  const two = gemmMode.pickTwo();
+  // float32 products cost about half as much per multiply-add: their own measurements
+  const mode = precision === 'float32' ? sgemmMode : gemmMode;
+  const two = mode.pickTwo();
   const t0 = performance.now();
-  if (two) gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  else kernels.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
-  gemmMode.record(two, performance.now() - t0, macs);
+  if (two) gemmTwoThreads(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, precision);
+  else single(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
+  mode.record(two, performance.now() - t0, macs);
 }
 
 /**
@@ -275,8 +282,13 @@ function gemmTwoThreads(
   beta: number,
   c: number,
   ldc: number,
+  precision: Precision,
 ): void {
+  const bytes = precision === 'float32' ? 4 : 8;
+  const job = precision === 'float32' ? JOBS.sgemm : JOBS.gemm;
+  const kernel = precision === 'float32' ? kernels.sgemm : kernels.gemm;
   // the worker takes the second half of the rows (or columns) of C, cut at a micro-tile boundary
+  // (a multiple of 4 rows, or of 8 columns, which is one f32 tile and two f64 tiles)
   let m0 = m;
   let n0 = n;
   let a1 = a;
@@ -287,20 +299,20 @@ function gemmTwoThreads(
   if (m >= n) {
     m0 = (m >> 3) << 2;
     m1 = m - m0;
-    a1 = a + 8 * (tA ? m0 : m0 * lda);
-    c1 = c + 8 * m0 * ldc;
+    a1 = a + bytes * (tA ? m0 : m0 * lda);
+    c1 = c + bytes * m0 * ldc;
   } else {
-    n0 = (n >> 3) << 2;
+    n0 = precision === 'float32' ? (n >> 4) << 3 : (n >> 3) << 2;
     n1 = n - n0;
-    b1 = b + 8 * (tB ? n0 * ldb : n0);
-    c1 = c + 8 * n0;
+    b1 = b + bytes * (tB ? n0 * ldb : n0);
+    c1 = c + bytes * n0;
   }
-  post(JOBS.gemm, [tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc]);
-  kernels.gemm(tA, tB, m0, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
+  post(job, [tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc]);
+  kernel(tA, tB, m0, n0, k, alpha, a, lda, b, ldb, beta, c, ldc, workPointer());
   // if the worker has not taken its share yet (descheduled on a loaded machine), do it here:
   // the same kernel on the same tiles, so the same bits
   if (claim()) {
-    kernels.gemm(tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc, workPointer());
+    kernel(tA, tB, m1, n1, k, alpha, a1, lda, b1, ldb, beta, c1, ldc, workPointer());
     return;
   }
   waitForWorker();

@@ -14,6 +14,7 @@
  * JavaScript otherwise, so correctness never depends on where a buffer was allocated.
  */
 import { readFileSync } from 'node:fs';
+import type { Precision, Real } from './precision.ts';
 
 /**
  * The table. `routes`: where a computation switches kernels or threads (blockedMinWork and
@@ -53,6 +54,8 @@ export const ABI = {
   },
   jobs: {
     gemm: { kind: 0, fn: 'gemm', work: true, args: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'B', 'ldb', 'beta', 'C', 'ldc'] },
+    /** The float32 GEMM (same arguments; pointers to Float32Array data). */
+    sgemm: { kind: 9, fn: 'sgemm', work: true, args: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'B', 'ldb', 'beta', 'C', 'ldc'] },
     gemmPacked: { kind: 1, fn: 'gemm_packed', work: true, args: ['transA', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'Bp', 'beta', 'C', 'ldc'] },
     mgsShare: { kind: 2, fn: 'mgs_share', work: false, args: ['V', 'k', 'n', 'r', 'parity', 'progress'] },
     rnnForward: { kind: 3, fn: 'rnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'W', 'U', 'b', 'x', 'h', 'a', 'aStride', 'Wp'] },
@@ -94,6 +97,7 @@ interface Kernels {
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
+  sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   gemmWork(): number;
   packed_size(k: number, n: number): number;
   pack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
@@ -118,13 +122,13 @@ kernels.configure(ABI.routes.blockedMinWork, ABI.routes.blockedMinDim);
 const heapBuffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
 
 /** True when `a` is a view into the kernels' memory (so it has a pointer). */
-export function inWasm(a: Float64Array): boolean {
+export function inWasm(a: Real): boolean {
   return heapBuffers.has(a.buffer);
 }
 
-/** The byte pointer of a[off] for a view into the kernel heap. */
-export function ptr(a: Float64Array, off = 0): number {
-  return a.byteOffset + 8 * off;
+/** The byte pointer of a[off] for a view into the kernel heap (8 bytes per entry, 4 for a Float32Array). */
+export function ptr(a: Real, off = 0): number {
+  return a.byteOffset + a.BYTES_PER_ELEMENT * off;
 }
 
 // Size-class free lists (powers of two, in doubles) over a bump allocator. The first 1 KiB stays
@@ -162,13 +166,27 @@ export function allocF64(n: number): Float64Array {
   return view;
 }
 
-/** Return a buffer from `allocF64` to the heap. */
-export function freeF64(a: Float64Array): void {
+/** Return a buffer from `allocF64` (or `allocF32`, `allocReal`) to the heap. */
+export function freeF64(a: Real): void {
   if (!inWasm(a)) return;
-  const cls = sizeClass(Math.max(a.length, 1));
+  const cls = sizeClass(Math.max(Math.ceil((a.length * a.BYTES_PER_ELEMENT) / 8), 1));
   let list = freeLists.get(cls);
   if (!list) freeLists.set(cls, (list = []));
   list.push(a.byteOffset);
+}
+
+/**
+ * A zero-filled Float32Array of length n in the kernels' memory (16-byte aligned, from the same
+ * free lists as allocF64: a float32 buffer takes ceil(n / 2) doubles). Return it with `freeF64`.
+ */
+export function allocF32(n: number): Float32Array {
+  const d = allocF64(Math.ceil(n / 2));
+  return new Float32Array(d.buffer, d.byteOffset, n);
+}
+
+/** A zero vector of n entries in the kernels' memory in the given precision (allocF64 or allocF32). */
+export function allocReal(precision: Precision, n: number): Real {
+  return precision === 'float32' ? allocF32(n) : allocF64(n);
 }
 
 let scratch: Float64Array | undefined;

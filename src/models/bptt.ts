@@ -21,29 +21,39 @@
  *   const grads = createGradients(cell, B, T, readout);
  *   const L = backward(cell, tape, x, { kind: 'squared-error', steps: 'last', targets }, readout, grads);
  *   // grads.theta (laid out as cell.theta), grads.readout, grads.norms.h[t] = ||dL/dh_t||, grads.norms.c
+ *
+ * Precision: the tape, dL/ds_t, da_t and dL/dtheta are arrays of the cell's precision (cell.ts);
+ * the readout, its outputs y_t, dl/dy_t and gradient, the loss L and the norms ||dL/ds_t|| (summed
+ * in float64 from the stored values, blas.ts dnrm2) stay float64 in both.
  */
 import { dnrm2 } from '../linalg/blas.ts';
-import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import type { Precision, Real } from '../linalg/precision.ts';
+import { allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
 import type { RecurrentCell, StateArrays, Tape } from './cell.ts';
 import { hasLossAt, outputSize, stepLoss, type Readout, type SequenceLoss } from './readout.ts';
 
 /** Allocate a tape for batch B and up to T steps (once per run). */
-export function createTape<R>(cell: RecurrentCell<R>, B: number, T: number): Tape<R> {
-  return { B, T, length: 0, states: stateArrays(cell, (T + 1) * B * cell.n), records: cell.createRecords(B, T) };
+export function createTape<R, A extends Real = Float64Array>(cell: RecurrentCell<R, unknown, A>, B: number, T: number): Tape<R, A> {
+  return { B, T, length: 0, states: stateArrays<A>(cell, (T + 1) * B * cell.n), records: cell.createRecords(B, T) };
 }
 
-export function freeTape<R>(cell: RecurrentCell<R>, tape: Tape<R>): void {
+export function freeTape<R, A extends Real = Float64Array>(cell: RecurrentCell<R, unknown, A>, tape: Tape<R, A>): void {
   freeStates(tape.states);
   cell.freeRecords(tape.records);
 }
 
-function stateArrays(cell: RecurrentCell, len: number): StateArrays {
-  const out: StateArrays = { h: allocF64(len) };
-  if (cell.state.includes('c')) out.c = allocF64(len);
+/** The precision of a cell's arrays. */
+export function cellPrecision(cell: Pick<RecurrentCell, 'precision'>): Precision {
+  return cell.precision ?? 'float64';
+}
+
+function stateArrays<A extends Real>(cell: Pick<RecurrentCell, 'state' | 'precision'>, len: number, precision = cellPrecision(cell)): StateArrays<A> {
+  const out: StateArrays<A> = { h: allocReal(precision, len) as A };
+  if (cell.state.includes('c')) out.c = allocReal(precision, len) as A;
   return out;
 }
 
-function freeStates(s: StateArrays): void {
+function freeStates(s: StateArrays<Real>): void {
   freeF64(s.h);
   if (s.c) freeF64(s.c);
 }
@@ -53,14 +63,14 @@ export interface ForwardOptions {
   /** Steps to run (<= tape.T). Default: tape.T. */
   readonly T?: number;
   /** Initial state parts (B x n each); a missing part starts at 0. */
-  readonly s0?: Partial<StateArrays>;
+  readonly s0?: Partial<StateArrays<Real>>;
 }
 
 /**
  * Run the cell over T steps from s_0 on inputs x (T x B x m), filling the tape. No allocation
  * inside the time loop.
  */
-export function forward<R>(cell: RecurrentCell<R>, x: Float64Array, tape: Tape<R>, opts: ForwardOptions = {}): Tape<R> {
+export function forward<R, A extends Real = Float64Array>(cell: RecurrentCell<R, unknown, A>, x: A, tape: Tape<R, A>, opts: ForwardOptions = {}): Tape<R, A> {
   const { B } = tape;
   const T = opts.T ?? tape.T;
   if (!Number.isInteger(T) || T < 0 || T > tape.T) throw new Error(`${cell.kind}: forward over T = ${T} steps needs 0 <= T <= tape.T = ${tape.T}`);
@@ -83,34 +93,34 @@ export function forward<R>(cell: RecurrentCell<R>, x: Float64Array, tape: Tape<R
 }
 
 /** Gradients of L and the per-step norms of the state adjoint. */
-export interface Gradients {
+export interface Gradients<A extends Real = Float64Array> {
   /** dL/dtheta, laid out as cell.theta. */
-  readonly theta: Float64Array;
+  readonly theta: A;
   /** dL/d(readout theta) = [dV, dc], or null without a readout. */
   readonly readout: Float64Array | null;
   /** dL/ds_0 (B x n per part). */
-  readonly s0: StateArrays;
+  readonly s0: StateArrays<A>;
   /**
    * ||dL/ds_t^part||_F over the whole batch (the B x n block), t = 0..T: for h the total
    * derivative through all later steps (c_t held); for c the total derivative through h_t too.
    */
   readonly norms: StateArrays;
   /** dL/ds_t per step ((T+1) x B x n per part, as in `norms`) when kept, else null. */
-  readonly perStep: StateArrays | null;
+  readonly perStep: StateArrays<A> | null;
   /** Backward scratch, sized once. */
-  readonly work: BackwardWork;
+  readonly work: BackwardWork<A>;
 }
 
-interface BackwardWork {
+interface BackwardWork<A extends Real> {
   /** dL/ds_t carried between steps (B x n per part). */
-  readonly ds: StateArrays;
+  readonly ds: StateArrays<A>;
   /** The total dL/dc_t of the current step when not kept per step (B x n). */
-  readonly total: Float64Array | null;
+  readonly total: A | null;
   /** y and dl/dy of one step's loss (B x p). */
   readonly y: Float64Array;
   readonly dy: Float64Array;
   /** da_t of a run of steps (whole B x gradWidth blocks). */
-  readonly dA: Float64Array;
+  readonly dA: A;
   /** Norm pairs of the kernels (4 arrays of 2 (T+1) per part). */
   readonly pairs: Float64Array | null;
 }
@@ -120,29 +130,30 @@ interface BackwardWork {
  * (once per run). `stateGradients` keeps dL/ds_t of every step (default: when the cell's kernels
  * need them).
  */
-export function createGradients(cell: RecurrentCell, B: number, T: number, readout: Readout | null = null, opts: { stateGradients?: boolean } = {}): Gradients {
+export function createGradients<A extends Real = Float64Array>(cell: RecurrentCell<unknown, unknown, A>, B: number, T: number, readout: Readout | null = null, opts: { stateGradients?: boolean } = {}): Gradients<A> {
   const { n } = cell;
+  const precision = cellPrecision(cell);
   const p = outputSize(n, readout);
   const keep = opts.stateGradients ?? cell.keepsStateGradients;
   const run = Math.max(1, Math.min(T, Math.ceil(cell.deferredRows / B)));
   return {
-    theta: allocF64(cell.theta.length),
+    theta: allocReal(precision, cell.theta.length) as A,
     readout: readout ? allocF64(readout.theta.length) : null,
-    s0: stateArrays(cell, B * n),
-    norms: stateArrays(cell, T + 1),
-    perStep: keep ? stateArrays(cell, (T + 1) * B * n) : null,
+    s0: stateArrays<A>(cell, B * n),
+    norms: stateArrays<Float64Array>(cell, T + 1, 'float64'),
+    perStep: keep ? stateArrays<A>(cell, (T + 1) * B * n) : null,
     work: {
-      ds: stateArrays(cell, B * n),
-      total: !keep && cell.state.includes('c') ? allocF64(B * n) : null,
+      ds: stateArrays<A>(cell, B * n),
+      total: !keep && cell.state.includes('c') ? (allocReal(precision, B * n) as A) : null,
       y: allocF64(B * p),
       dy: allocF64(B * p),
-      dA: allocF64(run * B * cell.gradWidth),
+      dA: allocReal(precision, run * B * cell.gradWidth) as A,
       pairs: cell.kernels ? allocF64(4 * cell.state.length * (T + 1)) : null,
     },
   };
 }
 
-export function freeGradients(g: Gradients): void {
+export function freeGradients(g: Gradients<Real>): void {
   freeF64(g.theta);
   if (g.readout) freeF64(g.readout);
   for (const s of [g.s0, g.norms, g.work.ds]) freeStates(s);
@@ -151,7 +162,7 @@ export function freeGradients(g: Gradients): void {
 }
 
 /** The loss L of a filled tape (no gradients), e.g. for finite differences. */
-export function lossValue(cell: RecurrentCell, tape: Tape, loss: SequenceLoss, readout: Readout | null = null, work?: Gradients['work']): number {
+export function lossValue<A extends Real = Float64Array>(cell: RecurrentCell<unknown, unknown, A>, tape: Tape<unknown, A>, loss: SequenceLoss, readout: Readout | null = null, work?: Gradients<A>['work']): number {
   const { B, length: T } = tape;
   const p = outputSize(cell.n, readout);
   const y = work ? work.y : new Float64Array(B * p);
@@ -165,7 +176,7 @@ export function lossValue(cell: RecurrentCell, tape: Tape, loss: SequenceLoss, r
  * Backpropagation through time over a filled tape: overwrites `grads` with dL/dtheta, dL/dV and
  * dL/dc of the readout, dL/ds_0 and the per-step norms, and returns L.
  */
-export function backward<R>(cell: RecurrentCell<R>, tape: Tape<R>, x: Float64Array, loss: SequenceLoss, readout: Readout | null, grads: Gradients): number {
+export function backward<R, A extends Real = Float64Array>(cell: RecurrentCell<R, unknown, A>, tape: Tape<R, A>, x: A, loss: SequenceLoss, readout: Readout | null, grads: Gradients<A>): number {
   const { n } = cell;
   const { B, length: T } = tape;
   const bn = B * n;

@@ -22,13 +22,18 @@
  *
  * A cell may come with whole-run WebAssembly kernels (`kernels`): accelerators of its TypeScript
  * step for large batches, tested against it.
+ *
+ * Precision: a cell works in one precision (`precision`, default 'float64'; linalg/precision.ts),
+ * and its theta, tape, records, inputs and gradient buffers are arrays of that precision, the type
+ * parameter A (Float64Array or Float32Array). The per-step norms and the loss stay float64.
  */
+import type { Precision, Real } from '../linalg/precision.ts';
 
 /** A part of the recurrent state: the hidden state h, or an LSTM's memory cell c. */
 export type StatePart = 'h' | 'c';
 
 /** Per state part, an array (B x n, or (T+1) x B x n). */
-export type StateArrays = { h: Float64Array; c?: Float64Array };
+export type StateArrays<A extends Real = Float64Array> = { h: A; c?: A };
 
 /** A block of theta: its name and shape (a vector has cols = 1). */
 export interface ParameterBlock {
@@ -38,14 +43,14 @@ export interface ParameterBlock {
 }
 
 /** The forward tape of a run, sized once for batch B and at most T steps. */
-export interface Tape<R = unknown> {
+export interface Tape<R = unknown, A extends Real = Float64Array> {
   readonly B: number;
   /** Capacity in steps. */
   readonly T: number;
   /** Steps run by the last forward pass (<= T). */
   length: number;
   /** The state parts s_0..s_T, (T+1) x B x n each. */
-  readonly states: StateArrays;
+  readonly states: StateArrays<A>;
   /** What the steps keep for the backward pass (the cell's own layout). */
   readonly records: R;
 }
@@ -56,13 +61,13 @@ export interface Tape<R = unknown> {
  * t); on exit dL/ds_{t-1} through step t. `totals.c`, when given, receives at `totalOff` the total
  * derivative dL/dc_t of the loss through h_t as well (the LSTM's h_t is computed from c_t).
  */
-export interface StepAdjoint {
-  readonly ds: StateArrays;
-  readonly totals: { c?: Float64Array };
+export interface StepAdjoint<A extends Real = Float64Array> {
+  readonly ds: StateArrays<A>;
+  readonly totals: { c?: A };
   readonly totalOff: number;
 }
 
-export interface RecurrentCell<R = unknown, W = unknown> {
+export interface RecurrentCell<R = unknown, W = unknown, A extends Real = Float64Array> {
   /** The family, e.g. 'rnn', 'lstm', 'gru'. */
   readonly kind: string;
   /** Hidden size. */
@@ -71,8 +76,10 @@ export interface RecurrentCell<R = unknown, W = unknown> {
   readonly m: number;
   /** State parts in order, 'h' first. */
   readonly state: readonly StatePart[];
+  /** The working precision of every array of the cell (absent: 'float64'). */
+  readonly precision?: Precision;
   /** All parameters, in the order of `blocks`. */
-  readonly theta: Float64Array;
+  readonly theta: A;
   readonly blocks: readonly ParameterBlock[];
   /** Width per batch row of the pre-activation gradients da_t kept for the deferred weight products. */
   readonly gradWidth: number;
@@ -92,34 +99,34 @@ export interface RecurrentCell<R = unknown, W = unknown> {
    * The state-independent part of steps 1..T (e.g. W_x x_t + b for all t in one product) and
    * anything the steps reuse (packed weights). Called once before the steps of a forward pass.
    */
-  beginForward(tape: Tape<R>, x: Float64Array, T: number): void;
+  beginForward(tape: Tape<R, A>, x: A, T: number): void;
   /** s_t from s_{t-1} and x_t for the B rows, recording what backwardStep needs. */
-  step(tape: Tape<R>, t: number, x: Float64Array): void;
+  step(tape: Tape<R, A>, t: number, x: A): void;
 
   /** Called once before the backward steps (e.g. packing the recurrent weights). */
-  beginBackward(tape: Tape<R>): void;
+  beginBackward(tape: Tape<R, A>): void;
   /**
    * One step of BPTT (see StepAdjoint): ds_t -> ds_{t-1}, the step's pre-activation gradients
    * into dA (B x gradWidth at daOff) for weightGradients, and the parameter gradient terms that
    * are not deferred (peepholes, biases a cell sums per step) added into dtheta.
    */
-  backwardStep(tape: Tape<R>, t: number, adj: StepAdjoint, dA: Float64Array, daOff: number, dtheta: Float64Array): void;
+  backwardStep(tape: Tape<R, A>, t: number, adj: StepAdjoint<A>, dA: A, daOff: number, dtheta: A): void;
   /**
    * The deferred weight gradients of the run of steps tLo..tHi, whose da_t sit in dA at row block
    * t - tLo: one product per weight matrix, added into dtheta.
    */
-  weightGradients(tape: Tape<R>, x: Float64Array, tLo: number, tHi: number, dA: Float64Array, dtheta: Float64Array): void;
+  weightGradients(tape: Tape<R, A>, x: A, tLo: number, tHi: number, dA: A, dtheta: A): void;
 
   /**
    * Tangent vectors through step t of batch row r: the rows v_i of V (k x S) to the rows J_t v_i
    * of out (out = V J_t^T).
    */
-  jvp(tape: Tape<R>, t: number, r: number, k: number, V: Float64Array, out: Float64Array, work: W): void;
+  jvp(tape: Tape<R, A>, t: number, r: number, k: number, V: A, out: A, work: W): void;
   /**
    * Row vectors through step t of batch row r, the other way: the rows u_i of U (k x S) to the
    * rows u_i^T J_t of out (out = U J_t; = J_t^T u_i, one backward step without parameters).
    */
-  vjp(tape: Tape<R>, t: number, r: number, k: number, U: Float64Array, out: Float64Array, work: W): void;
+  vjp(tape: Tape<R, A>, t: number, r: number, k: number, U: A, out: A, work: W): void;
   /**
    * The entries of s (0..S-1) that the step never reads: the columns of J_t that are zero at every
    * step by the structure of the weights (a zero column of the recurrent matrix). Each is a
@@ -129,7 +136,7 @@ export interface RecurrentCell<R = unknown, W = unknown> {
   zeroJacobianColumns?(): number[];
 
   /** Whole-run WebAssembly kernels, when the cell has them. */
-  readonly kernels?: WholeRunKernels<R>;
+  readonly kernels?: WholeRunKernels<R, A>;
 }
 
 /**
@@ -138,30 +145,30 @@ export interface RecurrentCell<R = unknown, W = unknown> {
  * on the worker thread. Same equations as the TypeScript step; the split is fixed by B, so the
  * bits do not depend on the number of threads.
  */
-export interface WholeRunKernels<R> {
+export interface WholeRunKernels<R, A extends Real = Float64Array> {
   /** True when this run goes to the kernels (batch large enough, buffers in the kernel heap). */
-  applies(tape: Tape<R>, x: Float64Array): boolean;
-  forward(tape: Tape<R>, x: Float64Array, T: number): void;
+  applies(tape: Tape<R, A>, x: A): boolean;
+  forward(tape: Tape<R, A>, x: A, T: number): void;
   /**
    * The backward pass in runs of `run` steps: begin once, then `steps` for t down to tEnd (no loss
    * term in between; the driver adds the loss terms into ds.h), `endRun` when tEnd = tLo, `end`
    * once. The kernels leave per step, part and share a pair (scale, ssq) with
    * ||dL/ds_t^part||^2 over the share = scale^2 ssq in `pairs` at ((2 part + share) stride + 2 t).
    */
-  beginBackward(tape: Tape<R>, x: Float64Array, b: KernelBackward): void;
+  beginBackward(tape: Tape<R, A>, x: A, b: KernelBackward<A>): void;
   steps(t: number, tEnd: number, tLo: number, tHi: number): void;
   endRun(tLo: number, tHi: number): void;
   endBackward(): void;
 }
 
 /** What the driver hands the kernels' backward pass (the gradient buffers of bptt.ts). */
-export interface KernelBackward {
-  readonly dtheta: Float64Array;
+export interface KernelBackward<A extends Real = Float64Array> {
+  readonly dtheta: A;
   /** dL/ds_t (B x n per part), carried between the calls. */
-  readonly ds: StateArrays;
+  readonly ds: StateArrays<A>;
   /** dL/ds_t per step, (T+1) x B x n per part, when kept. */
-  readonly perStep: StateArrays | null;
-  readonly dA: Float64Array;
+  readonly perStep: StateArrays<A> | null;
+  readonly dA: A;
   /** Steps per deferred run. */
   readonly run: number;
   readonly pairs: Float64Array;
@@ -170,16 +177,16 @@ export interface KernelBackward {
 }
 
 /** Number of entries of the state s (parts x n). */
-export function stateSize(cell: RecurrentCell): number {
+export function stateSize(cell: Pick<RecurrentCell, 'state' | 'n'>): number {
   return cell.state.length * cell.n;
 }
 
 /** Named views of theta, or of any vector laid out like it (a gradient), in block order. */
-export function views(cell: Pick<RecurrentCell, 'blocks'>, theta: Float64Array): Record<string, Float64Array> {
-  const out: Record<string, Float64Array> = {};
+export function views<A extends Real = Float64Array>(cell: Pick<RecurrentCell, 'blocks'>, theta: A): Record<string, A> {
+  const out: Record<string, A> = {};
   let off = 0;
   for (const b of cell.blocks) {
-    out[b.name] = theta.subarray(off, off + b.rows * b.cols);
+    out[b.name] = theta.subarray(off, off + b.rows * b.cols) as A;
     off += b.rows * b.cols;
   }
   return out;
@@ -200,7 +207,7 @@ export function blockOffset(cell: Pick<RecurrentCell, 'blocks'>, name: string): 
  *
  * @example zeroColumns(new Float64Array([1, 0, 2, 0]), 2, 2) // [1]
  */
-export function zeroColumns(M: Float64Array, rows: number, cols: number): number[] {
+export function zeroColumns(M: ArrayLike<number>, rows: number, cols: number): number[] {
   const out: number[] = [];
   for (let j = 0; j < cols; j++) {
     let zero = true;

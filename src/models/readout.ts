@@ -18,7 +18,8 @@
  *
  * Layout: the readout's parameters are one flat Float64Array [V, c] (row-major V), like a cell's.
  */
-import { dgemm } from '../linalg/blas.ts';
+import { gemm } from '../linalg/blas.ts';
+import type { Real } from '../linalg/precision.ts';
 import { allocF64 } from '../linalg/wasm.ts';
 
 export type LossKind = 'squared-error' | 'cross-entropy';
@@ -85,11 +86,11 @@ export function hasLossAt(loss: SequenceLoss, t: number, T: number): boolean {
 /**
  * y = V h + c for B rows of h (B x n at hOff) into y (B x p at yOff); y = h without a readout.
  */
-export function readoutKernel(B: number, n: number, h: Float64Array, hOff: number, readout: Readout | null, y: Float64Array, yOff: number): void {
+export function readoutKernel(B: number, n: number, h: Real, hOff: number, readout: Readout | null, y: Float64Array, yOff: number): void {
   if (readout) {
     const { p, V, c } = readout;
     for (let r = 0; r < B; r++) y.set(c, yOff + r * p);
-    dgemm(false, true, B, p, n, 1, h, hOff, n, V, 0, n, 1, y, yOff, p);
+    gemm(false, true, B, p, n, 1, h, hOff, n, V, 0, n, 1, y, yOff, p);
   } else {
     for (let i = 0; i < B * n; i++) y[yOff + i] = h[hOff + i]!;
   }
@@ -150,10 +151,10 @@ export function stepLoss(
   n: number,
   T: number,
   t: number,
-  h: Float64Array,
+  h: Real,
   y: Float64Array,
   dy: Float64Array,
-  dh: Float64Array | null,
+  dh: Real | null,
   dReadout: Float64Array | null,
 ): number {
   const p = outputSize(n, readout);
@@ -162,11 +163,11 @@ export function stepLoss(
   readoutKernel(B, n, h, hOff, readout, y, 0);
   const l = lossKernel(loss.kind, B, p, y, loss.targets ?? null, k * B * p, loss.labels ?? null, k * B, lossScale(loss, B, T), dy);
   if (dh) {
-    if (readout) dgemm(false, false, B, n, p, 1, dy, 0, p, readout.V, 0, n, 1, dh, 0, n);
+    if (readout) gemm(false, false, B, n, p, 1, dy, 0, p, readout.V, 0, n, 1, dh, 0, n);
     else for (let i = 0; i < B * n; i++) dh[i]! += dy[i]!;
   }
   if (readout && dReadout) {
-    dgemm(true, false, p, n, B, 1, dy, 0, p, h, hOff, n, 1, dReadout, 0, n);
+    gemm(true, false, p, n, B, 1, dy, 0, p, h, hOff, n, 1, dReadout, 0, n);
     const dc = p * n;
     for (let r = 0; r < B; r++) for (let j = 0; j < p; j++) dReadout[dc + j]! += dy[r * p + j]!;
   }
@@ -177,7 +178,7 @@ export function stepLoss(
  * Outputs y_t at the loss steps of a (T+1) x B x n state buffer: the last step only ('last', out:
  * B x p) or every step ('all', out: T x B x p).
  */
-export function readoutOutputs(readout: Readout | null, n: number, B: number, T: number, h: Float64Array, steps: 'last' | 'all', out: Float64Array): Float64Array {
+export function readoutOutputs(readout: Readout | null, n: number, B: number, T: number, h: Real, steps: 'last' | 'all', out: Float64Array): Float64Array {
   const p = outputSize(n, readout);
   const t0 = steps === 'last' ? T : 1;
   for (let t = t0; t <= T; t++) readoutKernel(B, n, h, t * B * n, readout, out, (t - t0) * B * p);

@@ -16,39 +16,57 @@
  * when the work is large enough; the result does not depend on the thread count. Other cases run
  * the TypeScript step below.
  *
+ * Precision (`precision`, default 'float64'): a 'float32' cell keeps theta, the tape, the records
+ * and (through bptt.ts) every gradient in Float32Arrays, and runs the TypeScript step with its
+ * products in float32 (blas.ts sgemm: the f32x4 kernel for large products); W, U and b are given in
+ * float64 and rounded to float32 once. It has no whole-run kernels yet.
+ *
  * @example
  *   const rnn = createRnn({ n: 2, m: 1, W, U, b, activation: TANH });
  *   // then bptt.ts: createTape(rnn, B, T), forward(rnn, x, tape, { s0: { h: h0 } }), ...
  */
 import type { Activation } from '../activations/index.ts';
-import { dgemm, dscaleColumns, dtanh } from '../linalg/blas.ts';
-import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg } from '../linalg/wasm.ts';
+import { dscaleColumns, dtanh, gemm } from '../linalg/blas.ts';
+import type { Precision, Real } from '../linalg/precision.ts';
+import { ABI, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, setArg } from '../linalg/wasm.ts';
 import { twoShares } from '../linalg/parallel.ts';
 import { blocksSize, checkBlock, views, zeroColumns, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
-export interface RnnRecords {
+export interface RnnRecords<A extends Real = Float64Array> {
   /** a_1..a_T, T x B x n, or null when f' is computed from h_t. */
-  readonly a: Float64Array | null;
+  readonly a: A | null;
   /** One step's pre-activation when `a` is not kept (B x n). */
-  readonly aStep: Float64Array;
+  readonly aStep: A;
   /** f'(a_t) of the current backward step (B x n). */
-  readonly d: Float64Array;
+  readonly d: A;
   /** W packed for the share kernels, allocated at their first use. */
   packed: Float64Array | null;
 }
 
-export interface RnnWork {
-  readonly d: Float64Array;
-  readonly scratch: Float64Array;
+export interface RnnWork<A extends Real = Float64Array> {
+  readonly d: A;
+  readonly scratch: A;
 }
 
-export interface Rnn extends RecurrentCell<RnnRecords, RnnWork> {
+export interface Rnn<A extends Real = Float64Array> extends RecurrentCell<RnnRecords<A>, RnnWork<A>, A> {
   readonly activation: Activation;
   /** Views into theta: W (n x n), U (n x m), b (n). */
-  readonly W: Float64Array;
-  readonly U: Float64Array;
-  readonly b: Float64Array;
+  readonly W: A;
+  readonly U: A;
+  readonly b: A;
+}
+
+/** The parameters of createRnn. */
+export interface RnnParameters {
+  n: number;
+  m: number;
+  W: Float64Array;
+  U: Float64Array;
+  b: Float64Array;
+  activation: Activation;
+  /** Working precision (default 'float64'); float32 rounds W, U and b once. */
+  precision?: Precision;
 }
 
 /**
@@ -82,8 +100,13 @@ export function matchedRnnHiddenSize(count: number, m: number, p = 0): number {
  * @example createRnn({ n: 2, m: 1, W: new Float64Array(4), U: new Float64Array(2), b: new Float64Array(2), activation: TANH })
  * @throws Error naming the field whose shape or values are wrong.
  */
-export function createRnn(p: { n: number; m: number; W: Float64Array; U: Float64Array; b: Float64Array; activation: Activation }): Rnn {
+export function createRnn(p: RnnParameters & { precision?: 'float64' }): Rnn;
+export function createRnn(p: RnnParameters & { precision: 'float32' }): Rnn<Float32Array>;
+export function createRnn(p: RnnParameters): Rnn<Real>;
+export function createRnn(p: RnnParameters): Rnn<Real> {
   const { n, m } = p;
+  const precision = p.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') throw new Error(`rnn: precision must be 'float64' or 'float32', got ${String(precision)}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`rnn: hidden size n must be a positive integer, got ${n}`);
   if (!Number.isInteger(m) || m < 0) throw new Error(`rnn: input size m must be a non-negative integer, got ${m}`);
   const blocks: ParameterBlock[] = [
@@ -93,12 +116,12 @@ export function createRnn(p: { n: number; m: number; W: Float64Array; U: Float64
   ];
   blocks.forEach((blk, i) => checkBlock('rnn', blk, [p.W, p.U, p.b][i]!));
   // in the kernel heap, so every product in forward and backward runs the SIMD kernels
-  const theta = allocF64(blocksSize(blocks));
+  const theta = allocReal(precision, blocksSize(blocks));
   const v = views({ blocks }, theta);
   v.W!.set(p.W);
   v.U!.set(p.U);
   v.b!.set(p.b);
-  return rnnCell(n, m, p.activation, blocks, theta, v);
+  return rnnCell(n, m, p.activation, blocks, theta, v, precision);
 }
 
 /** True when the backward pass needs the pre-activations a_t (f' not a function of f). */
@@ -106,16 +129,18 @@ export function needsPreactivations(f: Activation): boolean {
   return f.dfFromOutput === undefined;
 }
 
-function rnnCell(n: number, m: number, activation: Activation, blocks: ParameterBlock[], theta: Float64Array, v: Record<string, Float64Array>): Rnn {
+function rnnCell<A extends Real>(n: number, m: number, activation: Activation, blocks: ParameterBlock[], theta: A, v: Record<string, A>, precision: Precision): Rnn<A> {
   const W = v.W!;
   const U = v.U!;
   const b = v.b!;
   const bOff = n * n + n * m;
-  const cell: Rnn = {
+  const alloc = (len: number) => allocReal(precision, len) as A;
+  const cell: Rnn<A> = {
     kind: 'rnn',
     n,
     m,
     state: ['h'],
+    precision,
     theta,
     blocks,
     activation,
@@ -127,13 +152,13 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
     keepsStateGradients: false,
     createRecords(B, T) {
       const bn = B * n;
-      return { a: needsPreactivations(activation) ? allocF64(T * bn) : null, aStep: allocF64(bn), d: allocF64(bn), packed: null };
+      return { a: needsPreactivations(activation) ? alloc(T * bn) : null, aStep: alloc(bn), d: alloc(bn), packed: null };
     },
     freeRecords(rec) {
       for (const buf of [rec.a, rec.aStep, rec.d, rec.packed]) if (buf) freeF64(buf);
     },
     createWork(k) {
-      return { d: allocF64(n), scratch: allocF64(k * n) };
+      return { d: alloc(n), scratch: alloc(k * n) };
     },
     freeWork(w) {
       freeF64(w.d);
@@ -149,7 +174,7 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
       activationKernel(activation, bn, aBuf, aOff, tape.states.h, t * bn);
     },
     beginBackward() {},
-    backwardStep(tape, t, adj: StepAdjoint, dA, daOff, dtheta) {
+    backwardStep(tape, t, adj: StepAdjoint<A>, dA, daOff, dtheta) {
       const { B, records } = tape;
       const bn = B * n;
       derivativeKernel(activation, bn, tape.states.h, t * bn, records.a, (t - 1) * bn, records.d, 0);
@@ -162,7 +187,7 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
     jvp(tape, t, r, k, V, out, work) {
       // rows J v_i = diag(d) W v_i: Q W^T is the dot-product (transB) path, W's rows being contiguous
       stepDerivative(cell, tape, t, r, work.d);
-      dgemm(false, true, k, n, n, 1, V, 0, n, W, 0, n, 0, out, 0, n);
+      gemm(false, true, k, n, n, 1, V, 0, n, W, 0, n, 0, out, 0, n);
       dscaleColumns(k, n, out, work.d);
     },
     vjp(tape, t, r, k, Uv, out, work) {
@@ -174,18 +199,20 @@ function rnnCell(n: number, m: number, activation: Activation, blocks: Parameter
         const row = i * n;
         for (let j = 0; j < n; j++) s[row + j] = Uv[row + j]! * d[j]!;
       }
-      dgemm(false, false, k, n, n, 1, s, 0, n, W, 0, n, 0, out, 0, n);
+      gemm(false, false, k, n, n, 1, s, 0, n, W, 0, n, 0, out, 0, n);
     },
     zeroJacobianColumns() {
       // J_t = diag(f'(a_t)) W
       return zeroColumns(W, n, n);
     },
   };
-  return Object.assign(cell, { kernels: shareKernels(cell) });
+  // only float64 cells have whole-run kernels (kernels.ts rnn_forward, rnn_backward are f64)
+  if (precision !== 'float64') return cell;
+  return Object.assign(cell, { kernels: shareKernels(cell as unknown as Rnn) as unknown as WholeRunKernels<RnnRecords<A>, A> });
 }
 
 /** f'(a_t) of batch row r into d (n). */
-function stepDerivative(rnn: Rnn, tape: Tape<RnnRecords>, t: number, r: number, d: Float64Array): void {
+function stepDerivative<A extends Real>(rnn: Rnn<A>, tape: Tape<RnnRecords<A>, A>, t: number, r: number, d: A): void {
   const { n } = rnn;
   const { B } = tape;
   derivativeKernel(rnn.activation, n, tape.states.h, t * B * n + r * n, tape.records.a, (t - 1) * B * n + r * n, d, 0);
@@ -203,14 +230,14 @@ export function preactivationKernel(
   n: number,
   m: number,
   B: number,
-  W: Float64Array,
-  U: Float64Array,
-  b: Float64Array,
-  h: Float64Array,
+  W: Real,
+  U: Real,
+  b: Real,
+  h: Real,
   hOff: number,
-  x: Float64Array,
+  x: Real,
   xOff: number,
-  a: Float64Array,
+  a: Real,
   aOff: number,
 ): void {
   for (let r = 0; r < B; r++) {
@@ -218,15 +245,16 @@ export function preactivationKernel(
     for (let i = 0; i < n; i++) a[ar + i] = b[i]!;
   }
   // W's rows are contiguous, so a_i = sum_j W_ij h_j reads memory in order (dgemm transB path)
-  dgemm(false, true, B, n, n, 1, h, hOff, n, W, 0, n, 1, a, aOff, n);
-  if (m > 0) dgemm(false, true, B, n, m, 1, x, xOff, m, U, 0, m, 1, a, aOff, n);
+  gemm(false, true, B, n, n, 1, h, hOff, n, W, 0, n, 1, a, aOff, n);
+  if (m > 0) gemm(false, true, B, n, m, 1, x, xOff, m, U, 0, m, 1, a, aOff, n);
 }
 
 /** y = f(a) elementwise over len entries; built-ins are inlined so the loop has no call. */
-export function activationKernel(f: Activation, len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): void {
+export function activationKernel(f: Activation, len: number, a: Real, aOff: number, y: Real, yOff: number): void {
   switch (f.kind) {
     case 'tanh':
-      dtanh(len, a, aOff, y, yOff);
+      if (a instanceof Float64Array && y instanceof Float64Array) dtanh(len, a, aOff, y, yOff);
+      else for (let k = 0; k < len; k++) y[yOff + k] = Math.tanh(a[aOff + k]!);
       return;
     case 'sigmoid':
       for (let i = 0; i < len; i++) {
@@ -260,11 +288,11 @@ export function activationKernel(f: Activation, len: number, a: Float64Array, aO
 export function derivativeKernel(
   f: Activation,
   len: number,
-  y: Float64Array,
+  y: Real,
   yOff: number,
-  a: Float64Array | null,
+  a: Real | null,
   aOff: number,
-  d: Float64Array,
+  d: Real,
   dOff: number,
 ): void {
   switch (f.kind) {
@@ -305,12 +333,12 @@ export function derivativeKernel(
 export function backwardStepKernel(
   n: number,
   B: number,
-  W: Float64Array,
-  delta: Float64Array,
-  d: Float64Array,
-  da: Float64Array,
+  W: Real,
+  delta: Real,
+  d: Real,
+  da: Real,
   daOff: number,
-  dtheta: Float64Array,
+  dtheta: Real,
   dbOff: number,
 ): void {
   const bn = B * n;
@@ -319,7 +347,7 @@ export function backwardStepKernel(
     const o = daOff + r * n;
     for (let i = 0; i < n; i++) dtheta[dbOff + i]! += da[o + i]!;
   }
-  dgemm(false, false, B, n, n, 1, da, daOff, n, W, 0, n, 0, delta, 0, n);
+  gemm(false, false, B, n, n, 1, da, daOff, n, W, 0, n, 0, delta, 0, n);
 }
 
 /**
@@ -333,15 +361,15 @@ export function weightGradientKernel(
   n: number,
   m: number,
   rows: number,
-  dA: Float64Array,
-  h: Float64Array,
+  dA: Real,
+  h: Real,
   hOff: number,
-  x: Float64Array,
+  x: Real,
   xOff: number,
-  dtheta: Float64Array,
+  dtheta: Real,
 ): void {
-  dgemm(true, false, n, n, rows, 1, dA, 0, n, h, hOff, n, 1, dtheta, 0, n);
-  if (m > 0) dgemm(true, false, n, m, rows, 1, dA, 0, n, x, xOff, m, 1, dtheta, n * n, m);
+  gemm(true, false, n, n, rows, 1, dA, 0, n, h, hOff, n, 1, dtheta, 0, n);
+  if (m > 0) gemm(true, false, n, m, rows, 1, dA, 0, n, x, xOff, m, 1, dtheta, n * n, m);
 }
 
 /**

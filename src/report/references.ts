@@ -23,6 +23,7 @@ export const REFERENCES: readonly Reference[] = [
   { cite: by('Bengio', 1994), text: 'Y. Bengio, P. Simard and P. Frasconi (1994). Learning long-term dependencies with gradient descent is difficult. IEEE Transactions on Neural Networks 5(2), 157–166. doi:10.1109/72.279181' },
   { cite: by('Hochreiter', 1997), text: 'S. Hochreiter and J. Schmidhuber (1997). Long short-term memory. Neural Computation 9(8), 1735–1780. doi:10.1162/neco.1997.9.8.1735' },
   { cite: by('Gers', 2000), text: 'F. A. Gers, J. Schmidhuber and F. Cummins (2000). Learning to forget: continual prediction with LSTM. Neural Computation 12(10), 2451–2471. doi:10.1162/089976600300015015' },
+  { cite: by('Higham', 2002), text: 'N. J. Higham (2002). Accuracy and Stability of Numerical Algorithms, 2nd edition. SIAM, Philadelphia. doi:10.1137/1.9780898718027' },
   { cite: by('Pascanu', 2013), text: 'R. Pascanu, T. Mikolov and Y. Bengio (2013). On the difficulty of training recurrent neural networks. Proceedings of the 30th International Conference on Machine Learning, PMLR 28(3), 1310–1318. arXiv:1211.5063' },
   { cite: by('Le', 2015), text: 'Q. V. Le, N. Jaitly and G. E. Hinton (2015). A simple way to initialize recurrent networks of rectified linear units. arXiv:1504.00941' },
   { cite: by('Jozefowicz', 2015), text: 'R. Jozefowicz, W. Zaremba and I. Sutskever (2015). An empirical exploration of recurrent network architectures. Proceedings of the 32nd International Conference on Machine Learning, PMLR 37, 2342–2350.' },

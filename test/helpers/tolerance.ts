@@ -114,7 +114,39 @@ export const TOL = {
    * within ~1e-5 (measured 1.5e-5).
    */
   criticalLine: 1e-4,
+  /**
+   * A float32 RNN run (tanh, W with entries N(0, 0.81/n), T <= 30) against the float64 run of the
+   * same float32 weights and inputs, as the error relative to the largest entry of the compared
+   * vector (states, gradient blocks, norms). Each step's pre-activation sums k = n + m + 1 products:
+   * worst case gamma_k (|W||h| + |U||x| + |b|) (Higham 2002, eq. 3.5), but rounding errors of random
+   * sign grow like sqrt(k) u (Higham and Mary 2019, probabilistic rounding error analysis): at
+   * n = 64, sums of magnitude ~8, sqrt(69) x 6e-8 x 8 ~ 4e-6 per step, and steps that contract on
+   * average (gain 0.9, tanh' <= 1) keep the carried error at that level. Measured up to 4.8e-7 over
+   * three configurations and the float64 finite-difference check; 1e-5 is 20x that, far below an
+   * O(1) error of a wrong term, and the tests also require the error to exceed float64 round-off.
+   */
+  float32Rnn: 1e-5,
 } as const;
+
+/** Unit roundoff of float32, u = 2^-24 (Higham 2002, sec. 2.1). */
+export const U32 = 2 ** -24;
+
+/** gamma_k = k u / (1 - k u), the factor of Higham's bounds for k successive roundings (Higham 2002, lemma 3.1). */
+export function gamma(k: number, u = U32): number {
+  return (k * u) / (1 - k * u);
+}
+
+/**
+ * Bound on |C32 - C| per entry for a float32 GEMM of inner dimension k against the exact product of
+ * the same float32 inputs, relative to |alpha| sum_p |a_ip||b_pj| + |beta| |c_ij|: a dot product
+ * summed in order has |fl(x.y) - x.y| <= gamma_k |x|.|y| (Higham 2002, eq. 3.5); the blocked kernel
+ * adds each KC = 256 block's sum into C after scaling it by alpha (two more roundings per block),
+ * and beta C costs one: gamma_{k + 2 ceil(k/256) + 2}. Measured errors sit far below (random signs
+ * make the error grow like sqrt(k) u, not k u), but this is the bound that holds for every input.
+ */
+export function float32GemmBound(k: number): number {
+  return gamma(k + 2 * Math.ceil(k / 256) + 2);
+}
 
 /** |a - b| / max(|a|, |b|, floor): relative error with an absolute floor for values near 0. */
 export function relativeError(a: number, b: number, floor = 1e-12): number {

@@ -424,18 +424,26 @@ function normalise(v: usize, n: i32, r: usize): void {
 
 // ---------------------------------------------------------------------------------------------
 // Cache-blocked GEMM (Goto and van de Geijn 2008, "Anatomy of high-performance matrix
-// multiplication"): C (m x n) = alpha op(A) op(B) + beta C for all four transpose cases.
+// multiplication"): C (m x n) = alpha op(A) op(B) + beta C for all four transpose cases, written
+// once for both precisions T = f64 and T = f32 (AssemblyScript generics: the loops, the packing and
+// the blocking are shared; only the register micro-kernel is per precision, since f64x2 and f32x4
+// are different instructions).
 // op(B) is packed KC x NC into micro-panels of NR columns and op(A) MC x KC into micro-panels of MR
 // rows, zero-padded at the edges, so that the register micro-kernel always streams two contiguous
 // panels: the B micro-panel (KC x NR, 8 KiB) stays in L1 while the packed A block (MC x KC,
-// 256 KiB) stays in L2. Every entry of C is summed in the same order (p ascending inside a KC
-// block, blocks added to C in order) whatever the position of its tile, so splitting the rows or
-// columns of C between threads gives bit-identical results.
-// `work` holds GEMM_WORK doubles (packed A then packed B).
+// 256 KiB in f64, 128 KiB in f32) stays in L2. The micro-tile is MR x NR = 4 x 4 in f64 (eight
+// f64x2 registers) and 4 x 8 in f32 (eight f32x4 registers): the same 6 loads per step of p carry
+// 16 multiply-adds in f32 against 8 in f64, which is where float32's speed comes from.
+// Every entry of C is summed in the same order (p ascending inside a KC block, blocks added to C in
+// order) whatever the position of its tile, so splitting the rows or columns of C between threads
+// gives bit-identical results. `work` holds GEMM_WORK doubles (packed A then packed B; in f32 the
+// same element counts of floats, half the bytes).
 // ---------------------------------------------------------------------------------------------
 
 const MR = 4;
 const NR = 4;
+/** Columns per micro-panel of op(B) in f32 (two f32x4 registers per row of the tile). */
+const NR32 = 8;
 const KC = 256;
 const MC = 128;
 const NC = 512;
@@ -446,51 +454,64 @@ export function gemmWork(): i32 {
   return GEMM_WORK;
 }
 
-// op(A)[i0 + r, p0 + p] for r < mc, p < kc into dst: panel q (rows q*MR..) at dst + q*kc*MR,
-// entry (r, p) at (p*MR + r).
-function packA(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, dst: usize): void {
-  for (let q = 0; q < mc; q += MR) {
-    const rows = min(MR, mc - q);
-    const panel = dst + ((<usize>q * kc) << 3);
+// Micro-panel width of op(B) for element type T.
+// @ts-ignore: decorator
+@inline function nrOf<T>(): i32 {
+  return sizeof<T>() == 4 ? NR32 : NR;
+}
+
+// op(A)[i0 + r, p0 + p] for r < mc, p < kc into dst in micro-panels of R rows: panel q (rows q..)
+// at dst + q*kc, entry (r, p) at (p*R + r), in elements of T (zero-padded past mc).
+function packPanels<T>(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, R: i32, dst: usize): void {
+  const sh = alignof<T>();
+  const rowBytes: usize = <usize>R << sh;
+  for (let q = 0; q < mc; q += R) {
+    const rows = min(R, mc - q);
+    const panel = dst + ((<usize>q * kc) << sh);
     if (transA) {
-      // A stored k x m: op(A)(i, p) = A[p*lda + i], MR rows contiguous per p
-      let src = A + ((<usize>p0 * lda + i0 + q) << 3);
-      const sp: usize = <usize>lda << 3;
-      if (rows == MR) {
+      // A stored k x m: op(A)(i, p) = A[p*lda + i], R rows contiguous per p
+      let src = A + ((<usize>p0 * lda + i0 + q) << sh);
+      const sp: usize = <usize>lda << sh;
+      if (rows == R) {
         for (let p = 0; p < kc; p++) {
-          const d = panel + ((<usize>p * MR) << 3);
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
+          const d = panel + <usize>p * rowBytes;
+          for (let o: usize = 0; o < rowBytes; o += 16) v128.store(d + o, v128.load(src + o));
           src += sp;
         }
       } else {
         for (let p = 0; p < kc; p++) {
-          const d = panel + ((<usize>p * MR) << 3);
-          for (let r = 0; r < MR; r++) store<f64>(d + (<usize>r << 3), r < rows ? ld(src + (<usize>r << 3)) : 0);
+          const d = panel + <usize>p * rowBytes;
+          for (let r = 0; r < R; r++) store<T>(d + (<usize>r << sh), r < rows ? load<T>(src + (<usize>r << sh)) : <T>0);
           src += sp;
         }
       }
     } else {
       // A stored m x k: rows are contiguous in p
-      for (let r = 0; r < MR; r++) {
-        const d = panel + (<usize>r << 3);
+      for (let r = 0; r < R; r++) {
+        const d = panel + (<usize>r << sh);
         if (r < rows) {
-          const src = A + ((<usize>(i0 + q + r) * lda + p0) << 3);
-          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * MR) << 3), ld(src + (<usize>p << 3)));
+          const src = A + ((<usize>(i0 + q + r) * lda + p0) << sh);
+          for (let p = 0; p < kc; p++) store<T>(d + <usize>p * rowBytes, load<T>(src + (<usize>p << sh)));
         } else {
-          for (let p = 0; p < kc; p++) store<f64>(d + ((<usize>p * MR) << 3), 0);
+          for (let p = 0; p < kc; p++) store<T>(d + <usize>p * rowBytes, <T>0);
         }
       }
     }
   }
 }
 
-// op(B)[p0 + p, j0 + c] for p < kc, c < nc into dst: panel q (columns q*NR..) at dst + q*kc*NR,
-// entry (p, c) at (p*NR + c). The columns of op(B) are the rows of op(B)^T, whose storage is B with
-// the other transpose flag, so this is packA of op(B)^T (NR = MR).
+// op(A) packed MC x KC into panels of MR rows.
 // @ts-ignore: decorator
-@inline function packB(transB: bool, B: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
-  packA(!transB, B, ldb, j0, p0, nc, kc, dst);
+@inline function packA<T>(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: i32, dst: usize): void {
+  packPanels<T>(transA, A, lda, i0, p0, mc, kc, MR, dst);
+}
+
+// op(B)[p0 + p, j0 + c] for p < kc, c < nc into dst: panel q (columns q..) at dst + q*kc, entry
+// (p, c) at (p*NR + c). The columns of op(B) are the rows of op(B)^T, whose storage is B with the
+// other transpose flag, so this is the row packing of op(B)^T in panels of NR (f64) or NR32 (f32).
+// @ts-ignore: decorator
+@inline function packB<T>(transB: bool, B: usize, ldb: i32, p0: i32, j0: i32, kc: i32, nc: i32, dst: usize): void {
+  packPanels<T>(!transB, B, ldb, j0, p0, nc, kc, nrOf<T>(), dst);
 }
 
 // C[0..mr, 0..nr] += alpha * (packed A panel)(packed B panel) over kc: a 4 x 4 block of C in eight
@@ -548,6 +569,68 @@ function packA(transA: bool, A: usize, lda: i32, i0: i32, p0: i32, mc: i32, kc: 
   }
 }
 
+// The f32 micro-kernel: C[0..mr, 0..nr] += alpha * (packed A panel)(packed B panel) over kc, a 4 x 8
+// block of C in eight f32x4 registers, 16 multiplies and 16 adds per 6 loads; every product and
+// sum rounded to f32 (no fused multiply-add, as in the f64 kernel).
+// @ts-ignore: decorator
+@inline function microKernel32(kc: i32, a: usize, b: usize, alpha: f32, C: usize, ldc: i32, mr: i32, nr: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a += 16;
+    b += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const sc: usize = <usize>ldc << 2;
+  if (mr == MR && nr == NR32) {
+    let cp = C;
+    v128.store(cp, f32x4.add(v128.load(cp), f32x4.mul(va, c00)));
+    v128.store(cp, f32x4.add(v128.load(cp, 16), f32x4.mul(va, c01)), 16);
+    cp += sc;
+    v128.store(cp, f32x4.add(v128.load(cp), f32x4.mul(va, c10)));
+    v128.store(cp, f32x4.add(v128.load(cp, 16), f32x4.mul(va, c11)), 16);
+    cp += sc;
+    v128.store(cp, f32x4.add(v128.load(cp), f32x4.mul(va, c20)));
+    v128.store(cp, f32x4.add(v128.load(cp, 16), f32x4.mul(va, c21)), 16);
+    cp += sc;
+    v128.store(cp, f32x4.add(v128.load(cp), f32x4.mul(va, c30)));
+    v128.store(cp, f32x4.add(v128.load(cp, 16), f32x4.mul(va, c31)), 16);
+  } else {
+    // an edge tile: the same sums, written entry by entry
+    for (let r = 0; r < mr; r++) {
+      const lo = r == 0 ? c00 : r == 1 ? c10 : r == 2 ? c20 : c30;
+      const hi = r == 0 ? c01 : r == 1 ? c11 : r == 2 ? c21 : c31;
+      const cp = C + <usize>r * sc;
+      for (let c = 0; c < nr; c++) {
+        const v = c < 4 ? lane32(lo, c) : lane32(hi, c - 4);
+        store<f32>(cp + (<usize>c << 2), load<f32>(cp + (<usize>c << 2)) + alpha * v);
+      }
+    }
+  }
+}
+
+// Lane c of an f32x4 (c < 4).
+// @ts-ignore: decorator
+@inline function lane32(v: v128, c: i32): f32 {
+  return c == 0 ? f32x4.extract_lane(v, 0) : c == 1 ? f32x4.extract_lane(v, 1) : c == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+}
+
 export function gemm(
   transA: bool,
   transB: bool,
@@ -564,26 +647,65 @@ export function gemm(
   ldc: i32,
   work: usize,
 ): void {
-  gemmCore(transA, transB, m, n, k, alpha, A, lda, B, ldb, 0, beta, C, ldc, work);
+  gemmCore<f64>(transA, transB, m, n, k, alpha, A, lda, B, ldb, 0, beta, C, ldc, work);
 }
 
-// Doubles of op(B) (k x n) packed by pack_b: every (jc, pc) block as packB lays it out,
-// kc x (nc rounded up to NR).
+// The float32 GEMM: gemm on f32 matrices (alpha and beta rounded to f32), the same loops.
+export function sgemm(
+  transA: bool,
+  transB: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  B: usize,
+  ldb: i32,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  gemmCore<f32>(transA, transB, m, n, k, alpha, A, lda, B, ldb, 0, beta, C, ldc, work);
+}
+
+// Elements of op(B) (k x n) packed by pack_b (doubles) or spack_b (floats): every (jc, pc) block as
+// packB lays it out, kc x (nc rounded up to the panel width).
 export function packed_size(k: i32, n: i32): i32 {
-  return k * ((n + NR - 1) & ~(NR - 1));
+  return packedSize<f64>(k, n);
+}
+
+export function spacked_size(k: i32, n: i32): i32 {
+  return packedSize<f32>(k, n);
+}
+
+// @ts-ignore: decorator
+@inline function packedSize<T>(k: i32, n: i32): i32 {
+  const nr = nrOf<T>();
+  return k * ((n + nr - 1) & ~(nr - 1));
 }
 
 // op(B) (k x n) packed once for gemm_packed (e.g. a weight matrix used at every time step): the
 // blocks in the order gemm visits them, one after another.
 export function pack_b(transB: bool, k: i32, n: i32, B: usize, ldb: i32, dst: usize): void {
+  packAll<f64>(transB, k, n, B, ldb, dst);
+}
+
+export function spack_b(transB: bool, k: i32, n: i32, B: usize, ldb: i32, dst: usize): void {
+  packAll<f32>(transB, k, n, B, ldb, dst);
+}
+
+function packAll<T>(transB: bool, k: i32, n: i32, B: usize, ldb: i32, dst: usize): void {
+  const nr = nrOf<T>();
   let off: usize = 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    const ncp = (nc + NR - 1) & ~(NR - 1);
+    const ncp = (nc + nr - 1) & ~(nr - 1);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(transB, B, ldb, pc, jc, kc, nc, dst + off);
-      off += (<usize>kc * ncp) << 3;
+      packB<T>(transB, B, ldb, pc, jc, kc, nc, dst + off);
+      off += (<usize>kc * ncp) << alignof<T>();
     }
   }
 }
@@ -604,10 +726,27 @@ export function gemm_packed(
   ldc: i32,
   work: usize,
 ): void {
-  gemmCore(transA, false, m, n, k, alpha, A, lda, 0, 0, Bp, beta, C, ldc, work);
+  gemmCore<f64>(transA, false, m, n, k, alpha, A, lda, 0, 0, Bp, beta, C, ldc, work);
 }
 
-function gemmCore(
+export function sgemm_packed(
+  transA: bool,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f64,
+  A: usize,
+  lda: i32,
+  Bp: usize,
+  beta: f64,
+  C: usize,
+  ldc: i32,
+  work: usize,
+): void {
+  gemmCore<f32>(transA, false, m, n, k, alpha, A, lda, 0, 0, Bp, beta, C, ldc, work);
+}
+
+function gemmCore<T>(
   transA: bool,
   transB: bool,
   m: i32,
@@ -624,34 +763,38 @@ function gemmCore(
   ldc: i32,
   work: usize,
 ): void {
+  const sh = alignof<T>();
+  const nr0 = nrOf<T>();
   if (beta != 1) {
+    const bt = <T>beta;
     for (let i = 0; i < m; i++) {
-      const row = C + ((<usize>i * ldc) << 3);
-      if (beta == 0) for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), 0);
-      else for (let j = 0; j < n; j++) store<f64>(row + (<usize>j << 3), beta * ld(row + (<usize>j << 3)));
+      const row = C + ((<usize>i * ldc) << sh);
+      if (beta == 0) for (let j = 0; j < n; j++) store<T>(row + (<usize>j << sh), <T>0);
+      else for (let j = 0; j < n; j++) store<T>(row + (<usize>j << sh), bt * load<T>(row + (<usize>j << sh)));
     }
   }
   if (k <= 0 || alpha == 0) return;
   const pa = work;
-  let pb = work + ((<usize>MC * KC) << 3);
+  let pb = work + ((<usize>MC * KC) << sh);
   let off: usize = 0;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    const ncp = (nc + NR - 1) & ~(NR - 1);
+    const ncp = (nc + nr0 - 1) & ~(nr0 - 1);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       if (Bp) pb = Bp + off;
-      else packB(transB, B, ldb, pc, jc, kc, nc, pb);
-      off += (<usize>kc * ncp) << 3;
+      else packB<T>(transB, B, ldb, pc, jc, kc, nc, pb);
+      off += (<usize>kc * ncp) << sh;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(transA, A, lda, ic, pc, mc, kc, pa);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const bp = pb + ((<usize>jr * kc) << 3);
-          const nr = min(NR, nc - jr);
+        packA<T>(transA, A, lda, ic, pc, mc, kc, pa);
+        for (let jr = 0; jr < nc; jr += nr0) {
+          const bp = pb + ((<usize>jr * kc) << sh);
+          const nr = min(nr0, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
-            const cp = C + ((<usize>(ic + ir) * ldc + jc + jr) << 3);
-            microKernel(kc, pa + ((<usize>ir * kc) << 3), bp, alpha, cp, ldc, min(MR, mc - ir), nr);
+            const cp = C + ((<usize>(ic + ir) * ldc + jc + jr) << sh);
+            if (sizeof<T>() == 4) microKernel32(kc, pa + ((<usize>ir * kc) << sh), bp, <f32>alpha, cp, ldc, min(MR, mc - ir), nr);
+            else microKernel(kc, pa + ((<usize>ir * kc) << sh), bp, alpha, cp, ldc, min(MR, mc - ir), nr);
           }
         }
       }

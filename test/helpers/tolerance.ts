@@ -114,6 +114,12 @@ export const TOL = {
    * within ~1e-5 (measured 1.5e-5).
    */
   criticalLine: 1e-4,
+  /**
+   * findFixedPoints accepts a Newton-polished point when ||F(h) - h||_inf <= 1e-10 (its default
+   * tolerance); a fixed point of O(1) coordinates is then reproduced by an independent forward step
+   * to that level plus round-off (~1e-15).
+   */
+  fixedPoint: 1e-10,
 } as const;
 
 /** |a - b| / max(|a|, |b|, floor): relative error with an absolute floor for values near 0. */

@@ -30,6 +30,7 @@ import type { MlpTrainabilityParams } from './mlp-trainability.ts';
 import type { JacobianSpectrumParams } from './jacobian-spectrum.ts';
 import type { MeanFieldDepthScalesParams } from './mean-field-depth-scales.ts';
 import type { LyapunovExtensivityParams } from './lyapunov-extensivity.ts';
+import type { FixedPointsParams } from './fixed-points.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -215,6 +216,18 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
     const spectra = p.sizes.reduce((s, n) => s + steps * (n * n * Math.max(2, Math.round(n * p.fraction)) * 2), 0);
     return [t('largest exponents and spectra', 2 * Math.max(p.n, ...p.sizes) ** 2 * F, p.gains.length * steps * 2 * p.n * p.n + spectra, 'gains', 'sizes', 'steps', 'transient', 'n', 'fraction')];
   }) as Estimate<LyapunovExtensivityParams>,
+  'fixed-points': ((p: FixedPointsParams) => {
+    const K = p.task.bits;
+    const S = p.model.kind.startsWith('lstm') ? 2 * p.model.n : p.model.n;
+    const training = sweepCost([p.model], [p.task.T], p.seeds, p.training, 1, K, p.task.testSize);
+    // per start and L-BFGS round: a step and a vjp (2 stepWork) and the two-loop recursion (4 x 10 pairs x S);
+    // about 200 rounds per start on trained networks, then Newton and eigenvalues of the points (S^3 each, ~50 points)
+    const search = p.seeds * (p.search.starts * 200 * (2 * stepWork(p.model, K) + 40 * S) + 50 * 30 * S ** 3);
+    return [
+      ...training,
+      t('the fixed-point searches (L-BFGS rounds, Newton, eigenvalues)', Math.min(256, p.search.starts) * 22 * S * F + 3 * S * S * F, search, 'seeds', 'search.starts', 'model.n'),
+    ];
+  }) as Estimate<FixedPointsParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */

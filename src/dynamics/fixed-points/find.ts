@@ -10,6 +10,8 @@
  *    Jacobian J - I or A): a fixed point when it converges to ||r||_inf <= tolerance;
  * 3. keep the other local minima with q <= slowBelow as slow points;
  * 4. deduplicate (states within uniqueTolerance (1 + ||h||_inf) in the max norm are one point);
+ *    optionally (`between`) start a second pass from points on the segments between the stable
+ *    fixed points, where the saddles that separate their basins lie;
  * 5. for each point: the eigenvalues of J (maps) or A (flows), the class from them (stable, saddle
  *    with its number of unstable directions, unstable: |lambda| against 1 for maps, Re lambda
  *    against 0 for flows; src/dynamics/stability.ts) and the slowest modes (closest to the
@@ -40,6 +42,14 @@ export interface FixedPointOptions extends MinimiseOptions {
   uniqueTolerance?: number;
   /** Slowest modes reported per point (default 3). */
   modes?: number;
+  /**
+   * Second pass (default 0: none): start again from this many evenly spaced points on each segment
+   * between two stable fixed points of the first pass, nearest pairs first. A saddle between two
+   * attractors sits on the separatrix that the segment crosses, where trajectories rarely go.
+   */
+  between?: number;
+  /** Pairs of stable points the second pass uses at most (default 256). */
+  maxPairs?: number;
 }
 
 export interface FixedPoint {
@@ -62,7 +72,7 @@ export interface FixedPoint {
 
 export interface FixedPointSearch {
   points: FixedPoint[];
-  /** Starts searched. */
+  /** Starts searched (both passes). */
   starts: number;
   /** Starts that ended at a fixed point. */
   toFixed: number;
@@ -118,10 +128,10 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
     }
     found.push({ kind, h, q, residual, starts: 1 });
   };
-  for (let i = 0; i < count; i++) {
-    const h = min.H.slice(i * S, (i + 1) * S);
-    const qi = min.q[i]!;
-    if (!Number.isFinite(qi)) continue;
+  const settle = (H: Float64Array, q: Float64Array, i: number): void => {
+    const h = H.slice(i * S, (i + 1) * S);
+    const qi = q[i]!;
+    if (!Number.isFinite(qi)) return;
     if (qi <= polishBelow) {
       const nr = newton(sys, h, { tolerance: tol, stepTolerance: 1e-9, maxIterations: 30 });
       if (nr.converged || nr.residual <= tol) {
@@ -135,7 +145,7 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
         if (ri <= tol) {
           add('fixed', nr.z, 0.5 * s, ri);
           toFixed++;
-          continue;
+          return;
         }
       }
     }
@@ -146,8 +156,46 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
       add('slow', h, qi, ri);
       toSlow++;
     }
-  }
+  };
+  for (let i = 0; i < count; i++) settle(min.H, min.q, i);
   const J = new Float64Array(S * S);
+  let rounds = min.rounds;
+  const iterations = Array.from(min.iterations);
+  let total = count;
+  const between = opts.between ?? 0;
+  if (between > 0) {
+    const stable = found.filter((p) => {
+      if (p.kind !== 'fixed') return false;
+      problem.jacobian(p.h, J);
+      return classify(eigenvalues(S, J), problem.time).stability === 'stable';
+    });
+    const pairs: { a: number; b: number; d: number }[] = [];
+    for (let a = 0; a < stable.length; a++) {
+      for (let b = a + 1; b < stable.length; b++) {
+        let d = 0;
+        for (let j = 0; j < S; j++) d += (stable[a]!.h[j]! - stable[b]!.h[j]!) ** 2;
+        pairs.push({ a, b, d });
+      }
+    }
+    pairs.sort((x, y) => x.d - y.d || x.a - y.a || x.b - y.b);
+    const use = pairs.slice(0, opts.maxPairs ?? 256);
+    const N2 = use.length * between;
+    if (N2 > 0) {
+      const H2 = new Float64Array(N2 * S);
+      use.forEach((pr, k) => {
+        for (let f = 1; f <= between; f++) {
+          const w = f / (between + 1);
+          const o = (k * between + f - 1) * S;
+          for (let j = 0; j < S; j++) H2[o + j] = (1 - w) * stable[pr.a]!.h[j]! + w * stable[pr.b]!.h[j]!;
+        }
+      });
+      const min2 = minimiseSpeed(problem, H2, N2, opts);
+      for (let i = 0; i < N2; i++) settle(min2.H, min2.q, i);
+      rounds += min2.rounds;
+      iterations.push(...min2.iterations);
+      total += N2;
+    }
+  }
   const points: FixedPoint[] = found.map((p) => {
     problem.jacobian(p.h, J);
     const eigs = eigenvalues(S, J);
@@ -170,14 +218,14 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
     for (let j = 0; j < S; j++) if (Math.abs(a.h[j]! - b.h[j]!) > uniq) return a.h[j]! - b.h[j]!;
     return 0;
   });
-  const its = Array.from(min.iterations).sort((x, y) => x - y);
+  const its = iterations.sort((x, y) => x - y);
   return {
     points,
-    starts: count,
+    starts: total,
     toFixed,
     toSlow,
     maxResidual: points.filter((p) => p.kind === 'fixed').reduce((m, p) => Math.max(m, p.residual), 0),
     medianIterations: its[Math.floor((its.length - 1) / 2)]!,
-    rounds: min.rounds,
+    rounds,
   };
 }

@@ -266,21 +266,22 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
     // multipliers of every seed's stable points and saddles, in the complex plane with the unit circle
     const circle = Array.from({ length: 181 }, (_, i) => (2 * Math.PI * i) / 180);
     const mult: Series[] = [{ label: 'unit circle |λ| = 1', x: circle.map(Math.cos), y: circle.map(Math.sin), reference: true, dashed: false, lineWidth: 1 }];
-    for (const cls of ['stable', 'saddle1', 'saddle'] as const) {
+    const multLabel = { stable: 'at the stable fixed points', saddle1: 'at the saddles with 1 unstable direction' } as const;
+    for (const cls of ['stable', 'saddle1'] as const) {
       const re: number[] = [];
       const im: number[] = [];
-      for (const r of runs) for (const q of r.points) if (classOf(q) === cls) for (const e of q.eigenvalues) { re.push(e.re); im.push(e.im); }
+      for (const q of r0.points) if (classOf(q) === cls) for (const e of q.eigenvalues) { re.push(e.re); im.push(e.im); }
       if (re.length === 0) continue;
       const st = CLASS_STYLE[cls];
-      mult.push({ label: `multipliers at ${st.label}s`, x: re, y: im, pointsOnly: true, pointStyle: st.pointStyle, pointRadius: 3, color: st.color });
+      mult.push({ label: `λ ${multLabel[cls]}`, x: re, y: im, pointsOnly: true, pointStyle: st.pointStyle, pointRadius: 3, color: st.color });
     }
     charts.push(
       lineChart({
         id: 'multipliers',
         title: 'Multipliers λ of the step Jacobian at the fixed points',
-        subtitle: `all ${p.seeds} seeds`,
-        caption: `Eigenvalues of dF/dh at the stable fixed points and at the saddles of every trained network, in the complex plane. Inside the unit circle a perturbation decays; a saddle has one (or more) multipliers outside. The multipliers near 1 are the slow modes along which the memories are held.`,
-        x: { title: 'Re λ', min: -1.6, max: 1.6 },
+        subtitle: `seed ${r0.seed}`,
+        caption: `Eigenvalues of dF/dh at the stable fixed points and at the saddles with one unstable direction of the first trained network, in the complex plane (the axes have equal scales). Inside the unit circle a perturbation decays; each of these saddles has exactly one multiplier outside, along the direction that leads to the two memories it separates.`,
+        x: { title: 'Re λ', min: -2.2, max: 2.2 },
         y: { title: 'Im λ', min: -1.2, max: 1.2 },
         series: mult,
       }),

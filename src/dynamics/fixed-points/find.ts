@@ -40,6 +40,13 @@ export interface FixedPointOptions extends MinimiseOptions {
   slowBelow?: number;
   /** Two points are one when their max-norm distance is at most this times (1 + ||h||_inf) (default 1e-6). */
   uniqueTolerance?: number;
+  /**
+   * A minimum with q <= qTolerance (1e-14 by default, so ||r||_2 <= 1.5e-7) within this max-norm
+   * distance times (1 + ||h||_inf) of a fixed point already found is counted as that point without
+   * its own Newton solve (default 1e-4: the point is within ||r|| / sigma_min(J - I) of a root, so
+   * this holds whenever sigma_min >= 1.5e-3); 0 polishes every start.
+   */
+  mergeRadius?: number;
   /** Slowest modes reported per point (default 3). */
   modes?: number;
   /**
@@ -100,6 +107,8 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
   const slowBelow = opts.slowBelow ?? 1e-4;
   const uniq = opts.uniqueTolerance ?? 1e-6;
   const modes = opts.modes ?? 3;
+  const qTol = opts.qTolerance ?? 1e-14;
+  const merge = opts.mergeRadius ?? 1e-4;
   const min = minimiseSpeed(problem, starts, count, opts);
   const r = new Float64Array(S);
   const sys = {
@@ -132,6 +141,21 @@ export function findFixedPoints(problem: SpeedProblem, starts: Float64Array, cou
     const h = H.slice(i * S, (i + 1) * S);
     const qi = q[i]!;
     if (!Number.isFinite(qi)) return;
+    if (qi <= qTol && merge > 0) {
+      let hn = 0;
+      for (let j = 0; j < S; j++) hn = Math.max(hn, Math.abs(h[j]!));
+      const near = found.find((p) => {
+        if (p.kind !== 'fixed') return false;
+        let dist = 0;
+        for (let j = 0; j < S && dist <= merge * (1 + hn); j++) dist = Math.max(dist, Math.abs(p.h[j]! - h[j]!));
+        return dist <= merge * (1 + hn);
+      });
+      if (near) {
+        near.starts++;
+        toFixed++;
+        return;
+      }
+    }
     if (qi <= polishBelow) {
       const nr = newton(sys, h, { tolerance: tol, stepTolerance: 1e-9, maxIterations: 30 });
       if (nr.converged || nr.residual <= tol) {

@@ -23,7 +23,7 @@ export interface MinimiseOptions {
   maxIterations?: number;
   /** Curvature pairs kept (default 10). */
   memory?: number;
-  /** Stop a state when q <= this (default 1e-20: Newton's method finishes from there). */
+  /** Stop a state when q <= this (default 1e-14, ||r|| ~ 1e-7: Newton's method finishes from there). */
   qTolerance?: number;
   /** Stop a state when ||dq/dh||_inf <= this (default 1e-12). */
   gradientTolerance?: number;
@@ -53,7 +53,7 @@ export function minimiseSpeed(problem: SpeedProblem, H0: Float64Array, count: nu
   const cap = problem.capacity;
   const maxIt = opts.maxIterations ?? 1000;
   const mem = opts.memory ?? 10;
-  const qTol = opts.qTolerance ?? 1e-20;
+  const qTol = opts.qTolerance ?? 1e-14;
   const gTol = opts.gradientTolerance ?? 1e-12;
   const H = Float64Array.from(H0.subarray(0, count * S));
   const q = new Float64Array(count);

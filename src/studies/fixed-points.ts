@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { principalComponents, project } from '../analysis/pca.ts';
 import { findFixedPoints, type FixedPoint } from '../dynamics/fixed-points/find.ts';
+import { saddleConnection } from '../dynamics/fixed-points/saddle-connections.ts';
 import { cellSpeed } from '../dynamics/fixed-points/speed.ts';
 import { Rng } from '../init/rng.ts';
 import { createTape, forward, freeTape } from '../models/bptt.ts';
@@ -94,6 +95,9 @@ const seedSummary = fields({
   stablePatterns: count('distinct output sign patterns at the stable fixed points'),
   maxResidual: measured('largest ||F(h) - h||_inf over the fixed points'),
   byUnstable: list(count('fixed points'), 'fixed points with 0, 1, ..., K unstable directions'),
+  saddleLinks: count('saddles with one real unstable multiplier whose unstable manifold was followed'),
+  oneBitLinks: count('of them, those whose two branches end at two stable points whose outputs differ in exactly one bit'),
+  distinctOneBitPairs: count('distinct pairs of bit patterns joined that way (K 2^(K-1), the edges of the K-cube, when every edge has its saddle)'),
   toFixed: count('starts that ended at a fixed point'),
   medianIterations: count('median L-BFGS steps per start'),
   points: list(pointSummary, 'every point found: fixed points first, by number of unstable directions'),
@@ -109,6 +113,7 @@ const fixedPointsSummary = fields({
   allSeedsStoreEveryPattern: flag('every seed has 2^K stable points whose outputs show all 2^K sign patterns'),
   cubeCounts: list(count('k-faces'), 'C(K, k) 2^(K-k) for k = 0..K: the vertices, edges, faces, ... of the K-cube'),
   allSeedsCube: flag('every seed has exactly C(K, k) 2^(K-k) fixed points with k unstable directions, k = 0..K'),
+  allSeedsConnectEdges: flag('in every seed, every saddle with one unstable direction leads to two memories one bit apart, and they cover all K 2^(K-1) edges of the K-cube'),
   maxResidual: measured('largest ||F(h) - h||_inf over every fixed point of every seed'),
   explained: list(exact('fraction of the variance'), 'variance fractions of the first two principal components (first seed)'),
 });
@@ -135,6 +140,8 @@ interface SeedRun {
   result: ReturnType<typeof train>;
   points: FixedPoint[];
   outputs: string[];
+  /** Per saddle with one real unstable direction: the indices (into points) of the attractors its unstable manifold reaches (-1: none). */
+  links: [number, number][];
   toFixed: number;
   medianIterations: number;
   maxResidual: number;
@@ -192,6 +199,9 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         toFixed: r.toFixed,
         medianIterations: r.medianIterations,
         byUnstable: Array.from({ length: K + 1 }, (_, k) => fixed.filter((q) => q.stability.unstableDimension === k).length),
+        saddleLinks: r.links.length,
+        oneBitLinks: r.links.filter(([a, b]) => a >= 0 && b >= 0 && a !== b && hamming(r.outputs[a]!, r.outputs[b]!) === 1).length,
+        distinctOneBitPairs: new Set(r.links.filter(([a, b]) => a >= 0 && b >= 0 && a !== b && hamming(r.outputs[a]!, r.outputs[b]!) === 1).map(([a, b]) => [r.outputs[a]!, r.outputs[b]!].sort().join('|'))).size,
         points: r.points.map((q, j) => ({
           kind: q.kind,
           stability: q.stability.stability,
@@ -256,7 +266,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         id: 'state-space',
         title: `Fixed points of the trained ${p.model.kind} (n = ${r0.points[0]?.h.length ?? S0}) on the ${K}-bit flip-flop`,
         subtitle: `seed ${r0.seed}; plane of the first two principal components of the visited states`,
-        caption: `The states of ${shownTraj} test sequences (grey) and the points where the network at zero input stands still, projected on the first two principal components of all visited states (${pct(pc.explained[0]!)}${k > 1 ? ` and ${pct(pc.explained[1]!)}` : ''} of the variance). Stable fixed points (circles) are the memories; saddles with one unstable direction (triangles) sit between two memories that differ in one bit.`,
+        caption: `The states of ${shownTraj} test sequences (grey) and the points where the network at zero input stands still, projected on the first two principal components of all visited states (${pct(pc.explained[0]!)}${k > 1 ? ` and ${pct(pc.explained[1]!)}` : ''} of the variance). Stable fixed points (circles) are the memories; saddles with one unstable direction (triangles) sit between two memories (the table says which: those one bit apart).`,
         x: { title: 'principal component 1' },
         y: { title: 'principal component 2' },
         series,
@@ -280,7 +290,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         id: 'multipliers',
         title: 'Multipliers λ of the step Jacobian at the fixed points',
         subtitle: `seed ${r0.seed}`,
-        caption: `Eigenvalues of dF/dh at the stable fixed points and at the saddles with one unstable direction of the first trained network, in the complex plane (the axes have equal scales). Inside the unit circle a perturbation decays; each of these saddles has exactly one multiplier outside, along the direction that leads to the two memories it separates.`,
+        caption: `Eigenvalues of dF/dh at the stable fixed points and at the saddles with one unstable direction of the first trained network, in the complex plane (the axes have equal scales). Inside the unit circle a perturbation decays; each of these saddles has exactly one multiplier outside, the direction of its unstable manifold.`,
         x: { title: 'Re λ', min: -2.2, max: 2.2 },
         y: { title: 'Im λ', min: -1.2, max: 1.2 },
         series: mult,
@@ -330,6 +340,14 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         agrees: seedRows.every((r) => r.byUnstable.length === cube.length && r.byUnstable.every((c, i) => c === cube[i])),
         tolerance: 'exact counts',
       },
+      {
+        quantity: 'saddles with one unstable direction whose unstable manifold joins two memories that differ in one bit, per seed',
+        theory: `all of them, ${K * 2 ** (K - 1)} distinct pairs (the edges of the ${K}-cube)`,
+        measured: seedRows.map((r) => `${r.oneBitLinks} of ${r.saddleLinks}, ${r.distinctOneBitPairs} pairs`).join('; '),
+        source: 'the unstable manifold of a saddle between two attractors ends at them (Kuznetsov 2004, section 2.2; Sussillo and Barak 2013, Fig. 2)',
+        agrees: seedRows.every((r) => r.saddleLinks > 0 && r.oneBitLinks === r.saddleLinks && r.distinctOneBitPairs === K * 2 ** (K - 1)),
+        tolerance: 'exact counts; each branch followed by iterating F from the saddle ± 1e-4 v to within 1e-6 of a stable point',
+      },
     ];
     const warnings: string[] = [];
     for (const r of seedRows) if (!r.solved) warnings.push(`seed ${r.seed}: training left ${r.finalWrong} of ${p.task.testSize} test sequences wrong; its fixed points describe a network that has not solved the task`);
@@ -337,7 +355,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
     const discussion = [
       `${p.seeds} ${p.model.kind} networks of n = ${p.model.n} units were trained on the ${K}-bit flip-flop (T = ${p.task.T}, pulse probability ${p.task.pulseProbability} per step and line) for ${p.training.steps} steps of ${p.training.batchSize} sequences (${p.training.optimiser}, learning rate ${p.training.lr}). At the end ${seedRows.filter((r) => r.solved).length} of ${p.seeds} classified every test sequence correctly at every step.`,
       `For each trained network, ${s.starts} states sampled on ${s.trajectories} test trajectories (plus Gaussian noise of ${s.noise}) started a minimisation of the speed q(h) = ½‖F(h, 0) − h‖² with its exact gradient (L-BFGS), and the minima were polished by Newton's method. Stable fixed points per seed: ${stableCounts.join(', ')} (${memories} expected). A second pass started from ${s.between} points on each segment between two stable points, where the separatrices lie. Saddles ${seedRows.map((r) => r.saddles).join(', ')}, of which with one unstable direction ${seedRows.map((r) => r.saddlesOneUnstable).join(', ')}; slow points ${seedRows.map((r) => r.slow).join(', ')}. The largest residual ‖F(h) − h‖∞ of a fixed point is ${maxResidual.toExponential(2)}.`,
-      `The readout at the stable points shows ${seedRows.map((r) => r.stablePatterns).join(', ')} distinct sign patterns: ${allStore ? 'every memory state of every seed is one of the ' + memories + ' bit patterns' : 'not every seed stores every pattern as a stable point'}. A pulse moves the state across the separatrix of a saddle into the basin of the neighbouring memory; at zero input the state stays in its basin, which is how the network holds its bits.`,
+      `The readout at the stable points shows ${seedRows.map((r) => r.stablePatterns).join(', ')} distinct sign patterns: ${allStore ? 'every memory state of every seed is one of the ' + memories + ' bit patterns' : 'not every seed stores every pattern as a stable point'}. Following the unstable manifold of each saddle with one unstable direction (iterating F from the saddle ± 1e-4 along its unstable eigenvector), ${seedRows.map((r) => `${r.oneBitLinks} of ${r.saddleLinks}`).join(', ')} end at two memories whose outputs differ in exactly one bit, covering ${seedRows.map((r) => r.distinctOneBitPairs).join(', ')} distinct pairs (${K * 2 ** (K - 1)} edges of the cube): each such saddle sits on the boundary between two memories one flip apart.`,
     ].join('\n\n');
 
     return {
@@ -351,6 +369,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         maxStable: Math.max(...stableCounts),
         allSeedsStoreEveryPattern: allStore,
         cubeCounts: cube,
+        allSeedsConnectEdges: seedRows.every((r) => r.saddleLinks > 0 && r.oneBitLinks === r.saddleLinks && r.distinctOneBitPairs === K * 2 ** (K - 1)),
         allSeedsCube: seedRows.every((r) => r.byUnstable.every((c, i) => c === cube[i]) && r.stable + r.saddles + r.unstable === cube.reduce((a, b) => a + b, 0)),
         maxResidual,
         explained: Array.from(pc.explained),
@@ -398,8 +417,17 @@ function analyse(model: Model, task: ReturnType<typeof flipFlop>, s: FixedPoints
   }
   const sp = cellSpeed(cell, new Float64Array(cell.m), Math.min(256, s.starts));
   let res;
+  const links: [number, number][] = [];
   try {
     res = findFixedPoints(sp, starts, s.starts, { maxIterations: s.maxIterations, tolerance: s.tolerance, slowBelow: s.slowBelow, between: s.between });
+    // where the unstable manifold of each saddle with one (real) unstable direction leads
+    const stableIdx = res.points.map((q, j) => (q.kind === 'fixed' && q.stability.stability === 'stable' ? j : -1)).filter((j) => j >= 0);
+    for (const q of res.points) {
+      const u = q.eigenvalues.filter((e) => Math.hypot(e.re, e.im) > 1);
+      if (q.kind !== 'fixed' || u.length !== 1 || u[0]!.im !== 0) continue;
+      const [a, b] = saddleConnection(sp, q, stableIdx.map((j) => res!.points[j]!.h));
+      links.push([a < 0 ? -1 : stableIdx[a]!, b < 0 ? -1 : stableIdx[b]!]);
+    }
   } finally {
     sp.dispose();
   }
@@ -409,11 +437,18 @@ function analyse(model: Model, task: ReturnType<typeof flipFlop>, s: FixedPoints
     readoutKernel(1, n, q.h, 0, readout, y, 0);
     return Array.from(y, (v) => (v > 0 ? '+' : '-')).join('');
   });
-  return { points: res.points, outputs, toFixed: res.toFixed, medianIterations: res.medianIterations, maxResidual: res.maxResidual, states, R, T };
+  return { points: res.points, outputs, links, toFixed: res.toFixed, medianIterations: res.medianIterations, maxResidual: res.maxResidual, states, R, T };
 }
 
 function binomial(n: number, k: number): number {
   let c = 1;
   for (let i = 1; i <= k; i++) c = (c * (n - i + 1)) / i;
   return c;
+}
+
+/** Number of positions at which two sign patterns differ. */
+function hamming(a: string, b: string): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) d++;
+  return d;
 }

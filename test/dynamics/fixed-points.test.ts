@@ -16,6 +16,7 @@ import { RecurrentMap } from '../../src/models/recurrent-map.ts';
 import { createRnn } from '../../src/models/rnn.ts';
 import { planarCtrnnEquilibria } from '../../src/dynamics/brute-force.ts';
 import { findFixedPoints } from '../../src/dynamics/fixed-points/find.ts';
+import { saddleConnection } from '../../src/dynamics/fixed-points/saddle-connections.ts';
 import { cellSpeed, systemSpeed, type SpeedProblem } from '../../src/dynamics/fixed-points/speed.ts';
 import { fivePointGradient, gradientError } from '../helpers/finite-differences.ts';
 import { TOL } from '../helpers/tolerance.ts';
@@ -310,4 +311,25 @@ test('1997 LSTM (the constant error carousel c_t = c_{t-1} + i g): one fixed poi
   const res2 = findFixedPoints(sp2, starts(128, 2 * n, 73, 0.8), 128);
   sp2.dispose();
   t.is(res2.points.filter((q) => q.kind === 'fixed').length, 0);
+});
+
+test('the unstable manifold of each saddle of h -> tanh(diag(2, 3) h) ends at the two stable points it separates', (t) => {
+  const rnn = diagonalRnn([2, 3]);
+  const sp = cellSpeed(rnn, [0], 64);
+  const res = findFixedPoints(sp, starts(100, 2, 13), 100);
+  const stable = res.points.filter((p) => p.stability.stability === 'stable');
+  const saddles = res.points.filter((p) => p.stability.stability === 'saddle');
+  t.is(stable.length, 4);
+  t.is(saddles.length, 4);
+  for (const s of saddles) {
+    const [a, b] = saddleConnection(sp, s, stable.map((p) => p.h));
+    t.true(a >= 0 && b >= 0 && a !== b, `${a}, ${b}`);
+    // the saddle's zero coordinate is its unstable direction: the two ends differ there only, in sign
+    const zero = Math.abs(s.h[0]!) < Math.abs(s.h[1]!) ? 0 : 1;
+    const other = 1 - zero;
+    t.true(Math.abs(stable[a]!.h[other]! - s.h[other]!) <= TOL.rootSolve && Math.abs(stable[b]!.h[other]! - s.h[other]!) <= TOL.rootSolve);
+    t.is(Math.sign(stable[a]!.h[zero]!), -Math.sign(stable[b]!.h[zero]!));
+  }
+  t.throws(() => saddleConnection(sp, res.points.find((p) => p.stability.stability === 'unstable')!, []), { message: /exactly one/ });
+  sp.dispose();
 });

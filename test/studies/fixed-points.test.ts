@@ -34,6 +34,7 @@ for (const [kind, n] of [
       t.is(seed.stablePatterns, 4);
     }
     t.true(s.allSeedsCube as boolean);
+    t.true(s.allSeedsConnectEdges as boolean, 'each 1-saddle joins two memories one bit apart, all 4 edges of the square');
     t.true((s.maxResidual as number) <= TOL.fixedPoint);
     for (const row of r.theory) if (row.agrees !== undefined) t.true(row.agrees, row.quantity);
     t.deepEqual(r.charts.map((c) => c.id), ['state-space', 'multipliers', 'training']);

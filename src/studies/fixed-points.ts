@@ -231,16 +231,21 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
     const charts: ChartSpec[] = [];
     const series: Series[] = [];
     const shownTraj = Math.min(8, r0.R);
+    // one series, the trajectories separated by gaps (y NaN), so that one legend entry shows or hides them all
+    const xs: number[] = [];
+    const ys: number[] = [];
     for (let r = 0; r < shownTraj; r++) {
-      const xs: number[] = [];
-      const ys: number[] = [];
       for (let t = 0; t <= r0.T; t++) {
         const idx = t * r0.R + r;
         xs.push(xy[idx * k]!);
         ys.push(k > 1 ? xy[idx * k + 1]! : 0);
       }
-      series.push({ label: 'trajectories (test sequences)', x: xs, y: ys, color: '#9a9a9a', lineWidth: 1, hideInLegend: r > 0, z: -1 });
+      if (r + 1 < shownTraj) {
+        xs.push(xs[xs.length - 1]!);
+        ys.push(Number.NaN);
+      }
     }
+    const trajectories: Series = { label: 'trajectories (test sequences)', x: xs, y: ys, color: '#9a9a9a', lineWidth: 1, z: -1 };
     const P = r0.points.length;
     const H = new Float64Array(P * S0);
     r0.points.forEach((q, j) => H.set(q.h, j * S0));
@@ -260,6 +265,8 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         z: 2,
       });
     }
+    // the points lead the legend; the grey trajectories come last and are drawn underneath
+    series.push(trajectories);
     const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
     charts.push(
       lineChart({
@@ -290,7 +297,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         id: 'multipliers',
         title: 'Multipliers λ of the step Jacobian at the fixed points',
         subtitle: `seed ${r0.seed}`,
-        caption: `Eigenvalues of dF/dh at the stable fixed points and at the saddles with one unstable direction of the first trained network, in the complex plane (the axes have equal scales). Inside the unit circle a perturbation decays; each of these saddles has exactly one multiplier outside, the direction of its unstable manifold.`,
+        caption: `Eigenvalues of ∂F/∂h at the stable fixed points and at the saddles with one unstable direction of the first trained network, in the complex plane (the axes have equal scales). Inside the unit circle a perturbation decays; each of these saddles has exactly one multiplier outside, the direction of its unstable manifold.`,
         x: { title: 'Re λ', min: -2.2, max: 2.2 },
         y: { title: 'Im λ', min: -1.2, max: 1.2 },
         series: mult,
@@ -325,7 +332,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
         tolerance: 'exact count',
       },
       {
-        quantity: 'largest ||F(h) − h||∞ over the fixed points',
+        quantity: 'largest ‖F(h) − h‖∞ over the fixed points',
         theory: `≤ ${s.tolerance}`,
         measured: maxResidual.toExponential(2),
         source: 'Newton polishing of the minima of q',

@@ -38,6 +38,11 @@ for (const layout of layouts) {
 }
 // the continuation workload has no PyTorch side: its reference is the same algorithm in numpy
 for (const l of lines('/usr/bin/python3', ['bench/continuation_numpy.py', ...extra])) ref.set(key(l), { ...l, layout: 'numpy' });
+// the fixed-point search: SciPy's L-BFGS-B on the same q, once per start or on all starts jointly; the faster is the reference
+for (const l of lines('/usr/bin/python3', ['bench/fixed_points_scipy.py', ...extra])) {
+  const best = ref.get(key(l));
+  if (!best || l.usPerStep < best.usPerStep) ref.set(key(l), { ...l, layout: `scipy ${String(l.layout)}` });
+}
 const blas = [...ref.values()].find((l) => l.workload === 'matmul' && l.n === 512);
 if (blas && blas.gflops < 20) {
   throw new Error(`numpy's 512 x 512 matmul runs at ${blas.gflops.toFixed(1)} GFLOP/s: the reference BLAS, not OpenBLAS (apt-get install -y libopenblas0-pthread)`);

@@ -7,7 +7,7 @@
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
  *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, matmul-f32, rnn-bptt-f32, sweep, slurm-sweep,
- *                                       startup, continuation)
+ *                                       startup, continuation, fixed-points)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
  * bench/RESULTS.md holds the last measured table.
@@ -23,6 +23,7 @@ import { sweep } from './sweep.ts';
 import { slurmSweep } from './slurm-sweep.ts';
 import { startup } from './startup.ts';
 import { continuation } from './continuation.ts';
+import { fixedPoints } from './fixed-points.ts';
 
 export type { BenchLine } from './common.ts';
 
@@ -43,3 +44,4 @@ if (want('continuation')) {
   continuation(1000, false);
   continuation(1000, true);
 }
+if (want('fixed-points')) fixedPoints(128, 1000);

@@ -47,6 +47,10 @@ export { eigenvalues, classify } from './dynamics/stability.ts';
 export { settle, simulateAttractor } from './dynamics/attractors.ts';
 export { learnFixedPoint } from './dynamics/learning/fixed-point-learning.ts';
 export { learnTrajectory } from './dynamics/learning/trajectory-learning.ts';
+// fixed and slow points of any cell or flow (Sussillo and Barak 2013)
+export { findFixedPoints, type FixedPoint, type FixedPointSearch, type FixedPointOptions } from './dynamics/fixed-points/find.ts';
+export { cellSpeed, systemSpeed, type SpeedProblem } from './dynamics/fixed-points/speed.ts';
+export { minimiseSpeed } from './dynamics/fixed-points/lbfgs.ts';
 
 // the cells on one contract, the BPTT driver and the readout
 export { jacobian, stateSize, views, type RecurrentCell, type Tape, type StateArrays, type ParameterBlock } from './models/cell.ts';
@@ -67,6 +71,7 @@ export { lyapunovSpectrum, kaplanYorkeDimension, entropyRate, type LyapunovResul
 export { spectralNorm, sigmaMax, spectralRadius } from './analysis/spectral-norm.ts';
 export { theoryBound, regime, reachBound } from './analysis/theory-bounds.ts';
 export { meanFieldChi, meanFieldLyapunov } from './analysis/mean-field.ts';
+export { principalComponents, project, type PrincipalComponents } from './analysis/pca.ts';
 
 // dynamics of the one-neuron network
 export { equilibria, equilibriumCount, type Equilibrium } from './dynamics/equilibria.ts';

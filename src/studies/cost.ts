@@ -30,6 +30,11 @@ import type { MlpTrainabilityParams } from './mlp-trainability.ts';
 import type { JacobianSpectrumParams } from './jacobian-spectrum.ts';
 import type { MeanFieldDepthScalesParams } from './mean-field-depth-scales.ts';
 import type { LyapunovExtensivityParams } from './lyapunov-extensivity.ts';
+import type { FixedPointsParams } from './fixed-points.ts';
+import type { EquilibriumContinuationParams } from './equilibrium-continuation.ts';
+import type { CtrnnBifurcationParams } from './ctrnn-bifurcation.ts';
+import type { LearningThroughBifurcationParams } from './learning-through-bifurcation.ts';
+import type { SystemSpec } from './system-spec.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -215,6 +220,48 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
     const spectra = p.sizes.reduce((s, n) => s + steps * (n * n * Math.max(2, Math.round(n * p.fraction)) * 2), 0);
     return [t('largest exponents and spectra', 2 * Math.max(p.n, ...p.sizes) ** 2 * F, p.gains.length * steps * 2 * p.n * p.n + spectra, 'gains', 'sizes', 'steps', 'transient', 'n', 'fraction')];
   }) as Estimate<LyapunovExtensivityParams>,
+  // the dynamics kinds (issue 13): continuation points (a bordered Newton solve and the eigenvalues,
+  // ~40 (n + 1)^3 each), RK4 simulations (4 field evaluations of ~n^2 + 20 n per step), brute-force
+  // root counting of the planar CTRNN (4000 samples of ~30 flops per line)
+  'equilibrium-continuation': ((p: EquilibriumContinuationParams) => {
+    const n = dimensionOf(p.system);
+    const flow = p.system.model === 'one-neuron' || p.system.model === 'ctrnn';
+    const steps = flow ? (p.laws.transient + p.laws.window) / p.laws.dt : p.laws.transient + p.laws.window;
+    const sims = 4 * p.laws.cycleDistances.length + p.envelopePoints;
+    return [
+      t('branches of equilibria (up to 4, both window ends)', 4 * p.maxPoints * (3 * n + 16) * F, 4 * p.maxPoints * 40 * (n + 1) ** 3, 'maxPoints', 'system'),
+      t('simulated cycles past the bifurcations and the envelope', (p.laws.window / (flow ? p.laws.dt : 1)) * n * F, sims * steps * (flow ? 4 : 1) * (n * n + 20 * n), 'laws.cycleDistances', 'laws.transient', 'laws.window', 'laws.dt', 'envelopePoints'),
+    ];
+  }) as Estimate<EquilibriumContinuationParams>,
+  'ctrnn-bifurcation': ((p: CtrnnBifurcationParams) => {
+    const steps = (p.simulation.transient + p.simulation.window) / p.simulation.dt;
+    return [
+      t('fold and Hopf curves from the scan lines (up to 16 curves of ~5000 points)', 16 * 5000 * 16 * F, p.scanLines * 2000 * 400 + 16 * 5000 * 2000, 'scanLines'),
+      t('region labels: root counting and a simulation per grid point', p.grid * p.grid * 64, p.grid * p.grid * (4000 * 30 + steps * 4 * 40), 'grid', 'simulation.transient', 'simulation.window', 'simulation.dt'),
+      t('brute-force checks', 0, p.checkLines * 4000 * 30 * 4 + p.hopfDistances.length * 8 * steps * 160, 'checkLines', 'hopfDistances'),
+    ];
+  }) as Estimate<CtrnnBifurcationParams>,
+  'learning-through-bifurcation': ((p: LearningThroughBifurcationParams) => {
+    const n = dimensionOf(p.system);
+    // per gradient step: a trajectory and its adjoint (oscillation), or settling plus a linear solve (equilibrium)
+    const perStep = p.target.kind === 'oscillation' ? 2 * (p.target.horizon / p.target.dt) * 4 * (n * n + 20 * n) : 2000 * 4 * (n * n + 20 * n) + (n + 1) ** 3;
+    return [
+      t('the gradient steps', p.steps * 64 * F, p.steps * perStep, 'steps', 'target'),
+      t('the diagram: fold and Hopf curves from the scan lines', 16 * 5000 * 16 * F, p.scanLines * 2000 * 400 + 16 * 5000 * 2000 + p.foldDistances.length * 100 * (n + 1) ** 3, 'scanLines', 'foldDistances'),
+    ];
+  }) as Estimate<LearningThroughBifurcationParams>,
+  'fixed-points': ((p: FixedPointsParams) => {
+    const K = p.task.bits;
+    const S = p.model.kind.startsWith('lstm') ? 2 * p.model.n : p.model.n;
+    const training = sweepCost([p.model], [p.task.T], p.seeds, p.training, 1, K, p.task.testSize);
+    // per start and L-BFGS round: a step and a vjp (2 stepWork) and the two-loop recursion (4 x 10 pairs x S);
+    // about 200 rounds per start on trained networks, then Newton and eigenvalues of the points (S^3 each, ~50 points)
+    const search = p.seeds * (p.search.starts * 200 * (2 * stepWork(p.model, K) + 40 * S) + 50 * 30 * S ** 3);
+    return [
+      ...training,
+      t('the fixed-point searches (L-BFGS rounds, Newton, eigenvalues)', Math.min(256, p.search.starts) * 22 * S * F + 3 * S * S * F, search, 'seeds', 'search.starts', 'model.n'),
+    ];
+  }) as Estimate<FixedPointsParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */
@@ -223,4 +270,9 @@ export function estimateCost(kind: string, params: unknown): Cost | undefined {
   if (!estimate) return undefined;
   const terms = [BASE, ...estimate(params)];
   return { bytes: terms.reduce((s, x) => s + x.bytes, 0), work: terms.reduce((s, x) => s + x.work, 0), terms };
+}
+
+/** The state dimension of a dynamics study's system. */
+function dimensionOf(system: SystemSpec): number {
+  return system.model === 'one-neuron' || system.model === 'one-neuron-map' ? 1 : system.W.length;
 }

@@ -24,6 +24,7 @@ import { lyapunovExtensivityStudy } from './lyapunov-extensivity.ts';
 import { mlpTrainabilityStudy } from './mlp-trainability.ts';
 import { initTrainabilityStudy } from './init-trainability.ts';
 import { precisionHorizonStudy } from './precision-horizon.ts';
+import { fixedPointsStudy } from './fixed-points.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -48,6 +49,7 @@ export const STUDIES: readonly Study[] = [
   mlpTrainabilityStudy,
   initTrainabilityStudy,
   precisionHorizonStudy,
+  fixedPointsStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

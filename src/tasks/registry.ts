@@ -9,6 +9,7 @@
  * | temporal-order| Hochreiter and Schmidhuber 1997, experiment 6a     | temporalOrder        |
  * | latch         | Bengio, Simard and Frasconi 1994, section IV       | latch                |
  * | copy-memory   | Arjovsky, Shah and Bengio 2016, section 4.1        | copyMemory           |
+ * | flip-flop     | Sussillo and Barak 2013, section 3.1               | flipFlop             |
  *
  * Every option is optional here and takes the factory's default (the paper's value) when left out;
  * the factories check ranges again, so an out-of-range value from code that skipped the schema
@@ -19,6 +20,7 @@
 import { z } from 'zod';
 import { addingProblem1997, addingProblemLe2015 } from './adding.ts';
 import { copyMemory } from './copy-memory.ts';
+import { flipFlop } from './flip-flop.ts';
 import { latch } from './latch.ts';
 import { temporalOrder } from './temporal-order.ts';
 import type { LongLagTask } from './task.ts';
@@ -86,12 +88,24 @@ const copyMemorySpec = z
   .strict()
   .describe('the copy-memory task of Arjovsky, Shah and Bengio (2016)');
 
+const flipFlopSpec = z
+  .object({
+    name: z.literal('flip-flop'),
+    T: z.number().int().min(1).max(10000).optional().describe('sequence length T (default 50)'),
+    bits: z.number().int().min(1).max(16).optional().describe('bits K: input and output lines (default 3)'),
+    pulseProbability: z.number().min(0).max(1).optional().describe('probability of a pulse per step and line after step 1 (default 0.05)'),
+    testSize: z.number().int().min(1).max(100000).optional().describe('test sequences of the success criterion (default 512)'),
+    maxWrong,
+  })
+  .strict()
+  .describe('the K-bit flip-flop of Sussillo and Barak (2013): hold the sign of the last pulse on each line');
+
 /** A task by name with its options: the scenario-facing schema. */
-export const TaskSpec = z.discriminatedUnion('name', [adding1997, addingLe2015, temporalOrderSpec, latchSpec, copyMemorySpec]);
+export const TaskSpec = z.discriminatedUnion('name', [adding1997, addingLe2015, temporalOrderSpec, latchSpec, copyMemorySpec, flipFlopSpec]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
 /** The task names, in table order. */
-export const TASK_NAMES = ['adding-1997', 'adding-le2015', 'temporal-order', 'latch', 'copy-memory'] as const;
+export const TASK_NAMES = ['adding-1997', 'adding-le2015', 'temporal-order', 'latch', 'copy-memory', 'flip-flop'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** Build the task a spec names (trusted: parse scenario input with TaskSpec first). */
@@ -108,5 +122,7 @@ export function makeTask(spec: TaskSpec): LongLagTask {
       return latch(opts as Omit<z.infer<typeof latchSpec>, 'name'>);
     case 'copy-memory':
       return copyMemory(opts as Omit<z.infer<typeof copyMemorySpec>, 'name'>);
+    case 'flip-flop':
+      return flipFlop(opts as Omit<z.infer<typeof flipFlopSpec>, 'name'>);
   }
 }

@@ -344,8 +344,10 @@ export function evaluateModel(task: LongLagTask, model: Model, testSet: readonly
 /**
  * Train a model on a task from a seed. The task's testSize must equal the test set size for its
  * success criterion to be reachable (build the task with the testSize you evaluate on).
+ * `trained`, when given, sees the trained model (cell and readout) before its buffers are freed:
+ * what a study that analyses the trained network (e.g. its fixed points) reads it with.
  */
-export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsInput, seed: number): TrainResult {
+export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsInput, seed: number, trained?: (model: Model) => void): TrainResult {
   const o = TrainOptions.parse(options);
   const root = new Rng(seed);
   const initRng = root.fork();
@@ -424,6 +426,7 @@ export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsI
       }
     }
     if (diverged || evaluations.length === 0 || evaluations[evaluations.length - 1]!.step !== steps) evaluate(steps);
+    trained?.(model);
     const fin = evaluations[evaluations.length - 1]!;
     return {
       model: modelId(spec),

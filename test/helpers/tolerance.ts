@@ -126,6 +126,12 @@ export const TOL = {
    * O(1) error of a wrong term, and the tests also require the error to exceed float64 round-off.
    */
   float32Rnn: 1e-5,
+  /**
+   * findFixedPoints accepts a Newton-polished point when ||F(h) - h||_inf <= 1e-10 (its default
+   * tolerance); a fixed point of O(1) coordinates is then reproduced by an independent forward step
+   * to that level plus round-off (~1e-15).
+   */
+  fixedPoint: 1e-10,
 } as const;
 
 /** Unit roundoff of float32, u = 2^-24 (Higham 2002, sec. 2.1). */

@@ -18,6 +18,7 @@ import { secondDerivative } from '../derivatives.ts';
 import { leftKernelVector, realEigenvector, transpose } from '../eigenvectors.ts';
 import { foldEigenvalue } from '../equilibrium-equation.ts';
 import { locateBogdanovTakens } from './bogdanov-takens.ts';
+import { locateCusp } from './cusp.ts';
 import { traceCurve, type CurveTests, type TracedCurve } from './curve.ts';
 
 export interface CurvePoint2 {
@@ -33,7 +34,8 @@ export interface CodimTwoBifurcation extends CurvePoint2 {
   testValue: number;
   /**
    * Bogdanov-Takens points of flows: Newton on the Jordan-chain system converged (the point is
-   * its solution). Cusp and Bautin points: false (refined by the test function alone, to 1e-12 in
+   * its solution); cusps: Newton on the cusp system (cusp.ts) converged. Bautin points, and points
+   * whose Newton did not converge nearby: false (refined by the test function alone, to 1e-12 in
    * arclength).
    */
   located: boolean;
@@ -119,6 +121,14 @@ export function toCurve<S>(
   const special = traced.special.map((s): CodimTwoBifurcation => {
     const type = s.name as CodimTwoBifurcation['type'];
     const at = pt(s.z);
+    if (type === 'cusp') {
+      const u = unpack(s.z) as { x: Float64Array; p: Float64Array; v?: Float64Array };
+      if (u.v) {
+        const r = locateCusp(sys, Float64Array.from(u.x), Float64Array.from(u.v), u.p, ka, kb);
+        const near = Math.hypot(r.p[ka]! - at.a, r.p[kb]! - at.b) < 1e-3 * (1 + Math.hypot(at.a, at.b));
+        if (r.converged && near) return { a: r.p[ka]!, b: r.p[kb]!, x: r.x, type, testValue: s.value, located: true };
+      }
+    }
     if (type === 'bogdanov-takens' && sys.time === 'continuous') {
       const r = locateBogdanovTakens(sys, at.x, unpack(s.z).p, ka, kb);
       const near = Math.hypot(r.p[ka]! - at.a, r.p[kb]! - at.b) < 1e-3 * (1 + Math.hypot(at.a, at.b));

@@ -103,6 +103,7 @@ test('cusps are triple roots of the nullcline residual (r ~ delta^3), fold point
     const ratio = nc.r(tc + 2 * d) / nc.r(tc + d);
     t.true(Math.abs(ratio - 8) < 0.3, `cusp at (${s.a}, ${s.b}): ratio ${ratio}`);
     t.true(Math.abs(nc.r(tc - d) / nc.r(tc + d) + 1) < 0.1, 'odd around the triple root');
+    t.true(s.located, `cusp at (${s.a}, ${s.b}) located by Newton on the cusp system`);
   }
   const c = diagram.curves.find((x) => x.kind === 'fold')!;
   const pt = c.points[Math.floor(c.points.length / 4)]!;

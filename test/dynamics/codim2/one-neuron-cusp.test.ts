@@ -31,4 +31,7 @@ test('one-neuron fold curves in (w, b): every point on the closed form, the cusp
   t.is(c.type, 'cusp');
   t.true(Math.abs(c.b - cusp.w) < TOL.bifurcationLocation && Math.abs(c.a - cusp.b) < TOL.bifurcationLocation, `(${c.b}, ${c.a})`);
   t.true(Math.abs(c.x[0]! - cusp.x) < TOL.bifurcationLocation);
+  // located by Newton on the cusp system (src/dynamics/codim2/cusp.ts), not only by the test function
+  t.true(c.located);
+  t.true(Math.abs(c.b - cusp.w) <= TOL.rootSolve && Math.abs(c.a - cusp.b) <= TOL.rootSolve && Math.abs(c.x[0]! - cusp.x) <= TOL.rootSolve, `(${c.b - 4}, ${c.a + 2}, ${c.x[0]! - 0.5})`);
 });

@@ -30,6 +30,7 @@ import type { MlpTrainabilityParams } from './mlp-trainability.ts';
 import type { JacobianSpectrumParams } from './jacobian-spectrum.ts';
 import type { MeanFieldDepthScalesParams } from './mean-field-depth-scales.ts';
 import type { LyapunovExtensivityParams } from './lyapunov-extensivity.ts';
+import type { ActivationSaturationParams } from './activation-saturation.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -215,6 +216,14 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
     const spectra = p.sizes.reduce((s, n) => s + steps * (n * n * Math.max(2, Math.round(n * p.fraction)) * 2), 0);
     return [t('largest exponents and spectra', 2 * Math.max(p.n, ...p.sizes) ** 2 * F, p.gains.length * steps * 2 * p.n * p.n + spectra, 'gains', 'sizes', 'steps', 'transient', 'n', 'fraction')];
   }) as Estimate<LyapunovExtensivityParams>,
+  'activation-saturation': ((p: ActivationSaturationParams) => {
+    const w = Math.max(p.width, p.task.inputSize);
+    const records = Math.floor(p.steps / p.recordEvery) + 1;
+    const work = p.networks * (p.steps * p.depth * w * w * p.batchSize * 3 + records * p.depth * w * w * p.probeSize);
+    return [
+      t('the trainings and the activation records', (p.trainSize + p.probeSize) * (p.task.inputSize + 1) * F + p.depth * (Math.max(p.batchSize, p.probeSize) * w * 4 + w * w * 4) * F, work, 'networks', 'steps', 'depth', 'width', 'batchSize', 'recordEvery', 'probeSize'),
+    ];
+  }) as Estimate<ActivationSaturationParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */

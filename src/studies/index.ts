@@ -23,6 +23,7 @@ import { oneUnitWallStudy } from './one-unit-wall.ts';
 import { lyapunovExtensivityStudy } from './lyapunov-extensivity.ts';
 import { mlpTrainabilityStudy } from './mlp-trainability.ts';
 import { initTrainabilityStudy } from './init-trainability.ts';
+import { activationSaturationStudy } from './activation-saturation.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -46,6 +47,7 @@ export const STUDIES: readonly Study[] = [
   lyapunovExtensivityStudy,
   mlpTrainabilityStudy,
   initTrainabilityStudy,
+  activationSaturationStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

@@ -24,6 +24,7 @@ import type { OneUnitWallParamsInput, OneUnitWallSummary } from './one-unit-wall
 import type { LyapunovExtensivityParamsInput, LyapunovExtensivitySummary } from './lyapunov-extensivity.ts';
 import type { MlpTrainabilityParamsInput, MlpTrainabilitySummary } from './mlp-trainability.ts';
 import type { InitTrainabilityParamsInput, InitTrainabilitySummary } from './init-trainability.ts';
+import type { ActivationSaturationParamsInput, ActivationSaturationSummary } from './activation-saturation.ts';
 
 export interface StudyKinds {
   'doya-bifurcation': { params: DoyaBifurcationParamsInput; summary: DoyaBifurcationSummary };
@@ -47,10 +48,11 @@ export interface StudyKinds {
   'lyapunov-extensivity': { params: LyapunovExtensivityParamsInput; summary: LyapunovExtensivitySummary };
   'mlp-trainability': { params: MlpTrainabilityParamsInput; summary: MlpTrainabilitySummary };
   'init-trainability': { params: InitTrainabilityParamsInput; summary: InitTrainabilitySummary };
+  'activation-saturation': { params: ActivationSaturationParamsInput; summary: ActivationSaturationSummary };
 }
 
 /** A study kind, e.g. 'doya-bifurcation'. */
 export type StudyKind = keyof StudyKinds;
 
 /** The kinds in registry order (the test compares it with STUDIES). */
-export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation', 'jacobian-spectrum', 'mean-field-depth-scales', 'trainability-sweep', 'one-unit-wall', 'lyapunov-extensivity', 'mlp-trainability', 'init-trainability'] as const satisfies readonly StudyKind[];
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation', 'jacobian-spectrum', 'mean-field-depth-scales', 'trainability-sweep', 'one-unit-wall', 'lyapunov-extensivity', 'mlp-trainability', 'init-trainability', 'activation-saturation'] as const satisfies readonly StudyKind[];

@@ -12,6 +12,12 @@ export const TOL = {
   /** float64 round-off after O(1e3) flops on O(1) numbers. */
   roundoff: 1e-12,
   /**
+   * The one-pass variance mean(x^2) - mean(x)^2 against the two-pass one, at the scale of mean(x^2):
+   * the subtraction cancels up to all digits of mean(x)^2, so its own error is a few hundred ulps
+   * of mean(x^2) for 50 values; 1e-10 is far below any wrong formula's error (O(var / n)).
+   */
+  varianceCancellation: 1e-10,
+  /**
    * Central finite differences with step h ~ 1e-5 have truncation error O(h^2) ~ 1e-10 and
    * cancellation error O(eps/h) ~ 1e-11 relative; 1e-6 leaves room for ill-conditioned entries.
    */

@@ -15,11 +15,16 @@ import { PALETTE, type LineChartSpec } from '../../src/report/chart-spec.ts';
 import { unresolvedCitations } from '../../src/report/references.ts';
 import { checkReport } from '../helpers/report-page.ts';
 
-// reports/replications/ holds the `npm run replications` set (with its own index), not a scenario report
-const dirs = readdirSync('reports', { withFileTypes: true })
+// the scenario reports, and the `npm run replications` set under reports/replications/<name>
+const scenarioDirs = readdirSync('reports', { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'replications')
   .map((d) => d.name)
   .sort();
+const replicationDirs = readdirSync(join('reports', 'replications'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => join('replications', d.name))
+  .sort();
+const dirs = [...scenarioDirs, ...replicationDirs];
 
 function specsOf(name: string): LineChartSpec[] {
   const html = readFileSync(join('reports', name, 'report.html'), 'utf8');
@@ -34,7 +39,8 @@ const ASCII_MATH = /_\{|\^\{|\|\||->|\blambda|\bsigma_|\bgamma\b|\bchi\b|sqrt\(|
 const isGrey = (c: string) => /^#([0-9a-f]{2})\1\1$/i.test(c);
 
 test('every scenario has a committed report with report.html, report.md and a PNG per chart', (t) => {
-  t.true(dirs.length >= 10);
+  t.true(scenarioDirs.length >= 10);
+  t.true(replicationDirs.length >= 13);
   for (const d of dirs) {
     for (const f of ['report.html', 'report.md', 'summary.json']) t.true(existsSync(join('reports', d, f)), `${d}/${f}`);
     for (const s of specsOf(d)) t.true(existsSync(join('reports', d, `${s.id}.png`)), `${d}/${s.id}.png`);

@@ -18,6 +18,13 @@ export const TOL = {
    */
   varianceCancellation: 1e-10,
   /**
+   * How far the first hidden layer's mean sigmoid activation may move from 1/2 in the small
+   * activation-saturation run (800 SGD steps, width 24): its inputs are zero-mean and its weights
+   * barely move while the top layer saturates (measured drift below 0.01); 0.05 is a tenth of the
+   * distance the top layer travels towards 0, so a study that recorded the wrong layer fails.
+   */
+  firstLayerDrift: 0.05,
+  /**
    * Central finite differences with step h ~ 1e-5 have truncation error O(h^2) ~ 1e-10 and
    * cancellation error O(eps/h) ~ 1e-11 relative; 1e-6 leaves room for ill-conditioned entries.
    */

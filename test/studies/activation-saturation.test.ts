@@ -12,6 +12,7 @@ import { runScenario } from '../../src/index.ts';
 import { Mlp } from '../../src/models/mlp.ts';
 import { saturationRun, activationSaturationStudy } from '../../src/studies/activation-saturation.ts';
 import { teacherTask } from '../../src/tasks/classification.ts';
+import { TOL } from '../helpers/tolerance.ts';
 
 const small = {
   task: { inputSize: 8, teacherHidden: 8, classes: 5, teacherSeed: 3 },
@@ -67,8 +68,8 @@ test('summary numbers follow from the records; deterministic; the top layer move
     t.is(n.lowerLayersMeanAtTopMin, Math.min(n.byLayer['1']!.mean[at]!, n.byLayer['2']!.mean[at]!));
     for (const l of ['1', '2', '3']) for (const s of n.byLayer[l]!.std) t.true(s >= 0);
     // the claim at this scale: the top layer falls from about 1/2, the first layer stays there
-    t.true(top[0]! > 0.45 && n.topMinMean < top[0]! - 0.05, `top layer ${top[0]} -> ${n.topMinMean}`);
-    for (const m of n.byLayer['1']!.mean) t.true(Math.abs(m - 0.5) < 0.05, `layer 1 mean ${m}`);
+    t.true(top[0]! > 0.5 - TOL.firstLayerDrift && n.topMinMean < top[0]! - 2 * TOL.firstLayerDrift, `top layer ${top[0]} -> ${n.topMinMean}`);
+    for (const m of n.byLayer['1']!.mean) t.true(Math.abs(m - 0.5) < TOL.firstLayerDrift, `layer 1 mean ${m}`);
   }
   const rate = summary.saturated as { solved: number; runs: number; lower: number; rate: number; upper: number };
   t.is(rate.solved, saturated);

@@ -215,3 +215,22 @@ test('6a with the paper\'s squared error: one-hot targets of the class from the 
   t.deepEqual(ce.inputs, se.inputs);
   for (let r = 0; r < 20; r++) t.is(targetClass(se, 4, r), ce.labels![r]);
 });
+
+test('uniform-fixed (the 1997 paper\'s "weights in [-0.2, 0.2]"): U(-gain, gain) whatever the fan-in, variance gain^2 / 3', async (t) => {
+  const { initWeights, weightVarianceScale } = await import('../../src/init/weights.ts');
+  for (const cols of [2, 101, 1004]) {
+    const W = initWeights('uniform-fixed', 64, cols, new Rng(cols), 0.2);
+    let s = 0;
+    let ss = 0;
+    for (const v of W) {
+      t.true(v >= -0.2 && v <= 0.2);
+      s += v;
+      ss += v * v;
+    }
+    const n = W.length;
+    const variance = ss / n - (s / n) ** 2;
+    // the variance of U(-a, a) is a^2 / 3; the sample variance's standard error is sqrt(4/45) a^2 / sqrt(n)
+    t.true(Math.abs(variance - 0.04 / 3) < TOL.statisticalSigmas * Math.sqrt(4 / 45) * 0.04 / Math.sqrt(n), `${cols} columns: variance ${variance}`);
+  }
+  t.is(weightVarianceScale('uniform-fixed', 100, 0.2), (0.2 * 0.2 * 100) / 3);
+});

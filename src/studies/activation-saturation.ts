@@ -22,7 +22,7 @@ import { meanAndStd } from '../analysis/statistics.ts';
 import { INITIALISATIONS } from '../init/weights.ts';
 import { Rng } from '../init/rng.ts';
 import { Mlp } from '../models/mlp.ts';
-import { lineChart, type ChartSpec, type Series } from '../report/chart-spec.ts';
+import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { count, fields, flag, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { gatherBatch, sampleIndices, teacherTask, type ClassificationData } from '../tasks/classification.ts';
 import { makeOptimiser } from '../training/optimisers.ts';
@@ -56,6 +56,9 @@ export type ActivationSaturationParams = z.infer<typeof params>;
 export type ActivationSaturationParamsInput = z.input<typeof params>;
 
 const CHART_IDS = ['activations', 'top-layer'] as const;
+
+/** A layer index as a Unicode subscript, for labels: sub(4) = '₄'. */
+const sub = (k: number): string => String(k).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);
 
 /** One network's record: per layer and record, the mean and standard deviation of its activations. */
 export interface SaturationRun {
@@ -197,17 +200,19 @@ export const activationSaturationStudy: Study<ActivationSaturationParams, Activa
       const m = n0.byLayer[String(l)]!.mean;
       const s = n0.byLayer[String(l)]!.std;
       const run = `layer ${l}`;
-      layerSeries.push({ label: `layer ${l}: mean`, x: steps, y: m, run, quantity: 'mean' });
-      layerSeries.push({ label: `layer ${l}: mean + σ`, x: steps, y: m.map((v, k) => v + s[k]!), run, quantity: 'mean ± σ', dotted: true });
-      layerSeries.push({ label: `layer ${l}: mean − σ`, x: steps, y: m.map((v, k) => v - s[k]!), run, quantity: 'mean ± σ', dotted: true });
+      // one colour per layer for its mean and its band (the run groups the legend, the colour the ink)
+      const color = PALETTE[(l - 1) % PALETTE.length]!;
+      layerSeries.push({ label: `layer ${l}: mean`, x: steps, y: m, run, quantity: 'mean', color });
+      layerSeries.push({ label: `layer ${l}: mean + σ`, x: steps, y: m.map((v, k) => v + s[k]!), run, quantity: 'mean ± σ', dotted: true, color });
+      layerSeries.push({ label: `layer ${l}: mean − σ`, x: steps, y: m.map((v, k) => v - s[k]!), run, quantity: 'mean ± σ', dotted: true, color });
     }
     const charts: ChartSpec[] = [
       lineChart({
         id: 'activations',
         title: `Activations of each hidden layer during training (${p.activation}, ${p.init} initialisation, network 1)`,
-        caption: `Mean (solid) and mean ± one standard deviation σ (dotted) of the activation values h_l of each of the ${L} hidden layers of width ${p.width}, over ${p.probeSize} fixed probe examples and the layer's units, every ${p.recordEvery} SGD steps (batch ${p.batchSize}, learning rate ${p.learningRate}). Glorot and Bengio (2010, figure 2): the top hidden layer is driven to 0 early, the others stay near 1/2.`,
+        caption: `Mean (solid) and mean ± one standard deviation σ (dotted) of the activation values hₗ of each of the ${L} hidden layers of width ${p.width}, over ${p.probeSize} fixed probe examples and the layer's units, every ${p.recordEvery} SGD steps (batch ${p.batchSize}, learning rate ${p.learningRate}). Glorot and Bengio (2010, figure 2): the top hidden layer is driven to 0 early, the others stay near 1/2.`,
         x: { title: 'SGD steps' },
-        y: { title: 'activation value h_l', min: 0, max: 1 },
+        y: { title: 'activation value hₗ', min: 0, max: 1 },
         series: layerSeries,
       }),
       lineChart({
@@ -215,7 +220,7 @@ export const activationSaturationStudy: Study<ActivationSaturationParams, Activa
         title: `Mean activation of the top hidden layer (layer ${L}), every network`,
         caption: `Mean activation of hidden layer ${L} over the probe examples for each of the ${p.networks} networks; dashed: the saturation threshold ${p.saturationThreshold}.`,
         x: { title: 'SGD steps' },
-        y: { title: `mean of h_${L}`, min: 0, max: 1 },
+        y: { title: `mean of h${sub(L)}`, min: 0, max: 1 },
         series: [
           ...networks.map((n, i) => ({ label: `network ${i + 1}`, x: steps, y: n.byLayer[String(L)]!.mean })),
           { label: `threshold ${p.saturationThreshold}`, x: [0, p.steps], y: [p.saturationThreshold, p.saturationThreshold], reference: true },

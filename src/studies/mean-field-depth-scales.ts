@@ -185,7 +185,7 @@ export const meanFieldDepthScalesStudy: Study<MeanFieldDepthScalesParams, MeanFi
     ];
     const theory: TheoryRow[] = [
       ...claimRows(replication),
-      { quantity: 'order-to-chaos line (chi_1 = 1)', theory: `sigma_w^2 = ${critical.toFixed(5)}`, measured: `xi_c peaks at sigma_w^2 = ${peak.sigmaW2.toFixed(3)} on the grid`, source: 'mean field', agrees: Math.abs(peak.sigmaW2 - critical) <= (to - from) / (points - 1) },
+      { quantity: 'order-to-chaos line (chi_1 = 1)', theory: `sigma_w^2 = ${critical.toFixed(5)}`, measured: `xi_c peaks at sigma_w^2 = ${peak.sigmaW2.toFixed(3)} on the grid`, source: 'mean field', agrees: Math.abs(peak.sigmaW2 - critical) <= (to - from) / (points - 1), tolerance: `within one grid step of σ_w² (${((to - from) / (points - 1)).toPrecision(3)})` },
       ...measured.map((m) => ({
         quantity: `xi_c at sigma_w^2 = ${m.sigmaW2} (${m.phase})`,
         theory: m.xiCTheory,

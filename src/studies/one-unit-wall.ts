@@ -184,9 +184,9 @@ export const oneUnitWallStudy: Study<OneUnitWallParams, OneUnitWallSummary> = {
     ];
     const theory: TheoryRow[] = [
       ...claimRows(replication),
-      { quantity: `b of the wall (the basin boundary passes x_0): x_0 - w sigma(x_0)`, theory: closed.b, measured: bs[k]!, source: 'unstable fixed point of x = w sigma(x) + b at x_0', agrees: Math.abs(bs[k]! - closed.b) <= (p.b.to - p.b.from) / (p.b.points - 1) },
-      { quantity: `dL/db exactly at the wall: 2 (x_0 - target) (lambda^T - 1) / (lambda - 1), lambda = ${closed.lambda.toFixed(4)}`, theory: closed.db, measured: atWall.db, source: 'closed form (the state stays at the unstable fixed point)', agrees: Math.abs(atWall.db / closed.db - 1) < 1e-9 },
-      { quantity: `the bistable range at w = ${p.w0} (folds of the attractors)`, theory: folds.map((f) => f.b.toFixed(5)).join(' to '), measured: `wall at ${bs[k]!.toFixed(5)}`, source: 'w sigma\'(x*) = 1 (as Doya 1992, src/dynamics/folds.ts)', agrees: folds.length === 2 && bs[k]! > folds[0]!.b && bs[k]! < folds[1]!.b },
+      { quantity: `b of the wall (the basin boundary passes x_0): x_0 - w sigma(x_0)`, theory: closed.b, measured: bs[k]!, source: 'unstable fixed point of x = w sigma(x) + b at x_0', agrees: Math.abs(bs[k]! - closed.b) <= (p.b.to - p.b.from) / (p.b.points - 1), tolerance: `within one grid step of b (${((p.b.to - p.b.from) / (p.b.points - 1)).toPrecision(3)})` },
+      { quantity: `dL/db exactly at the wall: 2 (x_0 - target) (lambda^T - 1) / (lambda - 1), lambda = ${closed.lambda.toFixed(4)}`, theory: closed.db, measured: atWall.db, source: 'closed form (the state stays at the unstable fixed point)', agrees: Math.abs(atWall.db / closed.db - 1) < 1e-9, tolerance: 'relative error < 1e-9' },
+      { quantity: `the bistable range at w = ${p.w0} (folds of the attractors)`, theory: folds.map((f) => f.b.toFixed(5)).join(' to '), measured: `wall at ${bs[k]!.toFixed(5)}`, source: 'w sigma\'(x*) = 1 (as Doya 1992, src/dynamics/folds.ts)', agrees: folds.length === 2 && bs[k]! > folds[0]!.b && bs[k]! < folds[1]!.b, tolerance: 'the wall lies strictly between the two folds' },
       { quantity: 'loss after one step: unclipped | clipped', theory: `start ${foot.loss.toPrecision(3)}`, measured: `${unclipped.loss.toPrecision(3)} | ${clipped.loss.toPrecision(3)}` },
     ];
     const discussion = [

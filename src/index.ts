@@ -131,4 +131,4 @@ export function scenarioSchema(opts: { kind?: StudyKind } = {}): Record<string, 
 export { Mlp } from './models/mlp.ts';
 export { inputOutputJacobian, singularValues, spectrumMoments, jacobianSpectrumVariance } from './analysis/input-output-jacobian.ts';
 export { meanFieldDepthScales, criticalSigmaW2, type DepthScales } from './analysis/mean-field.ts';
-export { wilsonInterval, type RateInterval } from './analysis/statistics.ts';
+export { meanAndStd, wilsonInterval, type RateInterval } from './analysis/statistics.ts';

@@ -45,3 +45,21 @@ export function wilsonInterval(successes: number, trials: number, z = Z95): Rate
     upper: successes === trials ? 1 : Math.min(1, centre + half),
   };
 }
+
+/**
+ * Mean and population standard deviation of a set of values, sqrt(mean((x - mean)^2)), in two
+ * passes (the second on the deviations, so no cancellation of large squares). Glorot and Bengio
+ * (2010, figure 2) chart these over the activations of a layer on a fixed set of examples.
+ *
+ * @example meanAndStd([0, 1, 2, 3]) // { mean: 1.5, std: 1.118... } (sqrt(5/4))
+ */
+export function meanAndStd(x: ArrayLike<number>): { mean: number; std: number } {
+  const n = x.length;
+  if (n === 0) throw new RangeError('meanAndStd: expected at least one value');
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]!;
+  const mean = s / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (x[i]! - mean) ** 2;
+  return { mean, std: Math.sqrt(v / n) };
+}

@@ -10,6 +10,8 @@
  * - orthogonal: gain * Q, Q from the QR of a Gaussian matrix with sign fix (Saxe et al. 2013)
  * - identity:   gain * I (IRNN, Le, Jaitly and Hinton 2015)
  * - uniform:    U(-gain / sqrt(fanIn), gain / sqrt(fanIn))
+ * - uniform-fixed: U(-gain, gain) whatever the fan-in (Hochreiter and Schmidhuber 1997: "weights
+ *               initialized in [-0.2, 0.2]" is uniform-fixed with gain 0.2)
  * - kumar:      N(0, (gain * 3.6 / sqrt(fanIn))^2) for the logistic function (Kumar 2017): the
  *               paper's formula v^2 = 1 / (N f'(0)^2 (1 + f(0)^2)) gives 12.8 / N for the sigmoid
  *               (f(0) = 1/2, f'(0) = 1/4), a standard deviation of about 3.6 / sqrt(N)
@@ -31,6 +33,7 @@ export const INITIALISATIONS = [
   'orthogonal',
   'identity',
   'uniform',
+  'uniform-fixed',
   'kumar',
   'kumar-variance',
   'yilmaz-poli',
@@ -66,6 +69,9 @@ export function initWeights(name: InitName, rows: number, cols: number, rng: Rng
       for (let i = 0; i < out.length; i++) out[i] = rng.uniformIn(-a, a);
       return out;
     }
+    case 'uniform-fixed':
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniformIn(-gain, gain);
+      return out;
     case 'kumar':
       return rng.fillNormal(out, 0, (gain * 3.6) / Math.sqrt(fanIn));
     case 'kumar-variance':
@@ -125,6 +131,8 @@ export function weightVarianceScale(init: InitName, width: number, gain: number)
       return 2 * g2;
     case 'uniform':
       return g2 / 3;
+    case 'uniform-fixed':
+      return (g2 * width) / 3;
     case 'kumar':
       return g2 * 3.6 * 3.6;
     case 'kumar-variance':

@@ -58,6 +58,10 @@ export const REFERENCES: readonly Reference[] = [
   { cite: by('Almeida', 1987), text: 'L. B. Almeida (1987). A learning rule for asynchronous perceptrons with feedback in a combinatorial environment. Proceedings of the IEEE First International Conference on Neural Networks, vol. II, 609–618.' },
   { cite: by('Pineda', 1987), text: 'F. J. Pineda (1987). Generalization of back-propagation to recurrent neural networks. Physical Review Letters 59(19), 2229–2232. doi:10.1103/PhysRevLett.59.2229' },
   { cite: by('Sussillo', 2013), text: 'D. Sussillo and O. Barak (2013). Opening the black box: low-dimensional dynamics in high-dimensional recurrent neural networks. Neural Computation 25(3), 626–649. doi:10.1162/NECO_a_00409' },
+  { cite: by('Arjovsky', 2016), text: 'M. Arjovsky, A. Shah and Y. Bengio (2016). Unitary evolution recurrent neural networks. Proceedings of the 33rd International Conference on Machine Learning, PMLR 48, 1120–1128. arXiv:1511.06464' },
+  { cite: by('Saxe', 2014), text: 'A. M. Saxe, J. L. McClelland and S. Ganguli (2014). Exact solutions to the nonlinear dynamics of learning in deep linear neural networks. International Conference on Learning Representations. arXiv:1312.6120' },
+  { cite: by('Pennington', 2017), text: 'J. Pennington, S. S. Schoenholz and S. Ganguli (2017). Resurrecting the sigmoid in deep learning through dynamical isometry: theory and practice. Advances in Neural Information Processing Systems 30. arXiv:1711.04735' },
+  { cite: by('Engelken', 2023), text: 'R. Engelken, F. Wolf and L. F. Abbott (2023). Lyapunov spectra of chaotic recurrent neural networks. Physical Review Research 5, 043044. arXiv:2006.02427' },
   { cite: by('Brown', 2001), text: 'L. D. Brown, T. T. Cai and A. DasGupta (2001). Interval estimation for a binomial proportion. Statistical Science 16(2), 101–133. doi:10.1214/ss/1009213286' },
 ];
 

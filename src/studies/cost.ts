@@ -35,6 +35,7 @@ import type { EquilibriumContinuationParams } from './equilibrium-continuation.t
 import type { CtrnnBifurcationParams } from './ctrnn-bifurcation.ts';
 import type { LearningThroughBifurcationParams } from './learning-through-bifurcation.ts';
 import type { SystemSpec } from './system-spec.ts';
+import type { ActivationSaturationParams } from './activation-saturation.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -262,6 +263,14 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
       t('the fixed-point searches (L-BFGS rounds, Newton, eigenvalues)', Math.min(256, p.search.starts) * 22 * S * F + 3 * S * S * F, search, 'seeds', 'search.starts', 'model.n'),
     ];
   }) as Estimate<FixedPointsParams>,
+  'activation-saturation': ((p: ActivationSaturationParams) => {
+    const w = Math.max(p.width, p.task.inputSize);
+    const records = Math.floor(p.steps / p.recordEvery) + 1;
+    const work = p.networks * (p.steps * p.depth * w * w * p.batchSize * 3 + records * p.depth * w * w * p.probeSize);
+    return [
+      t('the trainings and the activation records', (p.trainSize + p.probeSize) * (p.task.inputSize + 1) * F + p.depth * (Math.max(p.batchSize, p.probeSize) * w * 4 + w * w * 4) * F, work, 'networks', 'steps', 'depth', 'width', 'batchSize', 'recordEvery', 'probeSize'),
+    ];
+  }) as Estimate<ActivationSaturationParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */

@@ -25,6 +25,7 @@ import { mlpTrainabilityStudy } from './mlp-trainability.ts';
 import { initTrainabilityStudy } from './init-trainability.ts';
 import { precisionHorizonStudy } from './precision-horizon.ts';
 import { fixedPointsStudy } from './fixed-points.ts';
+import { activationSaturationStudy } from './activation-saturation.ts';
 
 export const STUDIES: readonly Study[] = [
   doyaBifurcationStudy,
@@ -50,6 +51,7 @@ export const STUDIES: readonly Study[] = [
   initTrainabilityStudy,
   precisionHorizonStudy,
   fixedPointsStudy,
+  activationSaturationStudy,
 ] as Study[];
 
 export const STUDIES_BY_KIND: ReadonlyMap<string, Study> = new Map(STUDIES.map((s) => [s.kind, s]));

@@ -180,9 +180,9 @@ export const jacobianSpectrumStudy: Study<JacobianSpectrumParams, JacobianSpectr
       lineChart({
         id: 'spectrum-variance',
         title: `Variance of the squared singular values of J against depth (N = ${N})`,
-        caption: `Markers: the variance of lambda = s^2 over the singular values of ${p.networks} networks per point; dashed: the free-probability value L (mu_2/mu_1^2 - 1 + v_W) (v_W = 1 Gaussian, 0 orthogonal). Variances below 1e-16 (an exact isometry) are drawn at 1e-16.`,
+        caption: `Markers: the variance of λ = s² over the singular values of ${p.networks} networks per point; dashed: the free-probability value L (μ₂/μ₁² − 1 + v_W) (v_W = 1 Gaussian, 0 orthogonal). Variances below 10⁻¹⁶ (an exact isometry) are drawn at 10⁻¹⁶.`,
         x: { title: 'depth L', log: true },
-        y: { title: 'variance of s^2', log: true },
+        y: { title: 'variance of s²', log: true },
         series: varianceSeries,
       }),
       lineChart({

@@ -26,6 +26,7 @@ import type { MlpTrainabilityParamsInput, MlpTrainabilitySummary } from './mlp-t
 import type { InitTrainabilityParamsInput, InitTrainabilitySummary } from './init-trainability.ts';
 import type { PrecisionHorizonParamsInput, PrecisionHorizonSummary } from './precision-horizon.ts';
 import type { FixedPointsParamsInput, FixedPointsSummary } from './fixed-points.ts';
+import type { ActivationSaturationParamsInput, ActivationSaturationSummary } from './activation-saturation.ts';
 
 export interface StudyKinds {
   'doya-bifurcation': { params: DoyaBifurcationParamsInput; summary: DoyaBifurcationSummary };
@@ -51,10 +52,11 @@ export interface StudyKinds {
   'init-trainability': { params: InitTrainabilityParamsInput; summary: InitTrainabilitySummary };
   'precision-horizon': { params: PrecisionHorizonParamsInput; summary: PrecisionHorizonSummary };
   'fixed-points': { params: FixedPointsParamsInput; summary: FixedPointsSummary };
+  'activation-saturation': { params: ActivationSaturationParamsInput; summary: ActivationSaturationSummary };
 }
 
 /** A study kind, e.g. 'doya-bifurcation'. */
 export type StudyKind = keyof StudyKinds;
 
 /** The kinds in registry order (the test compares it with STUDIES). */
-export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation', 'jacobian-spectrum', 'mean-field-depth-scales', 'trainability-sweep', 'one-unit-wall', 'lyapunov-extensivity', 'mlp-trainability', 'init-trainability', 'precision-horizon', 'fixed-points'] as const satisfies readonly StudyKind[];
+export const STUDY_KINDS = ['doya-bifurcation', 'doya-geometric-loss', 'rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'feedforward-gradient-by-layer', 'feedforward-training-by-depth', 'equilibrium-continuation', 'ctrnn-bifurcation', 'learning-through-bifurcation', 'jacobian-spectrum', 'mean-field-depth-scales', 'trainability-sweep', 'one-unit-wall', 'lyapunov-extensivity', 'mlp-trainability', 'init-trainability', 'precision-horizon', 'fixed-points', 'activation-saturation'] as const satisfies readonly StudyKind[];

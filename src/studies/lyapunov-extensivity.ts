@@ -135,12 +135,12 @@ export const lyapunovExtensivityStudy: Study<LyapunovExtensivityParams, Lyapunov
       lineChart({
         id: 'largest-exponent',
         title: `Largest Lyapunov exponent against the gain (n = ${p.n})`,
-        caption: `Markers: lambda_1 of one random network per gain (${p.steps} steps after ${p.transient}); line: the mean-field (1/2) ln chi_1, which crosses 0 at g = 1 (the transition to chaos).`,
+        caption: `Markers: λ₁ of one random network per gain (${p.steps} steps after ${p.transient}); line: the mean-field ½ ln χ₁, which crosses 0 at g = 1 (the transition to chaos).`,
         x: { title: 'gain g' },
-        y: { title: 'lambda_1 (per step)' },
+        y: { title: 'λ₁ (per step)' },
         series: [
           { label: `measured, n = ${p.n}`, x: p.gains, y: largest.map((l) => l.lambda1), pointsOnly: true, pointRadius: 7 },
-          { label: 'mean field (1/2) ln chi_1', x: p.gains, y: largest.map((l) => l.meanField), dashed: true },
+          { label: 'mean field ½ ln χ₁', x: p.gains, y: largest.map((l) => l.meanField), dashed: true },
           { label: 'zero', x: [p.gains[0]!, p.gains[p.gains.length - 1]!], y: [0, 0], dotted: true, color: '#777777' },
         ],
       }),
@@ -149,7 +149,7 @@ export const lyapunovExtensivityStudy: Study<LyapunovExtensivityParams, Lyapunov
         title: `Lyapunov spectra at g = ${p.spectrumGain} against i / n`,
         caption: `The leading ${Math.round(p.fraction * 100)} % of the spectrum for each network size: extensive chaos means the curves lie on top of each other.`,
         x: { title: 'i / n' },
-        y: { title: 'lambda_i (per step)' },
+        y: { title: 'λᵢ (per step)' },
         series: spectra.map((s) => ({ label: `n = ${s.n}`, x: s.exponents.map((_, i) => (i + 1) / s.n), y: s.exponents })),
       }),
       lineChart({

@@ -142,50 +142,50 @@ export const meanFieldDepthScalesStudy: Study<MeanFieldDepthScalesParams, MeanFi
     measured.forEach((m, k) => {
       const color = PALETTE[k % PALETTE.length]!;
       const ls = m.c.map((_, l) => l + 1);
-      decaySeries.push({ label: `sigma_w^2 = ${m.sigmaW2} (${m.phase}), measured`, x: ls, y: m.c.map((c) => Math.abs(c - m.cStar)), pointRadius: 4, color });
+      decaySeries.push({ label: `σ_w² = ${m.sigmaW2} (${m.phase}), measured`, x: ls, y: m.c.map((c) => Math.abs(c - m.cStar)), pointRadius: 4, color });
       const d0 = Math.abs(m.c[0]! - m.cStar);
-      decaySeries.push({ label: `sigma_w^2 = ${m.sigmaW2}: e^(-l / xi_c), mean field`, x: ls, y: ls.map((l) => d0 * Math.exp(-(l - 1) / m.xiCTheory)), dashed: true, color, hideInLegend: true });
+      decaySeries.push({ label: `σ_w² = ${m.sigmaW2}: exp(−l / ξ_c), mean field`, x: ls, y: ls.map((l) => d0 * Math.exp(-(l - 1) / m.xiCTheory)), dashed: true, color, hideInLegend: true });
     });
-    decaySeries.push({ label: `noise floor 3 / sqrt(N x networks)`, x: [1, p.depth], y: [floor, floor], dotted: true, color: '#777777' });
+    decaySeries.push({ label: `noise floor 3 / √(N × networks)`, x: [1, p.depth], y: [floor, floor], dotted: true, color: '#777777' });
     const charts = [
       lineChart({
         id: 'depth-scales',
-        title: `Depth scales against sigma_w^2 (${f.name}, sigma_b^2 = ${p.sigmaB2})`,
-        caption: `Lines: the mean-field depth scales xi_q (length) and xi_c (correlation); xi_c diverges at the order-to-chaos line sigma_w^2 = ${critical.toFixed(4)} (dotted). Markers: xi_c fitted to the correlation of two inputs in ${p.networks} random networks of width ${p.width}.`,
-        x: { title: 'sigma_w^2' },
+        title: `Depth scales against σ_w² (${f.name}, σ_b² = ${p.sigmaB2})`,
+        caption: `Lines: the mean-field depth scales ξ_q (length) and ξ_c (correlation); ξ_c diverges at the order-to-chaos line σ_w² = ${critical.toFixed(4)} (dotted). Markers: ξ_c fitted to the correlation of two inputs in ${p.networks} random networks of width ${p.width}.`,
+        x: { title: 'σ_w²' },
         y: { title: 'depth scale (layers)', log: true },
         series: [
-          { label: 'xi_c (mean field)', x: grid, y: curve.map((c) => finite(c.xiC)) },
-          { label: 'xi_q (mean field)', x: grid, y: curve.map((c) => finite(c.xiQ)) },
-          { label: 'xi_c measured (N = ' + p.width + ')', x: measured.map((m) => m.sigmaW2), y: measured.map((m) => m.xiCMeasured), pointsOnly: true, pointStyle: 'crossRot', pointRadius: 10 },
+          { label: 'ξ_c (mean field)', x: grid, y: curve.map((c) => finite(c.xiC)) },
+          { label: 'ξ_q (mean field)', x: grid, y: curve.map((c) => finite(c.xiQ)) },
+          { label: 'ξ_c measured (N = ' + p.width + ')', x: measured.map((m) => m.sigmaW2), y: measured.map((m) => m.xiCMeasured), pointsOnly: true, pointStyle: 'crossRot', pointRadius: 10 },
           { label: 'order-to-chaos line', x: [critical, critical], y: [0.3, 1e4], dotted: true, color: '#000000' },
         ],
       }),
       lineChart({
         id: 'fixed-point-and-chi',
-        title: `q* and chi_1 against sigma_w^2 (${f.name}, sigma_b^2 = ${p.sigmaB2})`,
-        caption: 'The fixed point q* of the length map and chi_1 = sigma_w^2 E[phi\'(sqrt(q*) z)^2], the mean squared singular value of one layer\'s Jacobian: ordered (gradients vanish) below chi_1 = 1, chaotic (gradients explode) above.',
-        x: { title: 'sigma_w^2' },
+        title: `q* and χ₁ against σ_w² (${f.name}, σ_b² = ${p.sigmaB2})`,
+        caption: 'The fixed point q* of the length map and χ₁ = σ_w² E[φ′(√q* z)²], the mean squared singular value of one layer\'s Jacobian: ordered (gradients vanish) below χ₁ = 1, chaotic (gradients explode) above.',
+        x: { title: 'σ_w²' },
         y: { title: 'value' },
         series: [
           { label: 'q*', x: grid, y: curve.map((c) => c.qStar) },
-          { label: 'chi_1', x: grid, y: curve.map((c) => c.chi1) },
+          { label: 'χ₁', x: grid, y: curve.map((c) => c.chi1) },
           { label: 'c* (stable correlation)', x: grid, y: curve.map((c) => c.cStar) },
-          { label: 'chi_1 = 1', x: [from, to], y: [1, 1], dotted: true, color: '#000000' },
+          { label: 'χ₁ = 1', x: [from, to], y: [1, 1], dotted: true, color: '#000000' },
         ],
       }),
       lineChart({
         id: 'correlation-decay',
-        title: `|c^l - c*| against depth in random networks of width ${p.width}`,
-        caption: `Markers: the distance of the correlation of two inputs from its fixed point, mean of ${p.networks} networks; dashed: the mean-field decay e^(-l / xi_c) from the first layer. The fit stops where the markers reach the noise floor.`,
+        title: `|cˡ − c*| against depth in random networks of width ${p.width}`,
+        caption: `Markers: the distance of the correlation of two inputs from its fixed point, mean of ${p.networks} networks; dashed: the mean-field decay exp(−l / ξ_c) from the first layer. The fit stops where the markers reach the noise floor.`,
         x: { title: 'layer l' },
-        y: { title: '|c^l - c*|', log: true },
+        y: { title: '|cˡ − c*|', log: true },
         series: decaySeries,
       }),
     ];
     const theory: TheoryRow[] = [
       ...claimRows(replication),
-      { quantity: 'order-to-chaos line (chi_1 = 1)', theory: `sigma_w^2 = ${critical.toFixed(5)}`, measured: `xi_c peaks at sigma_w^2 = ${peak.sigmaW2.toFixed(3)} on the grid`, source: 'mean field', agrees: Math.abs(peak.sigmaW2 - critical) <= (to - from) / (points - 1) },
+      { quantity: 'order-to-chaos line (chi_1 = 1)', theory: `sigma_w^2 = ${critical.toFixed(5)}`, measured: `xi_c peaks at sigma_w^2 = ${peak.sigmaW2.toFixed(3)} on the grid`, source: 'mean field', agrees: Math.abs(peak.sigmaW2 - critical) <= (to - from) / (points - 1), tolerance: `within one grid step of σ_w² (${((to - from) / (points - 1)).toPrecision(3)})` },
       ...measured.map((m) => ({
         quantity: `xi_c at sigma_w^2 = ${m.sigmaW2} (${m.phase})`,
         theory: m.xiCTheory,

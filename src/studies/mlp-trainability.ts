@@ -149,14 +149,14 @@ export const mlpTrainabilityStudy: Study<MlpTrainabilityParams, MlpTrainabilityS
     const charts = [
       heatmapChart({
         id: 'phase-diagram',
-        title: `Trainable depth of ${f.name} MLPs (N = ${p.width}, sigma_b^2 = ${p.sigmaB2}, ${p.repetitions} seeds per cell)`,
-        caption: `Each cell: the fraction of runs whose held-out accuracy reached ${p.accuracyThreshold} after ${p.steps} ${p.optimiser} steps (label k/m; the 95 % Wilson intervals are in the CSV). Line: the mean-field depth 6 xi_c (Schoenholz et al. 2017), which diverges at the order-to-chaos line sigma_w^2 = ${critical.toFixed(3)} and is drawn capped at ${cap.toFixed(0)}. The x axis is evenly spaced by cell, so the curve is interpolated between the columns.`,
-        x: { title: 'sigma_w^2', values: ws },
+        title: `Trainable depth of ${f.name} MLPs (N = ${p.width}, σ_b² = ${p.sigmaB2}, ${p.repetitions} seeds per cell)`,
+        caption: `Each cell: the fraction of runs whose held-out accuracy reached ${p.accuracyThreshold} after ${p.steps} ${p.optimiser} steps (label k/m; the 95 % Wilson intervals are in the CSV). Line: the mean-field depth 6 ξ_c (Schoenholz et al. 2017), which diverges at the order-to-chaos line σ_w² = ${critical.toFixed(3)} and is drawn capped at ${cap.toFixed(0)}. The x axis is evenly spaced by cell, so the curve is interpolated between the columns.`,
+        x: { title: 'σ_w²', values: ws },
         y: { title: 'depth L (hidden layers)', values: depths },
         values: depths.map((L) => ws.map((w) => cell(w, L).rate)),
         labels: depths.map((L) => ws.map((w) => `${cell(w, L).solved}/${cell(w, L).runs}`)),
         colorBar: { title: 'success probability' },
-        overlays: [{ label: '6 xi_c (mean field)', x: fine, y: curve, color: '#D55E00' }],
+        overlays: [{ label: '6 ξ_c (mean field)', x: fine, y: curve, color: '#D55E00' }],
         extraColumns: [
           { name: 'lower 95 %', values: depths.map((L) => ws.map((w) => cell(w, L).lower)) },
           { name: 'upper 95 %', values: depths.map((L) => ws.map((w) => cell(w, L).upper)) },
@@ -165,11 +165,11 @@ export const mlpTrainabilityStudy: Study<MlpTrainabilityParams, MlpTrainabilityS
       }),
       lineChart({
         id: 'depth-scale',
-        title: `Mean held-out accuracy against depth, and 6 xi_c`,
-        caption: `Mean accuracy over the seeds of each sigma_w^2 against L; chance level ${chanceLevel(test).toFixed(2)}.`,
+        title: `Mean held-out accuracy against depth, and 6 ξ_c`,
+        caption: `Mean accuracy over the seeds of each σ_w² against L; chance level ${chanceLevel(test).toFixed(2)}.`,
         x: { title: 'depth L' },
         y: { title: 'held-out accuracy', min: 0, max: 1 },
-        series: ws.map((w) => ({ label: `sigma_w^2 = ${w} (6 xi_c = ${(6 * xiC[String(w)]!).toFixed(0)})`, x: depths, y: depths.map((L) => cell(w, L).meanAccuracy), pointRadius: 5 })),
+        series: ws.map((w) => ({ label: `σ_w² = ${w} (6 ξ_c = ${(6 * xiC[String(w)]!).toFixed(0)})`, x: depths, y: depths.map((L) => cell(w, L).meanAccuracy), pointRadius: 5 })),
       }),
     ];
     const theory: TheoryRow[] = [

@@ -144,8 +144,8 @@ export const oneUnitWallStudy: Study<OneUnitWallParams, OneUnitWallSummary> = {
     const charts = [
       heatmapChart({
         id: 'loss-surface',
-        title: `Loss (x_T - ${p.target})^2 over (w, b), T = ${p.T}, x_0 = ${p.x0}`,
-        caption: 'The error surface of the one-unit network: flat plateaus separated by a wall where x_0 changes basin of attraction (black: b = x_0 - w sigma(x_0), where the unstable fixed point passes x_0, drawn where w sigma\'(x_0) > 1); dashed: the two fold curves of the map\'s attractors (they meet at the cusp w = 4).',
+        title: `Loss (x_T − ${p.target})² over (w, b), T = ${p.T}, x₀ = ${p.x0}`,
+        caption: 'The error surface of the one-unit network: flat plateaus separated by a wall where x₀ changes basin of attraction (black: b = x₀ − w σ(x₀), where the unstable fixed point passes x₀, drawn where w σ′(x₀) > 1); dashed: the two fold curves of the map\'s attractors (they meet at the cusp w = 4).',
         x: { title: 'w', values: ws },
         y: { title: 'b', values: sbs },
         values: surface,
@@ -154,18 +154,18 @@ export const oneUnitWallStudy: Study<OneUnitWallParams, OneUnitWallSummary> = {
           foldCurves[0]!,
           { ...foldCurves[1]!, label: 'fold (second branch)', hideInLegend: true },
           // only where x_0 is the unstable fixed point (lambda = w sigma'(x_0) > 1) is the line a wall
-          { label: 'the wall: basin boundary through x_0, b = x_0 - w sigma(x_0)', x: ws.filter((w) => wallGradient(w, prob).lambda > 1), y: ws.filter((w) => wallGradient(w, prob).lambda > 1).map((w) => wallGradient(w, prob).b), color: '#000000' },
+          { label: 'the wall: basin boundary through x₀, b = x₀ − w σ(x₀)', x: ws.filter((w) => wallGradient(w, prob).lambda > 1), y: ws.filter((w) => wallGradient(w, prob).lambda > 1).map((w) => wallGradient(w, prob).b), color: '#000000' },
         ],
       }),
       lineChart({
         id: 'slice',
-        title: `Loss and |dL/db| along b at w = ${p.w0} (T = ${p.T})`,
-        caption: `The loss jumps at b = ${bs[k]!.toFixed(4)} (dotted: the fold at b = ${fold.toFixed(5)}), where |dL/db| peaks ${(Math.hypot(slice[k]!.dw, slice[k]!.db) / median).toExponential(1)} times its median over the slice.`,
+        title: `Loss and |∂L/∂b| along b at w = ${p.w0} (T = ${p.T})`,
+        caption: `The loss jumps at b = ${bs[k]!.toFixed(4)} (dotted: the fold at b = ${fold.toFixed(5)}), where |∂L/∂b| peaks ${(Math.hypot(slice[k]!.dw, slice[k]!.db) / median).toExponential(1)} times its median over the slice.`,
         x: { title: 'b' },
         y: { title: 'value', log: true },
         series: [
           { label: 'loss', x: bs, y: slice.map((s) => s.loss) },
-          { label: '|dL/db|', x: bs, y: slice.map((s) => Math.abs(s.db)) },
+          { label: '|∂L/∂b|', x: bs, y: slice.map((s) => Math.abs(s.db)) },
           { label: 'fold', x: [fold, fold], y: [1e-8, 1e8], dotted: true, color: '#000000' },
         ],
       }),
@@ -184,9 +184,9 @@ export const oneUnitWallStudy: Study<OneUnitWallParams, OneUnitWallSummary> = {
     ];
     const theory: TheoryRow[] = [
       ...claimRows(replication),
-      { quantity: `b of the wall (the basin boundary passes x_0): x_0 - w sigma(x_0)`, theory: closed.b, measured: bs[k]!, source: 'unstable fixed point of x = w sigma(x) + b at x_0', agrees: Math.abs(bs[k]! - closed.b) <= (p.b.to - p.b.from) / (p.b.points - 1) },
-      { quantity: `dL/db exactly at the wall: 2 (x_0 - target) (lambda^T - 1) / (lambda - 1), lambda = ${closed.lambda.toFixed(4)}`, theory: closed.db, measured: atWall.db, source: 'closed form (the state stays at the unstable fixed point)', agrees: Math.abs(atWall.db / closed.db - 1) < 1e-9 },
-      { quantity: `the bistable range at w = ${p.w0} (folds of the attractors)`, theory: folds.map((f) => f.b.toFixed(5)).join(' to '), measured: `wall at ${bs[k]!.toFixed(5)}`, source: 'w sigma\'(x*) = 1 (as Doya 1992, src/dynamics/folds.ts)', agrees: folds.length === 2 && bs[k]! > folds[0]!.b && bs[k]! < folds[1]!.b },
+      { quantity: `b of the wall (the basin boundary passes x_0): x_0 - w sigma(x_0)`, theory: closed.b, measured: bs[k]!, source: 'unstable fixed point of x = w sigma(x) + b at x_0', agrees: Math.abs(bs[k]! - closed.b) <= (p.b.to - p.b.from) / (p.b.points - 1), tolerance: `within one grid step of b (${((p.b.to - p.b.from) / (p.b.points - 1)).toPrecision(3)})` },
+      { quantity: `dL/db exactly at the wall: 2 (x_0 - target) (lambda^T - 1) / (lambda - 1), lambda = ${closed.lambda.toFixed(4)}`, theory: closed.db, measured: atWall.db, source: 'closed form (the state stays at the unstable fixed point)', agrees: Math.abs(atWall.db / closed.db - 1) < 1e-9, tolerance: 'relative error < 1e-9' },
+      { quantity: `the bistable range at w = ${p.w0} (folds of the attractors)`, theory: folds.map((f) => f.b.toFixed(5)).join(' to '), measured: `wall at ${bs[k]!.toFixed(5)}`, source: 'w sigma\'(x*) = 1 (as Doya 1992, src/dynamics/folds.ts)', agrees: folds.length === 2 && bs[k]! > folds[0]!.b && bs[k]! < folds[1]!.b, tolerance: 'the wall lies strictly between the two folds' },
       { quantity: 'loss after one step: unclipped | clipped', theory: `start ${foot.loss.toPrecision(3)}`, measured: `${unclipped.loss.toPrecision(3)} | ${clipped.loss.toPrecision(3)}` },
     ];
     const discussion = [

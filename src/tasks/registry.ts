@@ -9,6 +9,8 @@
  * | temporal-order| Hochreiter and Schmidhuber 1997, experiment 6a     | temporalOrder        |
  * | latch         | Bengio, Simard and Frasconi 1994, section IV       | latch                |
  * | copy-memory   | Arjovsky, Shah and Bengio 2016, section 4.1        | copyMemory           |
+ * | long-lag-2a   | Hochreiter and Schmidhuber 1997, experiment 2a     | noiseFreeLongLag     |
+ * | long-lag-2c   | Hochreiter and Schmidhuber 1997, experiment 2c     | noisyLongLag         |
  * | flip-flop     | Sussillo and Barak 2013, section 3.1               | flipFlop             |
  *
  * Every option is optional here and takes the factory's default (the paper's value) when left out;
@@ -22,6 +24,7 @@ import { addingProblem1997, addingProblemLe2015 } from './adding.ts';
 import { copyMemory } from './copy-memory.ts';
 import { flipFlop } from './flip-flop.ts';
 import { latch } from './latch.ts';
+import { noiseFreeLongLag, noisyLongLag } from './long-lag-1997.ts';
 import { temporalOrder } from './temporal-order.ts';
 import type { LongLagTask } from './task.ts';
 
@@ -55,7 +58,8 @@ const temporalOrderSpec = z
   .object({
     name: z.literal('temporal-order'),
     T: z.number().int().min(10).max(10000).optional().describe('scale: minimal length; the symbol windows scale with it (default 100)'),
-    errorThreshold: z.number().positive().max(1).optional().describe('correct when softmax(y)[label] > 1 - errorThreshold (default 0.3)'),
+    errorThreshold: z.number().positive().max(1).optional().describe('correct when every output is within this of its target (default 0.3)'),
+    loss: z.enum(['cross-entropy', 'squared-error']).optional().describe("cross-entropy on softmax outputs (default) or the 1997 paper's squared error on one-hot targets"),
     testSize,
     maxWrong,
   })
@@ -88,6 +92,30 @@ const copyMemorySpec = z
   .strict()
   .describe('the copy-memory task of Arjovsky, Shah and Bengio (2016)');
 
+const longLag2a = z
+  .object({
+    name: z.literal('long-lag-2a'),
+    T: z.number().int().min(2).max(5000).optional().describe('the delay p: p + 1 symbols, p input steps (default 100)'),
+    errorThreshold: z.number().positive().max(1).optional().describe('correct when every output is within this of its target (default 0.25)'),
+    testSize,
+    maxWrong,
+  })
+  .strict()
+  .describe('noise-free sequences with long time lags: Hochreiter and Schmidhuber (1997), experiment 2a');
+
+const longLag2c = z
+  .object({
+    name: z.literal('long-lag-2c'),
+    T: z.number().int().min(1).max(5000).optional().describe('q: the minimal time lag is q + 1 (default 100)'),
+    p: z.number().int().min(1).max(5000).optional().describe('distractor symbols (default: q, the upper block of the paper\'s table)'),
+    kMax: z.number().int().min(0).max(5000).optional().describe('most distractors after the prefix (default 100)'),
+    errorThreshold: z.number().positive().max(1).optional().describe('correct when both outputs are within this of their targets (default 0.2)'),
+    testSize,
+    maxWrong,
+  })
+  .strict()
+  .describe('very long time lags with distractors: Hochreiter and Schmidhuber (1997), experiment 2c');
+
 const flipFlopSpec = z
   .object({
     name: z.literal('flip-flop'),
@@ -101,11 +129,11 @@ const flipFlopSpec = z
   .describe('the K-bit flip-flop of Sussillo and Barak (2013): hold the sign of the last pulse on each line');
 
 /** A task by name with its options: the scenario-facing schema. */
-export const TaskSpec = z.discriminatedUnion('name', [adding1997, addingLe2015, temporalOrderSpec, latchSpec, copyMemorySpec, flipFlopSpec]);
+export const TaskSpec = z.discriminatedUnion('name', [adding1997, addingLe2015, temporalOrderSpec, latchSpec, copyMemorySpec, longLag2a, longLag2c, flipFlopSpec]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
 /** The task names, in table order. */
-export const TASK_NAMES = ['adding-1997', 'adding-le2015', 'temporal-order', 'latch', 'copy-memory', 'flip-flop'] as const;
+export const TASK_NAMES = ['adding-1997', 'adding-le2015', 'temporal-order', 'latch', 'copy-memory', 'long-lag-2a', 'long-lag-2c', 'flip-flop'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** Build the task a spec names (trusted: parse scenario input with TaskSpec first). */
@@ -122,6 +150,14 @@ export function makeTask(spec: TaskSpec): LongLagTask {
       return latch(opts as Omit<z.infer<typeof latchSpec>, 'name'>);
     case 'copy-memory':
       return copyMemory(opts as Omit<z.infer<typeof copyMemorySpec>, 'name'>);
+    case 'long-lag-2a': {
+      const { T, ...rest } = opts as Omit<z.infer<typeof longLag2a>, 'name'>;
+      return noiseFreeLongLag({ ...rest, ...(T !== undefined ? { p: T } : {}) });
+    }
+    case 'long-lag-2c': {
+      const { T, ...rest } = opts as Omit<z.infer<typeof longLag2c>, 'name'>;
+      return noisyLongLag({ ...rest, ...(T !== undefined ? { q: T } : {}) });
+    }
     case 'flip-flop':
       return flipFlop(opts as Omit<z.infer<typeof flipFlopSpec>, 'name'>);
   }

@@ -12,16 +12,20 @@
  * t2 in [round(T/2), round(3T/5)] (T = 100 gives the paper's); each range can also be set
  * directly. The length is drawn once per batch (per sequence in the paper).
  *
- * Loss: softmax cross-entropy at the last step (the paper used sigmoid output units with squared
- * error). A sequence is classified correctly when "the final absolute error of all output units is
- * below 0.3": with softmax outputs that is softmax(y)[label] > 0.7 (which also puts every other
- * output below 0.3). The paper reports wrong classifications on 2560 test sequences; success here
+ * Loss: softmax cross-entropy at the last step (default), or, with `loss: 'squared-error'`, the
+ * paper's squared error of the 4 outputs against the one-hot code of the class (the paper's outputs
+ * are sigmoid units; ours are the linear readout). A sequence is classified correctly when "the
+ * final absolute error of all output units is below 0.3": with softmax outputs that is
+ * softmax(y)[label] > 0.7 (which also puts every other output below 0.3); with squared error it is
+ * every |y_k - target_k| < 0.3. The paper reports wrong classifications on 2560 test sequences; success here
  * is at most `maxWrong` (default 0) wrong among `testSize` (default 2560).
  *
  * Baseline: the classes are equally likely whatever the input's other symbols, so the best
- * input-independent prediction is uniform: cross-entropy ln 4 = 1.3863, accuracy 1/4.
+ * input-independent prediction is uniform: cross-entropy ln 4 = 1.3863, accuracy 1/4; with squared
+ * error, 1/4 on every output: (3/4)^2 + 3 (1/4)^2 = 3/4 per sequence.
  */
 import type { Rng } from '../init/rng.ts';
+import { scoreOneHot } from './long-lag-1997.ts';
 import { checkBatch, checkInteger, checkNumber, drawLength, softmaxProbability, crossEntropy, type LongLagTask, type SequenceBatch, type TaskScore } from './task.ts';
 
 /** Input symbol indices of the one-hot code. */
@@ -44,6 +48,8 @@ export interface TemporalOrderOptions {
   readonly testSize?: number;
   /** Wrong test sequences tolerated. Default 0. */
   readonly maxWrong?: number;
+  /** 'cross-entropy' on softmax outputs (default) or the paper's 'squared-error' on one-hot targets. */
+  readonly loss?: 'cross-entropy' | 'squared-error';
 }
 
 export function temporalOrder(opts: TemporalOrderOptions = {}): LongLagTask {
@@ -57,6 +63,8 @@ export function temporalOrder(opts: TemporalOrderOptions = {}): LongLagTask {
   const errorThreshold = opts.errorThreshold ?? 0.3;
   const testSize = opts.testSize ?? 2560;
   const maxWrong = opts.maxWrong ?? 0;
+  const squared = (opts.loss ?? 'cross-entropy') === 'squared-error';
+  if (opts.loss !== undefined && opts.loss !== 'cross-entropy' && opts.loss !== 'squared-error') throw new Error(`${name}: loss must be 'cross-entropy' or 'squared-error', got ${String(opts.loss)}`);
   checkInteger(name, 'minLength', minLength, 4);
   checkInteger(name, 'maxLength', maxLength, minLength);
   checkInteger(name, 't1[0]', t1[0], 2);
@@ -74,14 +82,14 @@ export function temporalOrder(opts: TemporalOrderOptions = {}): LongLagTask {
     source: 'Hochreiter and Schmidhuber (1997), Long short-term memory, experiment 6a',
     inputSize: m,
     outputSize: 4,
-    loss: 'cross-entropy',
+    loss: squared ? 'squared-error' : 'cross-entropy',
     steps: 'last',
     minLength,
     maxLength,
     minimalLag: minLength - t2[1],
     testSize,
-    baseline: { loss: Math.log(4), predictor: 'uniform over the 4 classes' },
-    criterion: `every output within ${errorThreshold} of its target (softmax of the class > ${1 - errorThreshold}) on ${maxWrong === 0 ? 'all' : `all but ${maxWrong}`} of ${testSize} test sequences`,
+    baseline: squared ? { loss: 0.75, predictor: '1/4 on every output' } : { loss: Math.log(4), predictor: 'uniform over the 4 classes' },
+    criterion: `every output within ${errorThreshold} of its target${squared ? '' : ` (softmax of the class > ${1 - errorThreshold})`} on ${maxWrong === 0 ? 'all' : `all but ${maxWrong}`} of ${testSize} test sequences`,
     sample(B: number, rng: Rng): SequenceBatch {
       checkBatch(name, B);
       const len = drawLength(minLength, maxLength, rng);
@@ -103,9 +111,13 @@ export function temporalOrder(opts: TemporalOrderOptions = {}): LongLagTask {
         }
         labels[r] = 2 * s1 + s2;
       }
-      return { T: len, B, inputs: x, targets: null, labels };
+      if (!squared) return { T: len, B, inputs: x, targets: null, labels };
+      const targets = new Float64Array(B * 4);
+      for (let r = 0; r < B; r++) targets[r * 4 + labels[r]!] = 1;
+      return { T: len, B, inputs: x, targets, labels: null };
     },
     score(batch: SequenceBatch, y: Float64Array): TaskScore {
+      if (squared) return scoreOneHot(batch, y, 4, errorThreshold);
       let lossSum = 0;
       let wrong = 0;
       for (let r = 0; r < batch.B; r++) {
@@ -116,7 +128,7 @@ export function temporalOrder(opts: TemporalOrderOptions = {}): LongLagTask {
       return { sequences: batch.B, lossSum, wrong };
     },
     baselineOutputs(batch: SequenceBatch): Float64Array {
-      return new Float64Array(batch.B * 4);
+      return new Float64Array(batch.B * 4).fill(squared ? 0.25 : 0);
     },
     success(s: TaskScore): boolean {
       return s.sequences >= testSize && s.wrong <= maxWrong;

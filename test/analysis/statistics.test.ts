@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { wilsonInterval, Z95 } from '../../src/analysis/statistics.ts';
+import { meanAndStd, wilsonInterval, Z95 } from '../../src/analysis/statistics.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 test('published values: 5 of 10, 0 of 10, 10 of 10, 81 of 263 (Wilson 95 %)', (t) => {
@@ -43,4 +43,20 @@ test('bad counts are refused', (t) => {
   t.throws(() => wilsonInterval(3, 2), { instanceOf: RangeError });
   t.throws(() => wilsonInterval(0, 0), { instanceOf: RangeError });
   t.throws(() => wilsonInterval(1.5, 4), { instanceOf: RangeError });
+});
+
+test('meanAndStd: known values, and the population variance equals mean(x^2) - mean(x)^2 on random data', (t) => {
+  const a = meanAndStd([0, 1, 2, 3]);
+  t.is(a.mean, 1.5);
+  t.true(Math.abs(a.std - Math.sqrt(5 / 4)) < TOL.roundoff);
+  t.deepEqual(meanAndStd([0.25, 0.25, 0.25]), { mean: 0.25, std: 0 });
+  t.throws(() => meanAndStd([]), { message: /at least one value/ });
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 50 }), (x) => {
+      const { mean, std } = meanAndStd(x);
+      const m2 = x.reduce((s, v) => s + v * v, 0) / x.length;
+      // the one-pass formula loses digits to cancellation: compare at the scale of mean(x^2)
+      return Math.abs(std * std - (m2 - mean * mean)) <= TOL.varianceCancellation * Math.max(1, m2);
+    }),
+  );
 });

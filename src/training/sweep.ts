@@ -14,6 +14,10 @@
  * src/training/sweep-worker.mjs, a shim that registers tsx and imports the TypeScript job runner
  * (about a second of start-up per worker).
  *
+ * Order: a pool starts the jobs largest first (trainingWork) and hands the next one to whichever
+ * worker frees first (runGreedy), so the workers end together instead of one waiting on the last
+ * long job; the order never reaches a result.
+ *
  * Past one machine: the trainings are a job list (src/sweeps/jobs.ts) with ids from their
  * coordinates, so a runner can journal them, shard them over a cluster, or merge shards' results.
  *
@@ -31,7 +35,7 @@ import { gemmThreadMode, setGemmThreads } from '../linalg/parallel.ts';
 import type { TaskSpec } from '../tasks/registry.ts';
 import { modelId, type ModelSpec, type TrainOptionsInput } from './train.ts';
 import { runJob, type SweepJob, type SweepJobResult } from './sweep-worker.ts';
-import { errorText, jobId, localRunner, runEach, type JobList, type JobRunner } from '../sweeps/jobs.ts';
+import { jobId, localRunner, runEach, runGreedy, type JobList, type JobRunner } from '../sweeps/jobs.ts';
 
 export interface SweepSpec {
   /** The task; its T is replaced by each lag. */
@@ -191,6 +195,17 @@ export function defaultThreads(): number {
   return Number.isInteger(env) && env >= 1 ? env : availableParallelism();
 }
 
+/**
+ * A training job's relative cost, for the order in which a pool starts them (largest first):
+ * steps x T x the multiply-adds of one step of one sequence, gates x n x (n + 1) (4 gates for an
+ * LSTM, 3 for a GRU). Only the order matters, so the input width and the readout are left out.
+ */
+export function trainingWork(job: SweepJob): number {
+  const gates = job.model.kind.startsWith('lstm') ? 4 : job.model.kind.startsWith('gru') ? 3 : 1;
+  const steps = job.training.steps ?? 2000;
+  return steps * job.T * gates * job.model.n * (job.model.n + 1);
+}
+
 /** The sweep's trainings as a job list: run any subset here, in-process (threads = 1) or on a pool. */
 export function trainingJobList(spec: SweepSpec, threads?: number): JobList<SweepJob, SweepJobResult> {
   return {
@@ -203,7 +218,7 @@ export function trainingJobList(spec: SweepSpec, threads?: number): JobList<Swee
       if (n === 1) return runEach(subset, finished, (job) => runJob(job.input));
       const pool = new Piscina<SweepJob, SweepJobResult>({ filename: WORKER_URL.href, minThreads: n, maxThreads: n, idleTimeout: 1000 });
       try {
-        await Promise.all(subset.map((job) => pool.run(job.input).then((result) => finished(job, { result }), (e: unknown) => finished(job, { error: errorText(e) }))));
+        await runGreedy(subset, n, (job) => trainingWork(job.input), finished, (job) => pool.run(job.input));
       } finally {
         await pool.destroy();
       }

@@ -30,7 +30,7 @@ test('runGreedy starts jobs largest first, never more than `slots` at once, and 
 
 test('runGreedy reports a failing job as an error and runs the others', async (t) => {
   const outcomes = new Map<string, JobOutcome<number>>();
-  await runGreedy(jobs([1, 2, 3]), 3, (j) => j.input, (j, o) => outcomes.set(j.id, o), async (j) => {
+  await runGreedy<number, number>(jobs([1, 2, 3]), 3, (j) => j.input, (j, o) => outcomes.set(j.id, o), async (j) => {
     if (j.input === 2) throw new Error('boom');
     return j.input;
   });

@@ -197,13 +197,13 @@ export function defaultThreads(): number {
 
 /**
  * A training job's relative cost, for the order in which a pool starts them (largest first):
- * steps x T x the multiply-adds of one step of one sequence, gates x n x (n + 1) (4 gates for an
- * LSTM, 3 for a GRU). Only the order matters, so the input width and the readout are left out.
+ * T x the multiply-adds of one step of one sequence, gates x n x (n + 1) (4 gates for an LSTM, 3 for
+ * a GRU). Only the order within one sweep matters, and every job of a sweep has the same training
+ * budget, so the budget, the input width and the readout are left out.
  */
 export function trainingWork(job: SweepJob): number {
   const gates = job.model.kind.startsWith('lstm') ? 4 : job.model.kind.startsWith('gru') ? 3 : 1;
-  const steps = job.training.steps ?? 2000;
-  return steps * job.T * gates * job.model.n * (job.model.n + 1);
+  return job.T * gates * job.model.n * (job.model.n + 1);
 }
 
 /** The sweep's trainings as a job list: run any subset here, in-process (threads = 1) or on a pool. */

@@ -12,7 +12,9 @@
  * PyTorch runs twice, in the two thread layouts that make sense on this machine: torch's own
  * threads = 1 with OpenBLAS on all cores, and torch threads = 2 with OpenBLAS on one (both at 2
  * give 4 threads on 2 cores and run up to 5x slower). Each configuration is compared with the
- * faster of the two.
+ * faster of the two. PyTorch runs in float64 and again in float32 (--float32, its default dtype):
+ * our float32 rows ("-f32", e.g. rnn-bptt-f32) are compared with PyTorch float32, the float64 rows
+ * with PyTorch float64.
  */
 import { execFileSync } from 'node:child_process';
 import type { BenchLine } from './common.ts';
@@ -30,8 +32,10 @@ const layouts: { name: string; env: Record<string, string> }[] = [
   { name: 'torch 2 threads, OpenBLAS 1', env: { TORCH_THREADS: '2', OPENBLAS_NUM_THREADS: '1' } },
 ];
 const ref = new Map<string, BenchLine & { layout: string }>();
+// each layout in PyTorch's float64 and float32 (rows named "-f32", as ours)
 for (const layout of layouts) {
-  for (const l of lines('/usr/bin/python3', ['bench/pytorch_workloads.py', ...extra], layout.env)) {
+  const both = [...lines('/usr/bin/python3', ['bench/pytorch_workloads.py', ...extra], layout.env), ...lines('/usr/bin/python3', ['bench/pytorch_workloads.py', '--float32', ...extra], layout.env)];
+  for (const l of both) {
     const best = ref.get(key(l));
     if (!best || l.usPerStep < best.usPerStep) ref.set(key(l), { ...l, layout: layout.name });
   }

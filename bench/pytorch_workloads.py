@@ -1,6 +1,6 @@
 """The rnn-dynamics benchmark workloads in PyTorch, for the side-by-side comparison.
 
-Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_workloads.py [--quick] [--only NAME]
+Run with Debian's python3-torch: /usr/bin/python3 bench/pytorch_workloads.py [--quick] [--only NAME] [--float32]
 (with libopenblas0-pthread installed; TORCH_THREADS sets torch's intra-op threads, default 2;
 bench/compare.ts runs it in two thread layouts).
 Prints one JSON line per configuration, the same fields as `npm run bench`:
@@ -18,6 +18,10 @@ Prints one JSON line per configuration, the same fields as `npm run bench`:
   autonomous torch.nn.LSTMCell / GRUCell (weights N(0, 1.5^2 / n)), the step Jacobian by
   torch.autograd.functional.jacobian (vectorized), then QR as above.
 - matmul: numpy float64 n x n matmul (OpenBLAS), the machine's reference GFLOP/s.
+
+--float32 runs every workload in float32 (torch.float32, PyTorch's default dtype; numpy float32 for
+matmul) and names its rows with the suffix "-f32" (rnn-bptt-f32, ...), the names of rnn-dynamics'
+float32 rows; --only takes either name.
 """
 import json
 import statistics
@@ -30,7 +34,11 @@ import torch
 import os
 torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "2")))
 torch.manual_seed(0)
-DT = torch.float64
+FLOAT32 = "--float32" in sys.argv
+DT = torch.float32 if FLOAT32 else torch.float64
+SUFFIX = "-f32" if FLOAT32 else ""
+# the workloads with a float32 row in rnn-dynamics' bench (bench/run.ts), run by --float32 when no --only is given
+F32_WORKLOADS = {"rnn-bptt", "lstm-bptt", "gru-bptt", "jacobian-norms", "lyapunov", "matmul"}
 QUICK = "--quick" in sys.argv
 
 
@@ -45,7 +53,7 @@ def median_time(fn, repeats):
 
 
 def emit(workload, n, B, T, seconds, flops, check):
-    print(json.dumps({"impl": "pytorch", "workload": workload, "n": n, "B": B, "T": T,
+    print(json.dumps({"impl": "pytorch", "workload": workload + SUFFIX, "n": n, "B": B, "T": T,
                       "usPerStep": seconds / T * 1e6, "gflops": flops / seconds / 1e9, "check": check}), flush=True)
 
 
@@ -175,11 +183,11 @@ def lyapunov(n, T):
 
 
 def matmul(n):
-    a = np.random.rand(n, n)
-    b = np.random.rand(n, n)
+    a = np.random.rand(n, n).astype(np.float32 if FLOAT32 else np.float64)
+    b = np.random.rand(n, n).astype(a.dtype)
     reps = max(1, int(2e9 / (2 * n ** 3)))
     s = median_time(lambda: [a @ b for _ in range(reps)], 3)
-    print(json.dumps({"impl": "numpy", "workload": "matmul", "n": n, "B": n, "T": 1,
+    print(json.dumps({"impl": "numpy", "workload": "matmul" + SUFFIX, "n": n, "B": n, "T": 1,
                       "usPerStep": s / reps * 1e6, "gflops": 2 * n ** 3 * reps / s / 1e9}), flush=True)
 
 
@@ -188,7 +196,10 @@ if __name__ == "__main__":
     ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 
     def want(w):
-        return ONLY is None or ONLY == w
+        # a float32 pass answers to the "-f32" names only, a float64 pass to the plain ones
+        if ONLY is not None:
+            return ONLY == w + SUFFIX
+        return not FLOAT32 or w in F32_WORKLOADS
 
     if want("rnn-bptt"):
         for n in [8, 32, 128, 512]:

@@ -32,6 +32,7 @@ for (const f of files(dist)) {
 // supervisor, the CommonJS entry
 cpSync(join(root, 'src/linalg/kernels.wasm'), join(dist, 'linalg/kernels.wasm'));
 cpSync(join(root, 'src/linalg/gemm-worker.mjs'), join(dist, 'linalg/gemm-worker.mjs'));
+cpSync(join(root, 'src/linalg/handoff.mjs'), join(dist, 'linalg/handoff.mjs'));
 cpSync(join(root, 'src/cli/supervise.mjs'), join(dist, 'cli/supervise.mjs'));
 cpSync(join(root, 'src/require.cjs'), join(dist, 'index.cjs'));
 

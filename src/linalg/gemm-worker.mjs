@@ -5,6 +5,7 @@
 // pointer when the job takes one. Plain JavaScript so that the worker starts without a TypeScript
 // loader.
 import { workerData } from 'node:worker_threads';
+import { claimByWorker } from './handoff.mjs';
 
 const { memory, module, ctrl, work, spin, abi } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -35,8 +36,7 @@ for (;;) {
   seen = Atomics.load(I, C.seq);
   if (seen < 0) break;
   // the main thread takes the share itself when this thread comes late (a busy machine)
-  const c = Atomics.load(I, C.claim);
-  if (c === seen || Atomics.compareExchange(I, C.claim, c, seen) !== c) continue;
+  if (!claimByWorker(I, C, seen)) continue;
   const job = byKind[I[C.kind]];
   for (let i = 0; i < job.count; i++) job.args[i] = F[C.args + i];
   job.fn.apply(null, job.args);

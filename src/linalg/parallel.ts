@@ -17,6 +17,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { claimByMain } from './handoff.mjs';
 import type { Precision } from './precision.ts';
 import { ABI, allocF64, controlBlock, freeF64, kernelMemory, kernelModule, kernels, ptr, runJob, slotPointer, type Job } from './wasm.ts';
 
@@ -329,8 +330,7 @@ function post(job: Job, args: ArrayLike<number>): void {
 
 /** True when this thread took the posted share (the worker had not started it). */
 function claim(): boolean {
-  const c0 = Atomics.load(ctl, CTL.claim);
-  return c0 !== seq && Atomics.compareExchange(ctl, CTL.claim, c0, seq) === c0;
+  return claimByMain(ctl, CTL, seq);
 }
 
 function waitForWorker(): void {

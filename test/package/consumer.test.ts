@@ -30,7 +30,7 @@ test('the packed package installs into a consumer and works from ESM, require, s
   t.is(pack.code, 0, pack.stderr);
   const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = info[0]!.files.map((f) => f.path);
-  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.js.map', 'dist/cli/bin.js', 'dist/cli/point-process.js', 'dist/training/sweep-worker.js', 'dist/linalg/kernels.wasm', 'dist/linalg/gemm-worker.mjs', 'dist/scenario.schema.json', 'scenarios/doya-bifurcation.yaml', 'LICENSE', 'README.md', 'package.json']) {
+  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/index.cjs', 'dist/index.js.map', 'dist/cli/bin.js', 'dist/cli/point-process.js', 'dist/training/sweep-worker.js', 'dist/linalg/kernels.wasm', 'dist/linalg/gemm-worker.mjs', 'dist/linalg/handoff.mjs', 'dist/scenario.schema.json', 'scenarios/doya-bifurcation.yaml', 'LICENSE', 'README.md', 'package.json']) {
     t.true(files.includes(f), `the tarball has ${f}`);
   }
   t.deepEqual(files.filter((f) => /^(reports|test|bench|src|scripts)\//.test(f)), [], 'no reports/, test/, bench/, src/ or scripts/');

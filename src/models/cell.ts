@@ -236,16 +236,16 @@ export function checkBlock(kind: string, block: ParameterBlock, v: Float64Array)
   }
 }
 
-/** One trainable tensor: its name, its values and its gradient buffer (views into theta and a gradient). */
-export interface NamedParameter {
+/** One trainable tensor: its name, its values and its gradient buffer (views into theta and a gradient, in their precision). */
+export interface NamedParameter<A extends Real = Float64Array> {
   readonly name: string;
   /** The values (a view into theta), named `param` as the optimisers (src/training/optimisers.ts) expect. */
-  readonly param: Float64Array;
-  readonly grad: Float64Array;
+  readonly param: A;
+  readonly grad: A;
 }
 
 /** The non-empty parameter tensors of theta with their gradient views in dtheta, in block order. */
-export function parameterList(blocks: readonly ParameterBlock[], theta: Float64Array, dtheta: Float64Array, prefix = ''): NamedParameter[] {
+export function parameterList<A extends Real = Float64Array>(blocks: readonly ParameterBlock[], theta: A, dtheta: A, prefix = ''): NamedParameter<A>[] {
   const v = views({ blocks }, theta);
   const g = views({ blocks }, dtheta);
   return blocks.filter((b) => b.rows * b.cols > 0).map((b) => ({ name: prefix + b.name, param: v[b.name]!, grad: g[b.name]! }));

@@ -26,7 +26,7 @@ import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-sp
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import type { LongLagTask } from '../tasks/task.ts';
 import { runSweep } from '../training/sweep.ts';
-import { createModel, MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
+import { createModel, float32ModelProblems, MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, withPrecision, type TrainResult } from '../training/train.ts';
 import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -176,12 +176,15 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
   params,
   chartIds: CHART_IDS,
   summarySchema: addingProblemSweepSummary,
+  // float32 when every model (and the clipping pair's) has a float32 cell
+  float32: (p) => [...float32ModelProblems(p.models, 'models'), ...float32ModelProblems([p.clipping.model], 'clipping').map((s) => s.replace('clipping[0]', 'clipping.model'))],
   async run(p, ctx) {
     const lags = [...p.lags].sort((a, b) => a - b);
     const ids = p.models.map(modelId);
     const clipJobs = 2;
+    const training = withPrecision(p.training, ctx.precision);
     const sweep = await runSweep(
-      { task: p.task, lags, models: p.models, repetitions: p.repetitions, training: p.training, seed: ctx.seed },
+      { task: p.task, lags, models: p.models, repetitions: p.repetitions, training, seed: ctx.seed },
       { ...(p.threads !== null ? { threads: p.threads } : {}), progress: (d, t, l) => ctx.progress(d, t + clipJobs, l), runner: ctx.jobs },
     );
     const total = lags.length * p.models.length * p.repetitions + clipJobs;
@@ -189,7 +192,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
     // the clipping pair: same seed, same data, only the clipping differs
     const clipTask = makeTask({ ...p.task, T: p.clipping.T } as TaskSpec);
     const clipSeed = new Rng(ctx.seed).fork().nextUint32();
-    const pairOptions = { ...p.training, steps: p.clipping.steps, stopAtSuccess: false };
+    const pairOptions = { ...training, steps: p.clipping.steps, stopAtSuccess: false };
     const without = train(clipTask, p.clipping.model, { ...pairOptions, clip: null }, clipSeed);
     ctx.progress(total - 1, total, 'clipping pair: without');
     const withClip = train(clipTask, p.clipping.model, { ...pairOptions, clip: p.clipping.threshold }, clipSeed);

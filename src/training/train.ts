@@ -18,7 +18,7 @@
  * - 'gru': the gated recurrent unit (Cho et al. 2014) in PyTorch's convention.
  * All have a linear readout y_t = V h_t + c.
  *
- * Precision (`TrainOptions.precision`, default float64): a float32 model trains a float32 cell
+ * Precision (`options.precision`, default float64): a float32 model trains a float32 cell
  * (src/models/cell.ts): its parameters, tape, gradients and the optimiser's state for them are
  * Float32Arrays (the initial weights are drawn in float64 and rounded once), and forward and BPTT
  * run in float32 (bptt.ts). The readout y_t = V h_t + c, its gradient and state, the loss and the
@@ -172,6 +172,21 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Prec
 export const FLOAT32_KINDS: readonly ModelKind[] = ['rnn-tanh', 'rnn-sigmoid', 'irnn'];
 
 /**
+ * A study's float32 problems with its models (Study.float32): one line per model whose kind has
+ * no float32 cell, `<field>: expected ...`.
+ *
+ * @example float32ModelProblems([{ kind: 'gru', n: 8 }], 'models') // ['models[0].kind: expected ...']
+ */
+export function float32ModelProblems(models: readonly ModelSpec[], field: string): string[] {
+  return models.flatMap((m, i) => (FLOAT32_KINDS.includes(m.kind) ? [] : [`${field}[${i}].kind: expected one of ${FLOAT32_KINDS.join(', ')} with precision float32 (the ${m.kind} cell runs in float64 only so far), found "${m.kind}"`]));
+}
+
+/** Training options with the study's precision: unchanged for float64, so float64 jobs stay as they were. */
+export function withPrecision(training: TrainOptionsInput, precision: Precision = 'float64'): TrainOptionsInput {
+  return precision === 'float64' ? training : { ...training, precision };
+}
+
+/**
  * A freshly initialised model of the given kind for inputs of size m, readout size p and
  * sequences of at most maxT steps: the cell, then the readout V (xavier-uniform; c = 0). Every
  * draw comes from rng.
@@ -282,10 +297,6 @@ export const TrainOptions = z
     testSize: z.number().int().min(1).optional().describe('test sequences (default: the task testSize)'),
     evalBatchSize: z.number().int().min(1).default(256).describe('test sequences per forward pass'),
     stopAtSuccess: z.boolean().default(true).describe('stop at the first evaluation that meets the criterion'),
-    precision: z
-      .enum(['float64', 'float32'])
-      .optional()
-      .describe('working precision of the cell, its gradients and optimiser state (default float64; float32 for rnn-tanh, rnn-sigmoid and irnn; the readout and loss stay float64)'),
     stopRule: z
       .object({
         window: z.number().int().min(1).describe('the most recent training sequences the rule looks at'),
@@ -299,7 +310,12 @@ export const TrainOptions = z
   })
   .strict();
 export type TrainOptions = z.infer<typeof TrainOptions>;
-export type TrainOptionsInput = z.input<typeof TrainOptions>;
+/**
+ * Training options as given, plus the working precision (default float64; float32 for rnn-tanh,
+ * rnn-sigmoid and irnn). The precision is not a field of the TrainOptions schema: a scenario sets
+ * it once for the whole study (its top-level `precision`), and the study passes it on here.
+ */
+export type TrainOptionsInput = z.input<typeof TrainOptions> & { precision?: Precision };
 
 /** One evaluation of the test set. */
 export interface Evaluation {
@@ -368,14 +384,15 @@ export function evaluateModel(task: LongLagTask, model: Model, testSet: readonly
  * what a study that analyses the trained network (e.g. its fixed points) reads it with.
  */
 export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsInput, seed: number, trained?: (model: Model) => void): TrainResult {
-  const o = TrainOptions.parse(options);
+  const { precision = 'float64', ...rest } = options;
+  const o = TrainOptions.parse(rest);
   const root = new Rng(seed);
   const initRng = root.fork();
   const dataRng = root.fork();
   const testRng = root.fork();
   const B = o.batchSize;
   const budget = o.sequences !== undefined ? Math.ceil(o.sequences / B) : o.steps;
-  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, initRng, o.precision ?? 'float64');
+  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, initRng, precision);
   try {
     bindBatch(model, B);
     const opt = makeOptimiser(o.optimiser, model.params, o.lr);

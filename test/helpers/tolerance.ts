@@ -140,6 +140,47 @@ export const TOL = {
    */
   float32Rnn: 1e-5,
   /**
+   * ln ||P_k|| (Jacobian products, jacobian-products.ts) and ln ||dL/dh_{T-k}|| (gradient flow) of a
+   * float32 RNN run against the float64 run of the same float32 weights and inputs (tanh, n <= 64,
+   * T <= 100, contracting on average). Each lag multiplies by one float32 step whose n-term dot
+   * products err by ~sqrt(n) u at random sign (u = 2^-24; Higham and Mary 2019), so the log error
+   * walks like sqrt(k n) u: at k = 100, n = 64, 80 x 6e-8 ~ 5e-6 (the norms themselves are measured
+   * in float64 on both sides). Measured up to 3.8e-6 (gradient flow) and 2.7e-6 (products) over the
+   * three test configurations; 2e-5 is 5x that and far below the 1e-3 an O(u) slip per step would
+   * give after the same lags in a wrong recurrence.
+   */
+  float32LogNorm: 2e-5,
+  /**
+   * Lyapunov exponents (lyapunov.ts) of a float32 RNN against the float64 run of the same float32
+   * weights, inputs and start, in absolute terms (per step), for trajectories that are not chaotic
+   * (lambda_1 < 0: the float32 and float64 states converge to the same driven trajectory; on a
+   * chaotic one they separate and the exponents agree only statistically). Each exponent is a mean
+   * of ln r_i over the steps; modified Gram-Schmidt with float32 projections loses orthogonality in
+   * proportion to the conditioning of J_t Q (Bjorck 1967), so r_i errs by about u r_1 / r_i per
+   * step (u = 2^-24): up to e^{lambda_1 - lambda_n} ~ e^3.75 = 43 times u = 2.6e-6 for the most
+   * contracting direction of the n = 32, gain-1.5 test network (lambda from -0.17 to -3.9), and the
+   * float32 state's own error adds a systematic part. Measured up to 8.1e-6 there (1.3e-6 and 4e-7 for
+   * the other two configurations); 4e-5 is 5x that, far below the O(1) error of a wrong projection.
+   */
+  float32Lyapunov: 4e-5,
+  /**
+   * The float32 Gram-Schmidt kernel (kernels.ts smgs, f32x4 lanes) against its TypeScript reference
+   * (lyapunov.ts, dot products summed in order with Math.fround): the two sum the same products in
+   * different orders, each exact to gamma_n u (n <= 101 here: 6e-6 worst case), and the output is
+   * orthonormal rows, entries of O(1). Measured up to 1.0e-7 on Q and 5e-8 relative on r; 1e-5 is
+   * the worst-case bound for these sizes, far below the O(1) error of a wrong projection.
+   */
+  float32Gramschmidt: 1e-5,
+  /**
+   * A float32 training run (rnn-tanh, n = 16, Adam, adding problem T = 10) against the float64 run
+   * from the same seed, as the relative difference of the training loss over the first 5 steps:
+   * the weights are the same up to float32 rounding of the initial draw (2^-24 relative) and of
+   * each update, and the loss of a smooth network moves by a comparable relative amount. Measured
+   * up to 1.9e-7 over the first 5 steps; 1e-5 leaves room for the growth of the difference over
+   * a few Adam steps (each step rescales by 1/sqrt(v), which does not amplify it much early on).
+   */
+  float32Training: 1e-5,
+  /**
    * findFixedPoints accepts a Newton-polished point when ||F(h) - h||_inf <= 1e-10 (its default
    * tolerance); a fixed point of O(1) coordinates is then reproduced by an independent forward step
    * to that level plus round-off (~1e-15).

@@ -125,6 +125,8 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
   params,
   chartIds: CHART_IDS,
   summarySchema: lstmVsRnnGradientFlowSummary,
+  // every model kind has a float32 cell
+  float32: () => [],
   run(p, ctx) {
     const { T, nLstm, B } = p;
     const task = makeTask({ ...p.task, T } as TaskSpec);
@@ -150,7 +152,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
     p.models.forEach((kind, i) => {
       const isLstm = kind === 'lstm1997' || kind === 'lstm-forget';
       const spec: ModelSpec = { kind, n: isLstm ? nLstm : kind === 'gru' ? nGru : nRnn };
-      const model = createModel(spec, m, out, Tb, new Rng(initSeed));
+      const model = createModel(spec, m, out, Tb, new Rng(initSeed), ctx.precision ?? 'float64');
       try {
         bindBatch(model, B);
         const L = model.lossAndGradients(batch, loss);

@@ -135,11 +135,11 @@ function buildCell(c: CellParams, rng: Rng, baseDir: string, precision: Precisio
       })()
     : null;
   if (c.kind === 'lstm') {
-    if (torch) return lstmFromTorch(n, m, torch) as RecurrentCell;
-    return createLstm({ n, m, forgetGate: c.forgetGate, gain: c.gain, forgetBias: c.forgetBias }, rng) as RecurrentCell;
+    if (torch) return lstmFromTorch(n, m, torch, { precision }) as RecurrentCell<unknown, unknown, Real>;
+    return createLstm({ n, m, forgetGate: c.forgetGate, gain: c.gain, forgetBias: c.forgetBias, precision }, rng) as RecurrentCell<unknown, unknown, Real>;
   }
-  if (torch) return gruFromTorch(n, m, torch) as RecurrentCell;
-  return createGru({ n, m, gain: c.gain, updateBias: c.updateBias }, rng) as RecurrentCell;
+  if (torch) return gruFromTorch(n, m, torch, { precision }) as RecurrentCell<unknown, unknown, Real>;
+  return createGru({ n, m, gain: c.gain, updateBias: c.updateBias, precision }, rng) as RecurrentCell<unknown, unknown, Real>;
 }
 
 /**
@@ -196,8 +196,8 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
   params,
   chartIds: CHART_IDS,
   summarySchema: lyapunovSpectrumSummary,
-  // float32 for the cells with a float32 route
-  float32: (p) => (p.cell.kind === 'rnn' ? [] : [`cell.kind: expected rnn with precision float32 (the ${p.cell.kind} cell runs in float64 only so far), found "${p.cell.kind}"`]),
+  // every cell (RNN, LSTM, GRU) has a float32 route
+  float32: () => [],
   run(p, ctx) {
     const base = new Rng(ctx.seed);
     const precision = ctx.precision ?? 'float64';

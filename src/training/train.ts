@@ -23,8 +23,7 @@
  * Float32Arrays (the initial weights are drawn in float64 and rounded once), and forward and BPTT
  * run in float32 (bptt.ts). The readout y_t = V h_t + c, its gradient and state, the loss and the
  * gradient norm stay float64, as bptt.ts keeps them; the training inputs are rounded to float32
- * when copied to the kernel heap. The LSTM and GRU kinds train in float64 only until their cells
- * have a float32 route.
+ * when copied to the kernel heap. Every model kind has a float32 cell (rnn.ts, lstm.ts, gru.ts).
  *
  * Determinism: the initial weights, the training batches and the test set each come from their
  * own fork of `new Rng(seed)`, so the same (task, model, options, seed) gives the same learning
@@ -126,7 +125,6 @@ export interface Model<A extends Real = Real> {
  */
 export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Precision = 'float64'): RecurrentCell<unknown, unknown, Real> {
   const { n, kind } = spec;
-  if (precision !== 'float64' && !FLOAT32_KINDS.includes(kind)) throw new Error(`${kind}: training in ${precision} needs a ${precision} ${kind} cell; the kinds with one are ${FLOAT32_KINDS.join(', ')}`);
   if (kind === 'gru') {
     return createGru(
       {
@@ -136,6 +134,7 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Prec
         ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
         ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
         ...(spec.updateBias !== undefined ? { updateBias: spec.updateBias } : {}),
+        precision,
       },
       rng,
     );
@@ -153,6 +152,7 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Prec
         ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
         ...(spec.squash !== undefined ? { squash: spec.squash } : {}),
         ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
+        precision,
       },
       rng,
     );
@@ -166,19 +166,6 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Prec
   const W = initWeights(recurrentInit, n, n, rng, spec.gain ?? 1);
   const U = initWeights(inputInit, n, m, rng, inputGain);
   return createRnn({ n, m, W, U, b: new Float64Array(n), activation, precision });
-}
-
-/** The model kinds whose cell has a float32 route (src/models/rnn.ts). */
-export const FLOAT32_KINDS: readonly ModelKind[] = ['rnn-tanh', 'rnn-sigmoid', 'irnn'];
-
-/**
- * A study's float32 problems with its models (Study.float32): one line per model whose kind has
- * no float32 cell, `<field>: expected ...`.
- *
- * @example float32ModelProblems([{ kind: 'gru', n: 8 }], 'models') // ['models[0].kind: expected ...']
- */
-export function float32ModelProblems(models: readonly ModelSpec[], field: string): string[] {
-  return models.flatMap((m, i) => (FLOAT32_KINDS.includes(m.kind) ? [] : [`${field}[${i}].kind: expected one of ${FLOAT32_KINDS.join(', ')} with precision float32 (the ${m.kind} cell runs in float64 only so far), found "${m.kind}"`]));
 }
 
 /** Training options with the study's precision: unchanged for float64, so float64 jobs stay as they were. */

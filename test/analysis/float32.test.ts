@@ -3,7 +3,8 @@
  * Lyapunov spectra of a float32 RNN against the float64 run of the same function (weights, inputs
  * and initial state rounded to float32 first, so the two differ only by the float32 arithmetic),
  * within the stated float32 tolerances; each float32 result must also differ from the float64 one
- * (the float32 route really ran). The float32 Gram-Schmidt kernel against its TypeScript reference.
+ * (the float32 route really ran). The same for the forget-gate LSTM (over (h, c)) and the GRU
+ * (issue16-cells' float32 cells). The float32 Gram-Schmidt kernel against its TypeScript reference.
  */
 import test from 'ava';
 import { activation } from '../../src/activations/index.ts';
@@ -15,6 +16,10 @@ import { allocF32, allocF64 } from '../../src/linalg/wasm.ts';
 import { createTape, forward } from '../../src/models/bptt.ts';
 import type { SequenceLoss } from '../../src/models/readout.ts';
 import { createRnn } from '../../src/models/rnn.ts';
+import type { RecurrentCell } from '../../src/models/cell.ts';
+import { createGru, gruFromParameters } from '../../src/models/gru.ts';
+import { createLstm, lstmFromParameters } from '../../src/models/lstm.ts';
+import type { Real } from '../../src/linalg/precision.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 const TANH = activation('tanh');
@@ -146,3 +151,65 @@ test('a zero row stays zero with r = 0 in the float32 kernel and reference', (t)
     for (let l = 0; l < n; l++) t.is(V[2 * n + l], 0);
   }
 });
+
+/** A gated cell in float64 and float32 on the same float32-exact parameters (recurrent gain g). */
+function gatedPair(kind: 'lstm' | 'gru', n: number, m: number, g: number): { c64: RecurrentCell<unknown, unknown, Real>; c32: RecurrentCell<unknown, unknown, Real> } {
+  const rng = new Rng(kind === 'lstm' ? 11 : 12);
+  if (kind === 'lstm') {
+    const base = createLstm({ n, m, forgetGate: true, gain: g, forgetBias: 1 }, rng);
+    const theta = Float64Array.from(Float32Array.from(base.theta));
+    return { c64: lstmFromParameters({ n, m, forgetGate: true }, theta), c32: lstmFromParameters({ n, m, forgetGate: true, precision: 'float32' }, theta) };
+  }
+  const base = createGru({ n, m, gain: g }, rng);
+  const theta = Float64Array.from(Float32Array.from(base.theta));
+  return { c64: gruFromParameters(n, m, theta), c32: gruFromParameters(n, m, theta, { precision: 'float32' }) };
+}
+
+for (const kind of ['lstm', 'gru'] as const) {
+  test(`float32 ${kind} (n = 16): Jacobian-product norms over the whole state, gradient flow (h and, for the LSTM, c) and the Lyapunov spectrum within the float32 tolerances of float64`, (t) => {
+    const n = 16;
+    const m = 2;
+    const T = 60;
+    const { c64, c32 } = gatedPair(kind, n, m, 1.2);
+    const rng = new Rng(5);
+    const x = Float64Array.from(Float32Array.from(rng.fillNormal(new Float64Array(T * m))));
+    const h0 = Float64Array.from(Float32Array.from(rng.fillNormal(new Float64Array(n), 0, 0.5)));
+    const s0 = { h: h0, c: h0 };
+    // Jacobian products
+    const t64 = createTape(c64, 1, T);
+    forward(c64, x, t64, { s0 });
+    const t32 = createTape(c32, 1, T);
+    forward(c32, Float32Array.from(x), t32, { s0 });
+    const p64 = productNorms(c64, t64);
+    const p32 = productNorms(c32, t32);
+    let e = 0;
+    for (let k = 0; k < T; k++) e = Math.max(e, Math.abs(p32.logNorms[k]! - p64.logNorms[k]!), Math.abs(p32.logStepNormProducts[k]! - p64.logStepNormProducts[k]!));
+    t.log(`products: ${e.toExponential(2)}`);
+    t.true(e <= TOL.float32LogNorm && e > 1e-12, `products ${e}`);
+    // gradient flow
+    const loss: SequenceLoss = { kind: 'squared-error', steps: 'last', targets: new Float64Array(n).fill(0.1) };
+    const g64 = gradientFlow(c64, x, s0, 1, T, loss);
+    const g32 = gradientFlow(c32, Float32Array.from(x), s0, 1, T, loss);
+    e = 0;
+    for (let k = 0; k <= T; k++) {
+      e = Math.max(e, Math.abs(Math.log(g32.normsByLag[k]!) - Math.log(g64.normsByLag[k]!)));
+      if (g64.cell) e = Math.max(e, Math.abs(Math.log(g32.cell!.normsByLag[k]!) - Math.log(g64.cell.normsByLag[k]!)));
+    }
+    t.log(`gradient flow: ${e.toExponential(2)}`);
+    t.true(e <= TOL.float32LogNorm && e > 1e-12, `gradient flow ${e}`);
+    t.is(g32.cell === null, kind === 'gru');
+    // Lyapunov spectrum over the whole state
+    const S = kind === 'lstm' ? 2 * n : n;
+    const input = (s: number, xt: Float64Array) => {
+      xt[0] = Math.sin(s);
+      xt[1] = 0.5;
+    };
+    const l64 = lyapunovSpectrum(c64, { k: S, steps: 300, s0, input });
+    const l32 = lyapunovSpectrum(c32, { k: S, steps: 300, s0, input });
+    t.true(l64.exponents[0]! < 0, 'not chaotic');
+    e = 0;
+    for (let i = 0; i < S; i++) e = Math.max(e, Math.abs(l32.exponents[i]! - l64.exponents[i]!));
+    t.log(`Lyapunov: ${e.toExponential(2)} (lambda_1 = ${l64.exponents[0]!.toFixed(4)}, lambda_S = ${l64.exponents[S - 1]!.toFixed(4)})`);
+    t.true(e <= TOL.float32Lyapunov && e > 1e-12, `Lyapunov ${e}`);
+  });
+}

@@ -17,6 +17,10 @@
  * - `clipping`: {model, T, threshold, without: {...}, with: {...}} with the largest gradient norms
  *   before and after clipping, steps clipped and the final test loss;
  * - `baselineLoss` per T, `budget` {steps, batchSize, sequences}.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { inPrecision, type Precision } from '../linalg/precision.ts';
 import { z } from 'zod';

@@ -11,6 +11,10 @@
  * Summary: `byT["<T>"]`: {successRate, successRateInterval {lower, upper} (95 % Wilson score
  * interval over the seeds), medianStepsToSuccess, finalLoss, solved, runs};
  * `successRate["<T>"]`; `lastSuccessfulT`; `firstT`, `lastT` (rates at the ends of the sweep).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { z } from 'zod';
 import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';

@@ -22,6 +22,10 @@
  * - `models["<model>"]`: {kind, n, parameterCount, reach, cellReach, decayPerStep, hNormsByLag,
  *   cNormsByLag (relative to the last step), minRelativeCellNorm};
  * - `T`, `nRnn`, `nLstm`, `nGru`, `reachBoundSigmoid` (ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { z } from 'zod';
 import { count, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';

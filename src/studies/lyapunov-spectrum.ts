@@ -23,6 +23,10 @@
  * - `meanLogAbsDet` and `volumeGap` = |sum - meanLogAbsDet| (null unless all S exponents are
  *   computed; volumeGap null also when the sum is -infinity, the theory row then asks both to be).
  * - `convergence`: the running estimates of lambda_1 and lambda_k at the recorded step counts.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { UNIT_ROUNDOFF, type Precision, type Real } from '../linalg/precision.ts';
 import { z } from 'zod';

@@ -14,6 +14,10 @@
  *   relativeNorms[k] (k = 0..T)}.
  * - `reach`: {"<gain>": reach}, e.g. reach["0.9"].
  * - `reachBoundViolations`: gains whose reach exceeds the bound; `maxRatioToBound` over all gains and lags.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { inPrecision } from '../linalg/precision.ts';
 import { z } from 'zod';

@@ -17,6 +17,10 @@
  *   SVD's), productNorms[k-1], bound[k-1], stepNormProducts[k-1]}.
  * - `boundViolations` (all runs), `maxRatioToBound`, `maxRatioToStepProduct` (max over runs),
  *   `powerIterationFallbacks` (unconverged lags over all runs).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { inPrecision, UNIT_ROUNDOFF, type Precision } from '../linalg/precision.ts';
 import { z } from 'zod';

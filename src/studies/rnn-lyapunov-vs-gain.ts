@@ -17,6 +17,10 @@
  * - `maxGapToLogSpectralRadius`: max over g < 1 of |lambda_1 - ln rho(W)|.
  * - `products[j]`: {gain, decayRate, largest, difference, lags, unconvergedLags (lags whose power
  *   iteration did not converge: their norm is the SVD's)} for the product-norm gains.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { inPrecision } from '../linalg/precision.ts';
 import { z } from 'zod';

@@ -6,7 +6,13 @@
  * so ||dL/dh_{T-k}|| against the lag k shows how far back a learning signal reaches (Bengio,
  * Simard and Frasconi 1994; Hochreiter 1991). The *reach* is the lag at which the norm has
  * fallen by a factor (1e-6 by default) from its value at the last step.
+ *
+ * Precision: a float32 cell (cell.ts `precision`) runs forward and BPTT in float32 (bptt.ts: the
+ * tape, dL/dh_t and every product in float32); the norms ||dL/dh_t|| are summed in float64 from
+ * the stored float32 adjoints and the loss is float64, as bptt.ts keeps them. So a float32 run
+ * shows the gradient that float32 training sees, measured without further rounding.
  */
+import type { Real } from '../linalg/precision.ts';
 import { backward, createGradients, createTape, forward, freeGradients, freeTape } from '../models/bptt.ts';
 import type { RecurrentCell, StateArrays } from '../models/cell.ts';
 import type { Readout, SequenceLoss } from '../models/readout.ts';
@@ -70,13 +76,14 @@ function byLag(perStep: Float64Array, T: number, factor: number): { normsByLag: 
 
 /**
  * Run forward and BPTT of any cell for a loss and return the gradient norms by lag and the reach.
- * x is T x B x m, s0 the initial state parts (B x n each); `loss.steps` should be 'last' for the
- * lag picture to mean "from the last step". Without a readout the loss is on h_T itself.
+ * x is T x B x m in the cell's precision, s0 the initial state parts (B x n each, rounded to the
+ * cell's precision when stored); `loss.steps` should be 'last' for the lag picture to mean "from
+ * the last step". Without a readout the loss is on h_T itself.
  */
-export function gradientFlow(
-  cell: RecurrentCell,
-  x: Float64Array,
-  s0: Partial<StateArrays>,
+export function gradientFlow<A extends Real = Float64Array>(
+  cell: RecurrentCell<unknown, unknown, A>,
+  x: A,
+  s0: Partial<StateArrays<Real>>,
   B: number,
   T: number,
   loss: SequenceLoss,

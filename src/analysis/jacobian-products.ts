@@ -23,8 +23,19 @@
  * (SVD, once per step): a single step's leading singular values are often nearly equal (diag(D) W
  * with W orthogonal has singular values |D_i|), where power iteration stalls short of the maximum,
  * and an underestimate would fake a violation of ||P_k|| <= prod ||J||.
+ *
+ * Precision: a float32 cell (cell.ts `precision`) forms its Jacobians and the products P_k in
+ * float32 (Float32Array buffers, every product through the cell's float32 vjp: blas.ts sgemm), and
+ * the rescaling by the largest entry is stored in float32 too (it keeps P_k inside float32's range,
+ * 1e-38..3e38, which an unscaled product leaves within a few dozen lags). The norms are then
+ * measured in float64 from the stored float32 values (the SVDs and the power iteration run on a
+ * float64 copy of J_t and P_k), and the log scale is summed in float64: the float32 result differs
+ * from the float64 one by the rounding of the products alone, not by that of the measurement.
+ * A float64 cell runs exactly the float64 code (same bits as before).
  */
-import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import type { Real } from '../linalg/precision.ts';
+import { allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
+import { cellPrecision } from '../models/bptt.ts';
 import { stateSize, type RecurrentCell, type Tape } from '../models/cell.ts';
 import { Rng } from '../init/rng.ts';
 import { leadingSingularPair, sigmaMax, spectralNorm } from './spectral-norm.ts';
@@ -69,7 +80,7 @@ const WARM_MIX = 1e-3;
  *
  * @example for the RNN with W = 0.5 I and identity activation, norms[k-1] = 0.5^k.
  */
-export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opts: ProductNormOptions = {}): ProductNorms {
+export function productNorms<R, W, A extends Real = Float64Array>(cell: RecurrentCell<R, W, A>, tape: Tape<R, A>, opts: ProductNormOptions = {}): ProductNorms {
   const T = tape.length;
   const r = opts.row ?? 0;
   const n = stateSize(cell);
@@ -82,11 +93,20 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
   const logStepNormProducts = new Float64Array(K);
   const stepNormProducts = new Float64Array(K);
   // work, allocated once, in the kernel heap so the products run the SIMD kernels
-  let P = allocF64(n * n);
-  let Q = allocF64(n * n);
-  const J = allocF64(n * n);
-  const I = allocF64(n * n);
+  const precision = cellPrecision(cell);
+  let P = allocReal(precision, n * n) as A;
+  let Q = allocReal(precision, n * n) as A;
+  const J = allocReal(precision, n * n) as A;
+  const I = allocReal(precision, n * n) as A;
   for (let i = 0; i < n; i++) I[i * n + i] = 1;
+  // float32: the float64 copies of J_t and P_k whose norms are measured (float64: J and P themselves)
+  const J64 = precision === 'float64' ? null : allocF64(n * n);
+  const P64 = precision === 'float64' ? null : allocF64(n * n);
+  const wide = (src: A, dst: Float64Array | null): Float64Array => {
+    if (dst === null) return src as Float64Array;
+    dst.set(src);
+    return dst;
+  };
   const work = cell.createWork(n);
   const u = allocF64(n);
   const w = allocF64(n);
@@ -102,8 +122,9 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
     let top: { sigma: number; u?: Float64Array } | null = null;
     if (withSteps || k === 1) {
       cell.vjp(tape, t, r, n, I, J, work);
+      const Jm = wide(J, J64);
       // the left singular vector only where it starts the power iteration (lag 2)
-      top = k === 1 ? leadingSingularPair(J, n) : { sigma: sigmaMax(J, n) };
+      top = k === 1 ? leadingSingularPair(Jm, n) : { sigma: sigmaMax(Jm, n) };
     }
     if (withSteps) {
       stepNorms[k - 1] = top!.sigma;
@@ -147,22 +168,23 @@ export function productNorms<R, W>(cell: RecurrentCell<R, W>, tape: Tape<R>, opt
     // non-leading singular vector of P_k (e.g. a coordinate axis when W is orthogonal) would
     // otherwise look converged at once
     for (let i = 0; i < n; i++) u[i]! += WARM_MIX * jitter[i]!;
-    const res = spectralNorm(P, n, n, { tol, maxIter, work: w, out: u, u0: u });
+    const Pm = wide(P, P64);
+    const res = spectralNorm(Pm, n, n, { tol, maxIter, work: w, out: u, u0: u });
     iterations += res.iterations;
     if (res.converged) sigma = res.sigma;
     else {
       unconvergedLags.push(k);
-      sigma = sigmaMax(P, n);
+      sigma = sigmaMax(Pm, n);
     }
     logNorms[k - 1] = logScale + Math.log(sigma);
     norms[k - 1] = Math.exp(logNorms[k - 1]!);
   }
-  for (const v of [P, Q, J, I, u, w]) freeF64(v);
+  for (const v of [P, Q, J, I, u, w, J64, P64]) if (v) freeF64(v);
   cell.freeWork(work);
   return { K, norms, logNorms, stepNorms, logStepNormProducts, stepNormProducts, iterations, unconvergedLags };
 }
 
-function maxAbs(A: Float64Array): number {
+function maxAbs(A: Real): number {
   let m = 0;
   for (let i = 0; i < A.length; i++) {
     const v = Math.abs(A[i]!);

@@ -28,13 +28,23 @@
  * tangent vectors kept in K (their Z entries set to 0 after every step), and the last |Z| exponents
  * are -Infinity, instead of the log of a round-off residue (about ln 1e-16 per step) or of an exact
  * 0 (a fault).
+ *
+ * Precision: a float32 cell (cell.ts `precision`) runs its state and its tangent vectors in float32:
+ * the step and the products J_t Q (the cell's jvp, blas.ts sgemm) in float32, and the QR's
+ * projections (the dot products v.q and the updates v - (v.q) q) in float32 arithmetic (`mgsKernel`
+ * on Float32Arrays: kernels.ts `smgs`, f32x4 lanes). The stretching factors r_i = ||v_i|| are
+ * norms, summed in float64 from the stored float32 entries (and v_i / r_i rounded once to float32),
+ * and the sums of ln r_i are float64, as are the inputs handed to `input` (rounded to float32 when
+ * stored) and the returned state. The log-determinant route factorises the float32 Jacobian in
+ * float64 (ml-matrix). A float64 cell runs exactly the float64 code (same bits as before).
  */
 import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';
-import { allocF64, freeF64, inWasm } from '../linalg/wasm.ts';
+import { realArray, type Precision, type Real } from '../linalg/precision.ts';
+import { allocF64, allocReal, freeF64, inWasm } from '../linalg/wasm.ts';
 import { firstNonFinite, NumericalFault } from './faults.ts';
-import { mgsQr } from '../linalg/parallel.ts';
-import { createTape, freeTape } from '../models/bptt.ts';
+import { mgsQr, smgsQr } from '../linalg/parallel.ts';
+import { cellPrecision, createTape, freeTape } from '../models/bptt.ts';
 import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
 import { toMatrix } from './spectral-norm.ts';
 
@@ -53,12 +63,12 @@ export interface LyapunovOptions {
    * to 1e-10. 0 keeps the start's O(1/steps) bias.
    */
   transient?: number;
-  /** Initial state, per part (n entries each); a missing part starts at 0. */
-  s0: Partial<StateArrays>;
+  /** Initial state, per part (n entries each; rounded to the cell's precision); a missing part starts at 0. */
+  s0: Partial<StateArrays<Real>>;
   /** Fills the input x_t (m entries) for step t = 1..transient+steps; default zero input (autonomous). */
   input?: (t: number, x: Float64Array) => void;
   /** Initial tangent vectors, k x S row-major (orthonormalised first, entries the step never reads set to 0); default pseudo-random from rng. */
-  q0?: Float64Array;
+  q0?: Real;
   /** Source of the default q0 (default a fixed seed). */
   rng?: Rng;
   /**
@@ -95,7 +105,7 @@ export interface LyapunovResult {
  *
  * @example for the RNN with identity activation and W = diag(0.5, 2), the exponents are [ln 2, ln 0.5].
  */
-export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: LyapunovOptions): LyapunovResult {
+export function lyapunovSpectrum<R, W, A extends Real = Float64Array>(cell: RecurrentCell<R, W, A>, opts: LyapunovOptions): LyapunovResult {
   const { n, m } = cell;
   const S = stateSize(cell);
   const { k, steps } = opts;
@@ -109,16 +119,21 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
     const init = opts.s0[part];
     if (init) tape.states[part]!.set(init.subarray(0, n));
   }
+  const precision = cellPrecision(cell);
   // not in the kernel heap: the input product x U^T runs the plain loop (its bits are the reports')
-  const x = new Float64Array(m);
+  const x = realArray(precision, m) as A;
+  // what `input` fills: x itself in float64, a float64 buffer rounded into x in float32
+  const xIn = x instanceof Float64Array ? x : new Float64Array(m);
   const work = cell.createWork(k);
-  let Q = allocF64(k * S);
-  let Z = allocF64(k * S);
+  let Q = allocReal(precision, k * S) as A;
+  let Z = allocReal(precision, k * S) as A;
   const r = allocF64(k);
   const sums = new Float64Array(k).fill(-Infinity, tracked);
+  const rng = opts.rng ?? new Rng(0x1a9);
   if (opts.q0) Q.set(opts.q0);
-  else (opts.rng ?? new Rng(0x1a9)).fillNormal(Q);
-  const project = (V: Float64Array): void => {
+  else if (Q instanceof Float64Array) rng.fillNormal(Q);
+  else Q.set(rng.fillNormal(new Float64Array(k * S)));
+  const project = (V: A): void => {
     for (let q = 0; q < tracked; q++) for (const j of unread) V[q * S + j] = 0;
   };
   if (unread.length > 0) project(Q);
@@ -126,14 +141,17 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   const recordAt = opts.recordAt ?? [];
   const history: LyapunovResult['history'] = [];
   let next = 0;
-  const eye = opts.logDet ? identity(S) : null;
-  const dense = opts.logDet ? new Float64Array(S * S) : null;
+  const eye = opts.logDet ? (identity(S, precision) as A) : null;
+  const dense = opts.logDet ? (realArray(precision, S * S) as A) : null;
   const detWork = opts.logDet ? cell.createWork(S) : null;
   let logDetSum = 0;
   let t = 0;
   const advance = (): void => {
     t++;
-    if (opts.input) opts.input(t, x);
+    if (opts.input) {
+      opts.input(t, xIn);
+      if (xIn !== x) x.set(xIn);
+    }
     cell.beginForward(tape, x, 1);
     cell.step(tape, 1, x);
   };
@@ -167,8 +185,8 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   const raw = new Float64Array(k);
   for (let i = 0; i < k; i++) raw[i] = sums[i]! / steps;
   const exponents = Float64Array.from(raw).sort().reverse();
-  const sEnd: StateArrays = { h: tape.states.h.slice(0, n) };
-  if (tape.states.c) sEnd.c = tape.states.c.slice(0, n);
+  const sEnd: StateArrays = { h: Float64Array.from(tape.states.h.subarray(0, n)) };
+  if (tape.states.c) sEnd.c = Float64Array.from(tape.states.c.subarray(0, n));
   for (const buf of [Q, Z, r]) freeF64(buf);
   cell.freeWork(work);
   if (detWork) cell.freeWork(detWork);
@@ -176,8 +194,8 @@ export function lyapunovSpectrum<R, W>(cell: RecurrentCell<R, W>, opts: Lyapunov
   return { exponents, raw, steps, s: sEnd, history, meanLogAbsDet: eye ? logDetSum / steps : NaN };
 }
 
-function identity(S: number): Float64Array {
-  const I = new Float64Array(S * S);
+function identity(S: number, precision: Precision): Real {
+  const I = realArray(precision, S * S);
   for (let i = 0; i < S; i++) I[i * S + i] = 1;
   return I;
 }
@@ -189,7 +207,7 @@ function identity(S: number): Float64Array {
  *
  * @example logAbsDet(new Float64Array([2, 0, 0, 0.5]), 2) // 0
  */
-export function logAbsDet(A: Float64Array, S: number): number {
+export function logAbsDet(A: Real, S: number): number {
   const U = new LuDecomposition(toMatrix(A, S, S)).upperTriangularMatrix;
   let s = 0;
   for (let i = 0; i < S; i++) s += Math.log(Math.abs(U.get(i, i)));
@@ -201,8 +219,18 @@ export function logAbsDet(A: Float64Array, S: number): number {
  * Q, r <- diag(R) >= 0 (Golub and Van Loan 2013, algorithm 5.2.6). Each vector is orthogonalised
  * against the already finished ones one at a time, which keeps orthogonality to O(eps cond).
  * A vector that becomes exactly zero gets r_i = 0 and stays zero.
+ *
+ * In the precision of V: for a Float32Array the dot products and the updates are float32
+ * arithmetic (each operation rounded with Math.fround here; f32x4 lanes in kernels.ts `smgs`, which
+ * runs when V and r are in the kernel heap), while r_i = ||v_i|| is summed in float64 from the
+ * stored entries and v_i / r_i is one float32 division by fl32(r_i). r is float64 in both.
  */
-export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array): void {
+export function mgsKernel(V: Real, k: number, n: number, r: Float64Array): void {
+  if (V instanceof Float32Array) {
+    if (inWasm(V) && inWasm(r)) smgsQr(V, k, n, r);
+    else mgsFloat32(V, k, n, r);
+    return;
+  }
   if (inWasm(V) && inWasm(r)) {
     mgsQr(V, k, n, r);
     return;
@@ -220,6 +248,26 @@ export function mgsKernel(V: Float64Array, k: number, n: number, r: Float64Array
     const nrm = Math.sqrt(ss);
     r[i] = nrm;
     if (nrm > 0) for (let l = 0; l < n; l++) V[vi + l]! /= nrm;
+  }
+}
+
+/** The float32 reference loops of mgsKernel (the dot products summed in order). */
+function mgsFloat32(V: Float32Array, k: number, n: number, r: Float64Array): void {
+  const f = Math.fround;
+  for (let i = 0; i < k; i++) {
+    const vi = i * n;
+    for (let j = 0; j < i; j++) {
+      const vj = j * n;
+      let dot = 0;
+      for (let l = 0; l < n; l++) dot = f(dot + f(V[vi + l]! * V[vj + l]!));
+      for (let l = 0; l < n; l++) V[vi + l] = V[vi + l]! - f(dot * V[vj + l]!);
+    }
+    let ss = 0;
+    for (let l = 0; l < n; l++) ss += V[vi + l]! * V[vi + l]!;
+    const nrm = Math.sqrt(ss);
+    r[i] = nrm;
+    const s = f(nrm);
+    if (nrm > 0) for (let l = 0; l < n; l++) V[vi + l] = V[vi + l]! / s;
   }
 }
 

@@ -176,7 +176,7 @@ function scaled(A: Float64Array, rows: number, cols: number, routine: string): {
 }
 
 /** An ml-matrix Matrix from row-major data. */
-export function toMatrix(A: Float64Array, rows: number, cols: number): Matrix {
+export function toMatrix(A: ArrayLike<number>, rows: number, cols: number): Matrix {
   const M = new Matrix(rows, cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) M.set(i, j, A[i * cols + j]!);
   return M;

@@ -93,6 +93,7 @@ export function describeStudy(study: Study): string {
     if (p.description) lines.push(`  ${''.padEnd(width)}  ${p.description}`);
   }
   lines.push('', `Charts (the charts: list): ${study.chartIds.join(', ')}`, '');
+  lines.push(`Precision (the top-level precision: field): ${study.float32 ? 'float64 (default) or float32' : 'float64 only'}`, '');
   lines.push('summary.json (paths for checks: and sweep plot:; a number that is not finite is written as null):');
   const paths = summaryPaths(fullSummarySchema(study.summarySchema));
   const pw = Math.min(48, Math.max(...paths.map((p) => p.path.length)));

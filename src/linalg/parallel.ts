@@ -343,6 +343,15 @@ function waitForWorker(): void {
   }
 }
 
+/**
+ * The same QR of float32 rows (kernels.ts `smgs`: projections in f32x4 arithmetic, r[i] = R_ii
+ * summed in float64 from the stored entries, r a Float64Array). One thread: the two-thread share
+ * of `mgs` is not written for float32 yet.
+ */
+export function smgsQr(Va: Float32Array, k: number, n: number, ra: Float64Array): void {
+  kernels.smgs(ptr(Va), k, n, ptr(ra));
+}
+
 /** Spin iterations this thread waits for the worker to take a Gram-Schmidt job before doing it alone. */
 const CLAIM_SPIN = 100_000;
 

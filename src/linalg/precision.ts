@@ -27,3 +27,13 @@ export function precisionOf(a: Real): Precision {
 export function realArray(precision: Precision, n: number): Real {
   return precision === 'float32' ? new Float32Array(n) : new Float64Array(n);
 }
+
+/**
+ * A float64 vector in the given precision: v itself for float64, rounded once to float32 (a new
+ * plain array) for float32.
+ *
+ * @example inPrecision('float32', new Float64Array([0.1]))[0] // 0.10000000149011612
+ */
+export function inPrecision(precision: Precision, v: Float64Array): Real {
+  return precision === 'float32' ? Float32Array.from(v) : v;
+}

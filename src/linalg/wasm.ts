@@ -95,6 +95,7 @@ interface Kernels {
   transpose(k: number, n: number, B: number, ldb: number, T: number, ldt: number): void;
   mgs(V: number, k: number, n: number, r: number): void;
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
+  smgs(V: number, k: number, n: number, r: number): void;
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;

@@ -236,16 +236,40 @@ export function checkBlock(kind: string, block: ParameterBlock, v: Float64Array)
   }
 }
 
-/** One trainable tensor: its name, its values and its gradient buffer (views into theta and a gradient). */
-export interface NamedParameter {
+/**
+ * The working precision of a cell's options, checked at the public edge (absent: 'float64').
+ *
+ * @throws Error naming the cell and the value when it is neither 'float64' nor 'float32'.
+ */
+export function checkPrecision(kind: string, precision: Precision | undefined): Precision {
+  const p = precision ?? 'float64';
+  if (p !== 'float64' && p !== 'float32') throw new Error(`${kind}: precision must be 'float64' or 'float32', got ${String(p)}`);
+  return p;
+}
+
+/**
+ * After copying finite float64 values into a float32 vector: every entry still finite (|v| below
+ * the float32 overflow threshold, about 3.4e38).
+ *
+ * @throws Error naming the first entry that overflowed.
+ */
+export function checkRounded(kind: string, stored: Real, given: ArrayLike<number>): void {
+  if (stored instanceof Float64Array) return;
+  for (let i = 0; i < stored.length; i++) {
+    if (!Number.isFinite(stored[i]!)) throw new Error(`${kind}: theta[${i}] = ${given[i]} is outside the float32 range`);
+  }
+}
+
+/** One trainable tensor: its name, its values and its gradient buffer (views into theta and a gradient, in their precision). */
+export interface NamedParameter<A extends Real = Float64Array> {
   readonly name: string;
   /** The values (a view into theta), named `param` as the optimisers (src/training/optimisers.ts) expect. */
-  readonly param: Float64Array;
-  readonly grad: Float64Array;
+  readonly param: A;
+  readonly grad: A;
 }
 
 /** The non-empty parameter tensors of theta with their gradient views in dtheta, in block order. */
-export function parameterList(blocks: readonly ParameterBlock[], theta: Float64Array, dtheta: Float64Array, prefix = ''): NamedParameter[] {
+export function parameterList<A extends Real = Float64Array>(blocks: readonly ParameterBlock[], theta: A, dtheta: A, prefix = ''): NamedParameter<A>[] {
   const v = views({ blocks }, theta);
   const g = views({ blocks }, dtheta);
   return blocks.filter((b) => b.rows * b.cols > 0).map((b) => ({ name: prefix + b.name, param: v[b.name]!, grad: g[b.name]! }));

@@ -79,7 +79,9 @@ export function reportMarkdown(opts: ReportText): string {
   out.push(`# ${scenario.name}`, '');
   out.push(scenario.description.trim(), '');
   out.push(`*Study:* \`${scenario.kind}\` — ${studySummary}  `);
-  out.push(`*Seed:* ${scenario.seed} · *rnn-dynamics* ${version} · every number below is in [summary.json](summary.json).`, '');
+  // float64 (the default) is not mentioned, so float64 reports stay as they were
+  const precision = scenario.precision === 'float32' ? ' · *Precision:* float32 (norms, losses and log sums in float64)' : '';
+  out.push(`*Seed:* ${scenario.seed}${precision} · *rnn-dynamics* ${version} · every number below is in [summary.json](summary.json).`, '');
   if (opts.html && image !== 'html') out.push('Interactive version: [report.html](report.html) (hover for values, drag to zoom, click a legend entry to hide its series).', '');
 
   if (warnings.length > 0) {

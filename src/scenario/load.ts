@@ -113,6 +113,12 @@ export function validateScenario(
     }
   }
   if (study) problems.push(...summaryPathProblems(raw, study));
+  if (study && base.success && base.data.precision === 'float32') {
+    if (!study.float32) {
+      const takers = [...studies.values()].filter((s) => s.float32).map((s) => s.kind);
+      problems.push(`precision: expected float64 for kind ${study.kind}, which runs in float64 only (float32 runs: ${takers.join(', ')}), found "float32"`);
+    } else if (params !== undefined) problems.push(...study.float32(params).map((p) => `params.${p}`));
+  }
   if (problems.length > 0 || !base.success || !study) throw new ScenarioError(file, problems);
   // what only the study knows: weight files, relations between parameters (L < T), expressions
   const later = preflight(study.kind, params, { scenarioDir: dir });

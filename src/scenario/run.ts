@@ -40,6 +40,8 @@ export interface RunOptions {
 export interface Summary {
   name: string;
   kind: string;
+  /** 'float32' when the scenario ran in float32; absent for float64 (the default). */
+  precision?: 'float32';
   package: { name: string; version: string };
   [headline: string]: unknown;
   checks: CheckResult[];
@@ -56,7 +58,7 @@ export interface RunOutcome {
   reportDir?: string;
 }
 
-const RESERVED = new Set(['name', 'kind', 'package', 'checks', 'checksPassed', 'warnings', 'scenario']);
+const RESERVED = new Set(['name', 'kind', 'precision', 'package', 'checks', 'checksPassed', 'warnings', 'scenario']);
 
 /**
  * The study's own warnings and one per theory row that disagrees, with its tolerance: a report
@@ -110,8 +112,10 @@ export function toJsonValue(v: unknown): unknown {
 /** Run the study and evaluate the checks: the summary, without writing anything. */
 export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOptions, 'progress' | 'jobs'> = {}): Promise<RunOutcome> {
   const { scenario, study } = loaded;
+  const precision = scenario.precision ?? 'float64';
   const result = await study.run(scenario.params, {
     seed: scenario.seed,
+    precision,
     scenarioDir: loaded.dir,
     ...(scenario.charts ? { charts: scenario.charts } : {}),
     progress: (done, total, label) => opts.progress?.(scenario.name, done, total, label),
@@ -129,7 +133,8 @@ export async function computeLoaded(loaded: LoadedScenario, opts: Pick<RunOption
   if (mismatches.length > 0) {
     throw new Error(`study ${study.kind} wrote a summary that differs from its declared summary.json fields (a bug: update the study's summary block): ${mismatches.join('; ')}`);
   }
-  const partial = { name: scenario.name, kind: scenario.kind, package: PACKAGE, ...headlines };
+  // a float32 run says so at the top; float64 (the default) adds nothing, so float64 summaries stay as they were
+  const partial = { name: scenario.name, kind: scenario.kind, ...(precision === 'float32' ? { precision } : {}), package: PACKAGE, ...headlines };
   const checks = scenario.checks.map((c) => evaluateCheck(c, partial));
   const summary: Summary = {
     ...partial,

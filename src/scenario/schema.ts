@@ -8,6 +8,9 @@ import type { Study } from '../studies/study.ts';
 import { parseSummaryPath } from './checks.ts';
 import { sweepBlockSchema } from './overrides.ts';
 
+/** The scenario precisions, float64 first (the default). */
+export const PRECISIONS = ['float64', 'float32'] as const;
+
 /**
  * A declared expectation, evaluated on summary.json after the run: either
  * `expected` with `tolerance` (absolute, or relative with `relative: true`), or `min` and/or `max`,
@@ -67,6 +70,12 @@ export const scenarioBaseSchema = z
     kind: z.string().min(1).describe('Which study to run (`rnn-dynamics list` shows them).'),
     description: z.string().min(1).describe('What the scenario shows; printed at the top of report.md.'),
     seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe('Seed of every random draw: the same seed gives the same summary.json.'),
+    precision: z
+      .enum(PRECISIONS)
+      .optional()
+      .describe(
+        "Working precision of the recurrent cells, their BPTT, Jacobian products, Lyapunov vectors and training: float64 (default) or float32 (PyTorch's default dtype; norms, losses and log sums stay float64). float32 only for the kinds that list it in `rnn-dynamics describe`.",
+      ),
     params: z.record(z.string(), z.unknown()).default({}).describe("The study's parameters (see the kind's schema)."),
     charts: z.array(z.string()).min(1).optional().describe('Which of the study\'s charts to draw (default: all).'),
     checks: z.array(checkSchema).default([]).describe('Expected values with tolerances, checked against summary.json; a failing check makes the run exit 1.'),
@@ -121,6 +130,7 @@ export function scenarioJsonSchema(studies: readonly Study[], opts: { kind?: str
       properties: {
         params: { ...toJson(s.params as z.ZodType), description: `Parameters of the ${s.kind} study: ${s.summary}` },
         charts: { type: 'array', minItems: 1, items: { type: 'string', enum: [...s.chartIds] }, description: 'Which charts to draw (default: all).' },
+        ...(s.float32 ? {} : { precision: { type: 'string', enum: ['float64'], description: `The ${s.kind} study runs in float64 only.` } }),
       },
     },
   }));

@@ -17,7 +17,12 @@
  * - `clipping`: {model, T, threshold, without: {...}, with: {...}} with the largest gradient norms
  *   before and after clipping, steps clipped and the final test loss;
  * - `baselineLoss` per T, `budget` {steps, batchSize, sequences}.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
+import { inPrecision, type Precision } from '../linalg/precision.ts';
 import { z } from 'zod';
 import { count, exact, fields, flag, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { Rng } from '../init/rng.ts';
@@ -26,7 +31,7 @@ import { lineChart, PALETTE, styleByName, type Series } from '../report/chart-sp
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import type { LongLagTask } from '../tasks/task.ts';
 import { runSweep } from '../training/sweep.ts';
-import { createModel, MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, type TrainResult } from '../training/train.ts';
+import { createModel, MODEL_KINDS, ModelSpec, modelId, train, TrainOptions, withPrecision, type TrainResult } from '../training/train.ts';
 import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -101,13 +106,13 @@ function clipStats(r: TrainResult) {
  * of cells with |tanh(c_T)| > 0.9 (saturated output squashing). Without a forget gate
  * c_t = c_0 + sum_s i_s g_s, so any bias in i g makes the cells drift linearly in t.
  */
-function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng): { meanAbsCell: number; saturatedFraction: number } {
+function cellDrift(task: LongLagTask, spec: ModelSpec, rng: Rng, precision: Precision): { meanAbsCell: number; saturatedFraction: number } {
   const B = 64;
   // the model as training makes it (cell, then readout: the same draws), run on its own tape
-  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, rng);
+  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, rng, precision);
   const batch = task.sample(B, rng);
   const tape = createTape(model.cell, B, batch.T);
-  forward(model.cell, batch.inputs, tape, { T: batch.T });
+  forward(model.cell, inPrecision(precision, batch.inputs), tape, { T: batch.T });
   const bn = B * spec.n;
   let sum = 0;
   let sat = 0;
@@ -176,12 +181,15 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
   params,
   chartIds: CHART_IDS,
   summarySchema: addingProblemSweepSummary,
+  // every model kind has a float32 cell
+  float32: () => [],
   async run(p, ctx) {
     const lags = [...p.lags].sort((a, b) => a - b);
     const ids = p.models.map(modelId);
     const clipJobs = 2;
+    const training = withPrecision(p.training, ctx.precision);
     const sweep = await runSweep(
-      { task: p.task, lags, models: p.models, repetitions: p.repetitions, training: p.training, seed: ctx.seed },
+      { task: p.task, lags, models: p.models, repetitions: p.repetitions, training, seed: ctx.seed },
       { ...(p.threads !== null ? { threads: p.threads } : {}), progress: (d, t, l) => ctx.progress(d, t + clipJobs, l), runner: ctx.jobs },
     );
     const total = lags.length * p.models.length * p.repetitions + clipJobs;
@@ -189,7 +197,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
     // the clipping pair: same seed, same data, only the clipping differs
     const clipTask = makeTask({ ...p.task, T: p.clipping.T } as TaskSpec);
     const clipSeed = new Rng(ctx.seed).fork().nextUint32();
-    const pairOptions = { ...p.training, steps: p.clipping.steps, stopAtSuccess: false };
+    const pairOptions = { ...training, steps: p.clipping.steps, stopAtSuccess: false };
     const without = train(clipTask, p.clipping.model, { ...pairOptions, clip: null }, clipSeed);
     ctx.progress(total - 1, total, 'clipping pair: without');
     const withClip = train(clipTask, p.clipping.model, { ...pairOptions, clip: p.clipping.threshold }, clipSeed);
@@ -217,7 +225,7 @@ export const addingProblemSweepStudy: Study<AddingProblemSweepParams, AddingProb
     const driftTask = makeTask({ ...p.task, T: Tmax } as TaskSpec);
     const driftRng = new Rng(ctx.seed).fork().fork();
     const drift: Record<string, { meanAbsCell: number; saturatedFraction: number }> = {};
-    for (const spec of p.models) if (spec.kind === 'lstm1997' || spec.kind === 'lstm-forget') drift[modelId(spec)] = cellDrift(driftTask, spec, driftRng);
+    for (const spec of p.models) if (spec.kind === 'lstm1997' || spec.kind === 'lstm-forget') drift[modelId(spec)] = cellDrift(driftTask, spec, driftRng, ctx.precision ?? 'float64');
     const B = TrainOptions.parse(p.training).batchSize;
     const budget = { steps: p.training.sequences !== undefined ? Math.ceil(p.training.sequences / B) : p.training.steps, batchSize: B };
 

@@ -23,7 +23,7 @@ import { saddleConnection } from '../dynamics/fixed-points/saddle-connections.ts
 import { cellSpeed } from '../dynamics/fixed-points/speed.ts';
 import { Rng } from '../init/rng.ts';
 import { createTape, forward, freeTape } from '../models/bptt.ts';
-import { stateSize } from '../models/cell.ts';
+import { stateSize, type RecurrentCell } from '../models/cell.ts';
 import { readoutKernel } from '../models/readout.ts';
 import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
@@ -394,7 +394,10 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
  * trajectories of `trajectories` test sequences (plus noise), and the readout's sign pattern at each.
  */
 function analyse(model: Model, task: ReturnType<typeof flipFlop>, s: FixedPointsParams['search'], rng: Rng): Omit<SeedRun, 'seed' | 'result'> {
-  const { cell, readout } = model;
+  const { readout } = model;
+  // the fixed-point search (src/dynamics/fixed-points) is float64: it analyses a float64 network
+  if (model.cell.precision === 'float32') throw new Error('fixed-points: the fixed-point search runs in float64; train the network with precision float64');
+  const cell = model.cell as RecurrentCell;
   const n = cell.n;
   const S = stateSize(cell);
   const R = s.trajectories;

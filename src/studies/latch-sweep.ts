@@ -11,13 +11,17 @@
  * Summary: `byT["<T>"]`: {successRate, successRateInterval {lower, upper} (95 % Wilson score
  * interval over the seeds), medianStepsToSuccess, finalLoss, solved, runs};
  * `successRate["<T>"]`; `lastSuccessfulT`; `firstT`, `lastT` (rates at the ends of the sweep).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { z } from 'zod';
 import { count, fields, keyed, list, measured } from '../scenario/summary-schema.ts';
 import { lineChart, styleByName } from '../report/chart-spec.ts';
 import { makeTask, TaskSpec } from '../tasks/registry.ts';
 import { runSweep } from '../training/sweep.ts';
-import { MODEL_KINDS, ModelSpec, modelId, TrainOptions } from '../training/train.ts';
+import { MODEL_KINDS, ModelSpec, modelId, TrainOptions, withPrecision } from '../training/train.ts';
 import { formatRate, withIntervals } from './rates.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
@@ -81,11 +85,13 @@ export const latchSweepStudy: Study<LatchSweepParams, LatchSweepSummary> = {
   params,
   chartIds: CHART_IDS,
   summarySchema: latchSweepSummary,
+  // every model kind has a float32 cell
+  float32: () => [],
   async run(p, ctx) {
     if (p.task.name !== 'latch') throw new Error(`latch-sweep: task.name must be 'latch', got '${p.task.name}'`);
     const lags = [...p.lags].sort((a, b) => a - b);
     const sweep = await runSweep(
-      { task: p.task, lags, models: [p.model], repetitions: p.repetitions, training: p.training, seed: ctx.seed },
+      { task: p.task, lags, models: [p.model], repetitions: p.repetitions, training: withPrecision(p.training, ctx.precision), seed: ctx.seed },
       { ...(p.threads !== null ? { threads: p.threads } : {}), progress: ctx.progress, runner: ctx.jobs },
     );
     const m = sweep.byModel[modelId(p.model)]!;

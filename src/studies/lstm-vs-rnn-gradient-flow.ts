@@ -22,6 +22,10 @@
  * - `models["<model>"]`: {kind, n, parameterCount, reach, cellReach, decayPerStep, hNormsByLag,
  *   cNormsByLag (relative to the last step), minRelativeCellNorm};
  * - `T`, `nRnn`, `nLstm`, `nGru`, `reachBoundSigmoid` (ceil(ln factor / ln(sigma_max/4)) for the sigmoid RNN).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
 import { z } from 'zod';
 import { count, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
@@ -125,6 +129,8 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
   params,
   chartIds: CHART_IDS,
   summarySchema: lstmVsRnnGradientFlowSummary,
+  // every model kind has a float32 cell
+  float32: () => [],
   run(p, ctx) {
     const { T, nLstm, B } = p;
     const task = makeTask({ ...p.task, T } as TaskSpec);
@@ -150,7 +156,7 @@ export const lstmVsRnnGradientFlowStudy: Study<LstmVsRnnGradientFlowParams, Lstm
     p.models.forEach((kind, i) => {
       const isLstm = kind === 'lstm1997' || kind === 'lstm-forget';
       const spec: ModelSpec = { kind, n: isLstm ? nLstm : kind === 'gru' ? nGru : nRnn };
-      const model = createModel(spec, m, out, Tb, new Rng(initSeed));
+      const model = createModel(spec, m, out, Tb, new Rng(initSeed), ctx.precision ?? 'float64');
       try {
         bindBatch(model, B);
         const L = model.lossAndGradients(batch, loss);

@@ -23,7 +23,12 @@
  * - `meanLogAbsDet` and `volumeGap` = |sum - meanLogAbsDet| (null unless all S exponents are
  *   computed; volumeGap null also when the sum is -infinity, the theory row then asks both to be).
  * - `convergence`: the running estimates of lambda_1 and lambda_k at the recorded step counts.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
+import { UNIT_ROUNDOFF, type Precision, type Real } from '../linalg/precision.ts';
 import { z } from 'zod';
 import { activation as activationOf } from '../activations/index.ts';
 import { entropyRate, kaplanYorkeDimension, lyapunovSpectrum } from '../analysis/lyapunov.ts';
@@ -118,11 +123,11 @@ function fmt(v: number, d = 4): string {
 }
 
 /** The cell of the scenario: weights resolved (errors name the field, e.g. cell.weights.weight_hh). */
-function buildCell(c: CellParams, rng: Rng, baseDir: string): RecurrentCell {
+function buildCell(c: CellParams, rng: Rng, baseDir: string, precision: Precision): RecurrentCell<unknown, unknown, Real> {
   const { n, m } = c;
   if (c.kind === 'rnn') {
     const w = resolveRnnWeights(c, n, m, { rng, baseDir, field: 'cell' });
-    return createRnn({ n, m, ...w, activation: activationOf(c.activation) }) as RecurrentCell;
+    return createRnn({ n, m, ...w, activation: activationOf(c.activation), precision }) as RecurrentCell<unknown, unknown, Real>;
   }
   const G = c.kind === 'lstm' ? 4 : 3;
   const torch = c.weights
@@ -134,11 +139,21 @@ function buildCell(c: CellParams, rng: Rng, baseDir: string): RecurrentCell {
       })()
     : null;
   if (c.kind === 'lstm') {
-    if (torch) return lstmFromTorch(n, m, torch) as RecurrentCell;
-    return createLstm({ n, m, forgetGate: c.forgetGate, gain: c.gain, forgetBias: c.forgetBias }, rng) as RecurrentCell;
+    if (torch) return lstmFromTorch(n, m, torch, { precision }) as RecurrentCell<unknown, unknown, Real>;
+    return createLstm({ n, m, forgetGate: c.forgetGate, gain: c.gain, forgetBias: c.forgetBias, precision }, rng) as RecurrentCell<unknown, unknown, Real>;
   }
-  if (torch) return gruFromTorch(n, m, torch) as RecurrentCell;
-  return createGru({ n, m, gain: c.gain, updateBias: c.updateBias }, rng) as RecurrentCell;
+  if (torch) return gruFromTorch(n, m, torch, { precision }) as RecurrentCell<unknown, unknown, Real>;
+  return createGru({ n, m, gain: c.gain, updateBias: c.updateBias, precision }, rng) as RecurrentCell<unknown, unknown, Real>;
+}
+
+/**
+ * Allowed |sum lambda_i - mean ln |det J_t|| relative to max(1, |sum|): 1e-8 in float64 (round-off
+ * over the steps); in float32 the QR's vectors are orthonormal only to about S u (u = 2^-24, modified
+ * Gram-Schmidt with float32 projections: Bjorck 1967), so sum ln r_i = ln |det J_t| + ln |det Q_{t-1}|
+ * carries up to ~S u per step: 4 S u.
+ */
+function volumeAllowance(precision: Precision, S: number): number {
+  return precision === 'float32' ? 4 * S * UNIT_ROUNDOFF.float32 : 1e-8;
 }
 
 function cellName(c: CellParams): string {
@@ -185,9 +200,12 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
   params,
   chartIds: CHART_IDS,
   summarySchema: lyapunovSpectrumSummary,
+  // every cell (RNN, LSTM, GRU) has a float32 route
+  float32: () => [],
   run(p, ctx) {
     const base = new Rng(ctx.seed);
-    const cell = buildCell(p.cell, base.fork(), ctx.scenarioDir);
+    const precision = ctx.precision ?? 'float64';
+    const cell = buildCell(p.cell, base.fork(), ctx.scenarioDir, precision);
     const { n, m } = cell;
     const S = stateSize(cell);
     const k = p.exponents ?? S;
@@ -220,8 +238,8 @@ export const lyapunovSpectrumStudy: Study<LyapunovSpectrumParams, LyapunovSpectr
         theory: fmt(res.meanLogAbsDet, 10),
         measured: fmt(sum, 10),
         source: 'QR of the tangent vectors against LU of the dense Jacobian (the volume growth rate; Oseledets 1968)',
-        agrees: volumeGap <= 1e-8 * Math.max(1, Math.abs(sum)),
-        tolerance: '≤ 1e-8 relative (round-off over the steps)',
+        agrees: volumeGap <= volumeAllowance(precision, S) * Math.max(1, Math.abs(sum)),
+        tolerance: precision === 'float64' ? '≤ 1e-8 relative (round-off over the steps)' : `≤ ${volumeAllowance(precision, S).toPrecision(2)} relative (float32 QR: the tangent vectors orthonormal to about S u)`,
       });
     } else if (k === S) {
       theory.push({

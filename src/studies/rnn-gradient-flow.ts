@@ -14,7 +14,12 @@
  *   relativeNorms[k] (k = 0..T)}.
  * - `reach`: {"<gain>": reach}, e.g. reach["0.9"].
  * - `reachBoundViolations`: gains whose reach exceeds the bound; `maxRatioToBound` over all gains and lags.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
+import { inPrecision } from '../linalg/precision.ts';
 import { z } from 'zod';
 import { count, exact, fields, keyed, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
@@ -94,8 +99,11 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowS
   params,
   chartIds: CHART_IDS,
   summarySchema: rnnGradientFlowSummary,
+  // the vanilla RNN has a float32 route: every parameter set runs in float32
+  float32: () => [],
   run(p, ctx) {
     const { n, m, T, B } = p;
+    const precision = ctx.precision ?? 'float64';
     const f = activationOf(p.activation);
     const base = new Rng(ctx.seed);
     const dir = ctx.scenarioDir;
@@ -118,8 +126,10 @@ export const rnnGradientFlowStudy: Study<RnnGradientFlowParams, RnnGradientFlowS
       const g = p.gains[i]!;
       // the same underlying draw for every gain: W(g) = g W(1) for the scaled initialisations
       const W = resolveWeights({ init: p.init, gain: g }, { field: `W (gain ${g})`, rows: n, cols: n }, { rng: new Rng(wSeed), baseDir: dir });
-      const rnn = createRnn({ n, m, W, U, b, activation: f });
-      const flow = gradientFlow(rnn, x, { h: h0 }, B, T, loss, null, p.factor);
+      // float32: the weights and inputs rounded once; sigma_max and rho of the stored W
+      const rnn = createRnn({ n, m, W, U, b, activation: f, precision });
+      const flow = gradientFlow(rnn, inPrecision(precision, x), { h: h0 }, B, T, loss, null, p.factor);
+      if (precision !== 'float64') W.set(rnn.W);
       const sMax = sigmaMax(W, n);
       const reg = regime(f.gamma, sMax);
       const rb = reachBound(f.gamma, sMax, p.factor, T);

@@ -17,7 +17,12 @@
  *   SVD's), productNorms[k-1], bound[k-1], stepNormProducts[k-1]}.
  * - `boundViolations` (all runs), `maxRatioToBound`, `maxRatioToStepProduct` (max over runs),
  *   `powerIterationFallbacks` (unconverged lags over all runs).
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
+import { inPrecision, UNIT_ROUNDOFF, type Precision } from '../linalg/precision.ts';
 import { z } from 'zod';
 import { count, exact, fields, list, measured, text } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
@@ -79,6 +84,16 @@ const CHART_IDS = ['product-norms', 'step-norms'] as const;
 /** Round-off allowance when counting bound violations: ||P_k|| is compared with (gamma sigma)^k in logs. */
 const ROUNDOFF = 1e-9;
 
+/**
+ * The allowance per lag in float32: each factor of the float32 product P_k J_t is a set of dot
+ * products of n terms, exact to gamma_n ~ n u (u = 2^-24; Higham 2002, eq. 3.5), plus one rounding of
+ * the rescaling, so ln ||P_k|| may gain up to about (n + 1) u per lag over the exact product of the
+ * stored factors; 2 (n + 1) u leaves a factor of two.
+ */
+function roundoffPerLag(precision: Precision, n: number): number {
+  return precision === 'float32' ? 2 * (n + 1) * UNIT_ROUNDOFF.float32 : ROUNDOFF;
+}
+
 function describeRun(r: z.infer<typeof run>): { label: string; init: string; gain: number | null } {
   const init = 'init' in r.W ? r.W.init : 'values' in r.W ? 'values' : 'file';
   const gain = 'init' in r.W ? (r.W.gain ?? 1) : null;
@@ -136,8 +151,12 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNor
   params,
   chartIds: CHART_IDS,
   summarySchema: rnnJacobianNormsSummary,
+  // the vanilla RNN has a float32 route: every parameter set runs in float32
+  float32: () => [],
   run(p, ctx) {
     const { n, m, T } = p;
+    const precision = ctx.precision ?? 'float64';
+    const roundoff = roundoffPerLag(precision, n);
     const base = new Rng(ctx.seed);
     const dir = ctx.scenarioDir;
     const ks = Array.from({ length: T }, (_, i) => i + 1);
@@ -151,15 +170,17 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNor
       const rng = base.fork();
       const f = activationOf(spec.activation);
       const w = resolveRnnWeights(spec, n, m, { rng, baseDir: dir, field: `runs[${i}]` });
-      const rnn = createRnn({ n, m, ...w, activation: f });
-      const x = rng.fork().fillNormal(new Float64Array(T * m), 0, p.inputStd);
+      const rnn = createRnn({ n, m, ...w, activation: f, precision });
+      const x = inPrecision(precision, rng.fork().fillNormal(new Float64Array(T * m), 0, p.inputStd));
       const h0 = rng.fork().fillNormal(new Float64Array(n), 0, p.h0Std);
       const tape = createTape(rnn, 1, T);
       forward(rnn, x, tape, { s0: { h: h0 } });
       assertFiniteSteps(tape.states.h, n, `the state h_t of runs[${i}] (${label})`);
       const pn = productNorms(rnn, tape);
-      const sMax = sigmaMax(rnn.W, n);
-      const rho = spectralRadius(rnn.W, n);
+      // float32: sigma_max and rho of the stored (rounded) W, in float64
+      const W = rnn.W instanceof Float64Array ? rnn.W : Float64Array.from(rnn.W);
+      const sMax = sigmaMax(W, n);
+      const rho = spectralRadius(W, n);
       const reg = regime(f.gamma, sMax);
       const bound = theoryBound(f.gamma, sMax, T);
       const logBound = logTheoryBound(f.gamma, sMax, T);
@@ -170,7 +191,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNor
         const lr = pn.logNorms[k - 1]! - logBound[k - 1]!;
         maxLogRatio = Math.max(maxLogRatio, lr);
         maxLogRatioStep = Math.max(maxLogRatioStep, pn.logNorms[k - 1]! - pn.logStepNormProducts[k - 1]!);
-        if (lr > ROUNDOFF * k) violations++;
+        if (lr > roundoff * k) violations++;
       }
       const rate = decayRate(pn.logNorms);
       let lyap = NaN;
@@ -227,7 +248,7 @@ export const rnnJacobianNormsStudy: Study<RnnJacobianNormsParams, RnnJacobianNor
           measured: fmt(Math.exp(maxLogRatio), 4),
           source: 'Pascanu, Mikolov and Bengio 2013, eq. 7',
           agrees: violations === 0,
-          tolerance: `ln(‖Pₖ‖ / (γσₘₐₓ)ᵏ) ≤ ${ROUNDOFF} k (round-off) at every k`,
+          tolerance: `ln(‖Pₖ‖ / (γσₘₐₓ)ᵏ) ≤ ${precision === 'float64' ? ROUNDOFF : roundoff.toPrecision(2)} k (round-off) at every k`,
         },
         {
           quantity: `${label}: gamma sigma_max(W) = ${fmt(f.gamma)} x ${fmt(sMax)}`,

@@ -17,7 +17,12 @@
  * - `maxGapToLogSpectralRadius`: max over g < 1 of |lambda_1 - ln rho(W)|.
  * - `products[j]`: {gain, decayRate, largest, difference, lags, unconvergedLags (lags whose power
  *   iteration did not converge: their norm is the SVD's)} for the product-norm gains.
+ *
+ * Precision: the scenario's `precision: float32` runs the cells, BPTT, Jacobian products, Lyapunov
+ * vectors and training in float32 (src/linalg/precision.ts; the analysis and training modules say
+ * what stays float64); float64 (the default) is unchanged.
  */
+import { inPrecision } from '../linalg/precision.ts';
 import { z } from 'zod';
 import { count, exact, fields, list, measured } from '../scenario/summary-schema.ts';
 import { activation as activationOf } from '../activations/index.ts';
@@ -110,8 +115,11 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
   params,
   chartIds: CHART_IDS,
   summarySchema: rnnLyapunovVsGainSummary,
+  // the vanilla RNN has a float32 route: every parameter set runs in float32
+  float32: () => [],
   run(p, ctx) {
     const { n } = p;
+    const precision = ctx.precision ?? 'float64';
     const f = activationOf(p.activation);
     const base = new Rng(ctx.seed);
     const G = Math.round((p.gainMax - p.gainMin) / p.gainStep);
@@ -128,7 +136,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
     const b = new Float64Array(n);
     const netFor = (g: number) => {
       const W = W1.map((v) => v * g);
-      return createRnn({ n, m, W, U, b, activation: f });
+      return createRnn({ n, m, W, U, b, activation: f, precision });
     };
     const driveFor = () => {
       const r = new Rng(driveSeed);
@@ -141,7 +149,8 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
     for (const g of gains) {
       const rnn = netFor(g);
       const res = lyapunovSpectrum(rnn, { k: 1, steps: p.steps, transient: p.transient, s0: { h: h0 }, input: driveFor(), rng: new Rng(driveSeed + 1) });
-      const rho = spectralRadius(rnn.W, n);
+      // float32: rho of the stored (rounded) W, in float64
+      const rho = spectralRadius(rnn.W instanceof Float64Array ? rnn.W : Float64Array.from(rnn.W), n);
       lyapunov.push({
         gain: g,
         largest: res.exponents[0]!,
@@ -189,7 +198,7 @@ export const rnnLyapunovVsGainStudy: Study<RnnLyapunovVsGainParams, RnnLyapunovV
         drive(t + 1, xt);
         x.set(xt, t * m);
       }
-      forward(rnn, x, tape, { s0: { h: h0 } });
+      forward(rnn, inPrecision(precision, x), tape, { s0: { h: h0 } });
       // the last K steps, after the transient
       const pn = productNorms(rnn, tape, { K, stepNorms: false });
       const rate = decayRate(pn.logNorms).rate;

@@ -7,11 +7,14 @@
 import type { z } from 'zod';
 import type { ChartSpec } from '../report/chart-spec.ts';
 import type { JobRunner } from '../sweeps/jobs.ts';
+import type { Precision } from '../linalg/precision.ts';
 
 /** What a study receives besides its parameters. */
 export interface StudyContext {
   /** The scenario's seed: every random draw derives from it. */
   seed: number;
+  /** The scenario's working precision (absent: float64; float32 only reaches a study that declares `float32`). */
+  precision?: Precision;
   /** Directory of the scenario file: relative paths in params (weight files) resolve against it. */
   scenarioDir: string;
   /** Chart ids the scenario asks for (undefined: all the study offers). */
@@ -73,6 +76,12 @@ export interface Study<P = unknown, S = unknown> {
    * parse against them.
    */
   summarySchema: z.ZodType<S>;
+  /**
+   * Present when the study runs in float32 (scenario `precision: float32`): the problems of params
+   * that cannot (e.g. a cell without a float32 route), one line each as `<path under params>: ...`,
+   * reported with exit 2 at validation. Absent: float64 only.
+   */
+  float32?: (params: P) => string[];
   run(params: P, ctx: StudyContext): Promise<StudyResult> | StudyResult;
 }
 

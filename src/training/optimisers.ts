@@ -14,6 +14,13 @@
  *             (Riedmiller and Braun 1993). This is the variant without weight-backtracking (Rprop-,
  *             as torch.optim.Rprop): after a sign flip the gradient is treated as 0 for one step.
  *
+ * Precision: a parameter and its gradient share a precision (a float32 cell's tensors are Float32Arrays,
+ * src/models/cell.ts), and the optimiser's state for that parameter (velocity, moments, step sizes,
+ * previous gradient) is kept in the same precision, as torch.optim keeps the state of float32
+ * parameters in float32. Each update is computed in float64 from the stored values and rounded
+ * once where it is stored (a float32 state entry, a float32 parameter); float64 tensors run
+ * exactly as before.
+ *
  * Adam and Rprop are invariant to a per-parameter rescaling of the gradient, so a first layer
  * whose gradient is 1e-6 of the last layer's still moves at a comparable rate: they hide the
  * vanishing-gradient symptom the feed-forward studies measure with plain SGD.
@@ -24,9 +31,16 @@
  *   opt.step();
  */
 
+import { precisionOf, realArray, type Real } from '../linalg/precision.ts';
+
 export interface ParameterGradient {
-  param: Float64Array;
-  grad: Float64Array;
+  param: Real;
+  grad: Real;
+}
+
+/** A zero state vector in the precision of the parameter it belongs to. */
+function stateLike(p: ParameterGradient): Real {
+  return realArray(precisionOf(p.param), p.param.length);
 }
 
 export interface Optimiser {
@@ -48,7 +62,7 @@ export function sgd(params: readonly ParameterGradient[], opts: { lr: number }):
 export function momentum(params: readonly ParameterGradient[], opts: { lr: number; momentum?: number }): Optimiser {
   const { lr } = opts;
   const mu = opts.momentum ?? 0.9;
-  const v = params.map((p) => new Float64Array(p.param.length));
+  const v = params.map(stateLike);
   return {
     name: 'momentum',
     step() {
@@ -71,8 +85,8 @@ export function adam(
   const b1 = opts.beta1 ?? 0.9;
   const b2 = opts.beta2 ?? 0.999;
   const eps = opts.eps ?? 1e-8;
-  const m = params.map((p) => new Float64Array(p.param.length));
-  const v = params.map((p) => new Float64Array(p.param.length));
+  const m = params.map(stateLike);
+  const v = params.map(stateLike);
   let t = 0;
   return {
     name: 'adam',
@@ -103,8 +117,8 @@ export function rprop(
   const stepMin = opts.stepMin ?? 1e-6;
   const stepMax = opts.stepMax ?? 50;
   const stepInit = opts.stepInit ?? 0.01;
-  const delta = params.map((p) => new Float64Array(p.param.length).fill(stepInit));
-  const prev = params.map((p) => new Float64Array(p.param.length));
+  const delta = params.map((p) => stateLike(p).fill(stepInit));
+  const prev = params.map(stateLike);
   return {
     name: 'rprop',
     step() {

@@ -18,6 +18,13 @@
  * - 'gru': the gated recurrent unit (Cho et al. 2014) in PyTorch's convention.
  * All have a linear readout y_t = V h_t + c.
  *
+ * Precision (`options.precision`, default float64): a float32 model trains a float32 cell
+ * (src/models/cell.ts): its parameters, tape, gradients and the optimiser's state for them are
+ * Float32Arrays (the initial weights are drawn in float64 and rounded once), and forward and BPTT
+ * run in float32 (bptt.ts). The readout y_t = V h_t + c, its gradient and state, the loss and the
+ * gradient norm stay float64, as bptt.ts keeps them; the training inputs are rounded to float32
+ * when copied to the kernel heap. Every model kind has a float32 cell (rnn.ts, lstm.ts, gru.ts).
+ *
  * Determinism: the initial weights, the training batches and the test set each come from their
  * own fork of `new Rng(seed)`, so the same (task, model, options, seed) gives the same learning
  * curve bit for bit, whichever thread runs it.
@@ -31,7 +38,8 @@ import { z } from 'zod';
 import { RELU, SIGMOID, TANH } from '../activations/index.ts';
 import { Rng } from '../init/rng.ts';
 import { initWeights, INITIALISATIONS, type InitName } from '../init/weights.ts';
-import { allocF64, freeF64 } from '../linalg/wasm.ts';
+import type { Precision, Real } from '../linalg/precision.ts';
+import { allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
 import { backward, createGradients, createTape, forward, freeGradients, freeTape, type Gradients } from '../models/bptt.ts';
 import { parameterList, type RecurrentCell, type Tape } from '../models/cell.ts';
 import { createGru } from '../models/gru.ts';
@@ -78,20 +86,20 @@ export function modelId(spec: ModelSpec): string {
   return spec.id ?? spec.kind;
 }
 
-/** A trainable recurrent model with a readout, sized for one task. */
-export interface Model {
+/** A trainable recurrent model with a readout, sized for one task; A is the cell's array type (its precision). */
+export interface Model<A extends Real = Real> {
   readonly spec: ModelSpec;
   readonly n: number;
   readonly m: number;
   readonly p: number;
   readonly parameterCount: number;
   /** The recurrent cell (src/models/cell.ts) and its readout. */
-  readonly cell: RecurrentCell;
+  readonly cell: RecurrentCell<unknown, unknown, A>;
   readonly readout: Readout;
   /** (parameter, gradient) pairs, for the optimisers and the clipping. */
   readonly params: readonly ParameterGradient[];
-  /** The gradient buffers alone (for norms and clipping). */
-  readonly grads: readonly Float64Array[];
+  /** The gradient buffers alone (for norms and clipping): the cell's (in its precision), then the readout's. */
+  readonly grads: readonly Real[];
   /**
    * Forward pass and BPTT on a batch: leaves dL/dtheta in the gradient buffers and returns L,
    * the training loss (1/2 squared error or cross-entropy, averaged over the batch, and over the
@@ -115,7 +123,7 @@ export interface Model {
  * - lstm1997, lstm-forget: src/models/lstm.ts createLstm with the spec's biases;
  * - gru: src/models/gru.ts createGru (per-block xavier-uniform inputs, orthogonal recurrent weights).
  */
-export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell {
+export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Precision = 'float64'): RecurrentCell<unknown, unknown, Real> {
   const { n, kind } = spec;
   if (kind === 'gru') {
     return createGru(
@@ -126,6 +134,7 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell 
         ...(spec.inputInit ? { inputInit: spec.inputInit } : {}),
         ...(spec.gain !== undefined ? { gain: spec.gain } : {}),
         ...(spec.updateBias !== undefined ? { updateBias: spec.updateBias } : {}),
+        precision,
       },
       rng,
     );
@@ -143,6 +152,7 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell 
         ...(spec.inputBias !== undefined ? { inputBias: spec.inputBias } : {}),
         ...(spec.squash !== undefined ? { squash: spec.squash } : {}),
         ...(spec.outputBias !== undefined ? { outputBias: spec.outputBias } : {}),
+        precision,
       },
       rng,
     );
@@ -155,7 +165,12 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell 
   const inputGain = spec.inputGain ?? (irnn && !spec.inputInit ? 1e-3 * Math.sqrt(m) : 1);
   const W = initWeights(recurrentInit, n, n, rng, spec.gain ?? 1);
   const U = initWeights(inputInit, n, m, rng, inputGain);
-  return createRnn({ n, m, W, U, b: new Float64Array(n), activation });
+  return createRnn({ n, m, W, U, b: new Float64Array(n), activation, precision });
+}
+
+/** Training options with the study's precision: unchanged for float64, so float64 jobs stay as they were. */
+export function withPrecision(training: TrainOptionsInput, precision: Precision = 'float64'): TrainOptionsInput {
+  return precision === 'float64' ? training : { ...training, precision };
 }
 
 /**
@@ -163,23 +178,23 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng): RecurrentCell 
  * sequences of at most maxT steps: the cell, then the readout V (xavier-uniform; c = 0). Every
  * draw comes from rng.
  */
-export function createModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng): Model {
-  const cell = createCell(spec, m, rng);
+export function createModel(spec: ModelSpec, m: number, p: number, maxT: number, rng: Rng, precision: Precision = 'float64'): Model {
+  const cell = createCell(spec, m, rng, precision);
   const { n } = cell;
   const readout = createReadout(n, p, initWeights('xavier-uniform', p, n, rng));
-  const ws = new Map<number, { tape: Tape; grads: Gradients | null; x: Float64Array; out: Float64Array }>();
+  const ws = new Map<number, { tape: Tape<unknown, Real>; grads: Gradients<Real> | null; x: Real; out: Float64Array }>();
   const workspace = (B: number, withGrads: boolean) => {
     let w = ws.get(B);
     if (!w) {
-      w = { tape: createTape(cell, B, maxT), grads: null, x: allocF64(maxT * B * m), out: allocF64(maxT * B * p) };
+      w = { tape: createTape(cell, B, maxT), grads: null, x: allocReal(precision, maxT * B * m), out: allocF64(maxT * B * p) };
       ws.set(B, w);
     }
     if (withGrads && !w.grads) w.grads = createGradients(cell, B, maxT, readout);
     return w;
   };
-  let last: { grads: Gradients; T: number } | null = null;
+  let last: { grads: Gradients<Real>; T: number } | null = null;
   // parameters and gradients must be fixed buffers for the optimiser: the training batch size's
-  let bound: Gradients | null = null;
+  let bound: Gradients<Real> | null = null;
   const model: Model & { bind(B: number): void } = {
     spec,
     n,
@@ -190,7 +205,7 @@ export function createModel(spec: ModelSpec, m: number, p: number, maxT: number,
     parameterCount: cell.theta.length + readout.theta.length,
     get params() {
       if (!bound) throw new Error('model: call bind(B) before reading params');
-      return [...parameterList(cell.blocks, cell.theta, bound.theta), ...parameterList(readoutBlocks(n, p), readout.theta, bound.readout!, 'readout.')];
+      return [...parameterList<Real>(cell.blocks, cell.theta, bound.theta), ...parameterList<Real>(readoutBlocks(n, p), readout.theta, bound.readout!, 'readout.')];
     },
     get grads() {
       if (!bound) throw new Error('model: call bind(B) before reading grads');
@@ -236,10 +251,13 @@ export function createModel(spec: ModelSpec, m: number, p: number, maxT: number,
   return model;
 }
 
-/** The inputs copied into a kernel-heap buffer, so the input products run the SIMD kernels too. */
-function inHeap(buf: Float64Array, x: Float64Array): Float64Array {
+/**
+ * The inputs copied into a kernel-heap buffer of the cell's precision (rounded once for float32),
+ * so the input products run the SIMD kernels too.
+ */
+function inHeap<A extends Real>(buf: A, x: Float64Array): A {
   buf.set(x);
-  return buf.subarray(0, x.length);
+  return buf.subarray(0, x.length) as A;
 }
 
 /** Fix the batch size whose gradient buffers `params` and `grads` refer to. */
@@ -279,7 +297,12 @@ export const TrainOptions = z
   })
   .strict();
 export type TrainOptions = z.infer<typeof TrainOptions>;
-export type TrainOptionsInput = z.input<typeof TrainOptions>;
+/**
+ * Training options as given, plus the working precision (default float64; float32 for rnn-tanh,
+ * rnn-sigmoid and irnn). The precision is not a field of the TrainOptions schema: a scenario sets
+ * it once for the whole study (its top-level `precision`), and the study passes it on here.
+ */
+export type TrainOptionsInput = z.input<typeof TrainOptions> & { precision?: Precision };
 
 /** One evaluation of the test set. */
 export interface Evaluation {
@@ -348,14 +371,15 @@ export function evaluateModel(task: LongLagTask, model: Model, testSet: readonly
  * what a study that analyses the trained network (e.g. its fixed points) reads it with.
  */
 export function train(task: LongLagTask, spec: ModelSpec, options: TrainOptionsInput, seed: number, trained?: (model: Model) => void): TrainResult {
-  const o = TrainOptions.parse(options);
+  const { precision = 'float64', ...rest } = options;
+  const o = TrainOptions.parse(rest);
   const root = new Rng(seed);
   const initRng = root.fork();
   const dataRng = root.fork();
   const testRng = root.fork();
   const B = o.batchSize;
   const budget = o.sequences !== undefined ? Math.ceil(o.sequences / B) : o.steps;
-  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, initRng);
+  const model = createModel(spec, task.inputSize, task.outputSize, task.maxLength, initRng, precision);
   try {
     bindBatch(model, B);
     const opt = makeOptimiser(o.optimiser, model.params, o.lr);

@@ -140,6 +140,64 @@ export const TOL = {
    */
   float32Rnn: 1e-5,
   /**
+   * ln ||P_k|| (Jacobian products, jacobian-products.ts) and ln ||dL/dh_{T-k}|| (gradient flow) of a
+   * float32 RNN run against the float64 run of the same float32 weights and inputs (tanh, n <= 64,
+   * T <= 100, contracting on average). Each lag multiplies by one float32 step whose n-term dot
+   * products err by ~sqrt(n) u at random sign (u = 2^-24; Higham and Mary 2019), so the log error
+   * walks like sqrt(k n) u: at k = 100, n = 64, 80 x 6e-8 ~ 5e-6 (the norms themselves are measured
+   * in float64 on both sides). Measured up to 3.8e-6 (gradient flow) and 2.7e-6 (products) over the
+   * three RNN configurations, 3.1e-7 for the forget-gate LSTM (h and c) and the GRU at n = 16; 2e-5 is 5x that and far below the 1e-3 an O(u) slip per step would
+   * give after the same lags in a wrong recurrence.
+   */
+  float32LogNorm: 2e-5,
+  /**
+   * Lyapunov exponents (lyapunov.ts) of a float32 RNN against the float64 run of the same float32
+   * weights, inputs and start, in absolute terms (per step), for trajectories that are not chaotic
+   * (lambda_1 < 0: the float32 and float64 states converge to the same driven trajectory; on a
+   * chaotic one they separate and the exponents agree only statistically). Each exponent is a mean
+   * of ln r_i over the steps; modified Gram-Schmidt with float32 projections loses orthogonality in
+   * proportion to the conditioning of J_t Q (Bjorck 1967), so r_i errs by about u r_1 / r_i per
+   * step (u = 2^-24): up to e^{lambda_1 - lambda_n} ~ e^3.75 = 43 times u = 2.6e-6 for the most
+   * contracting direction of the n = 32, gain-1.5 test network (lambda from -0.17 to -3.9), and the
+   * float32 state's own error adds a systematic part. Measured up to 8.1e-6 there (1.3e-6 and 4e-7 for
+   * the other two RNN configurations), 1.2e-5 for the forget-gate LSTM over (h, c) (S = 32, lambda
+   * from -0.04 to -3.87: the same spread) and 7e-9 for the GRU (spread e^1.65); 4e-5 is 3x the
+   * largest, far below the O(1) error of a wrong projection.
+   */
+  float32Lyapunov: 4e-5,
+  /**
+   * The float32 Gram-Schmidt kernel (kernels.ts smgs, f32x4 lanes) against its TypeScript reference
+   * (lyapunov.ts, dot products summed in order with Math.fround): the two sum the same products in
+   * different orders, each exact to gamma_n u (n <= 101 here: 6e-6 worst case), and the output is
+   * orthonormal rows, entries of O(1). Measured up to 1.0e-7 on Q and 5e-8 relative on r; 1e-5 is
+   * the worst-case bound for these sizes, far below the O(1) error of a wrong projection.
+   */
+  float32Gramschmidt: 1e-5,
+  /**
+   * A float32 training run (rnn-tanh, n = 16, Adam, adding problem T = 10) against the float64 run
+   * from the same seed, as the relative difference of the training loss over the first 5 steps:
+   * the weights are the same up to float32 rounding of the initial draw (2^-24 relative) and of
+   * each update, and the loss of a smooth network moves by a comparable relative amount. Measured
+   * up to 1.9e-7 over the first 5 steps (the 1997 and forget-gate LSTMs and the GRU, n = 8: up to
+   * 8.5e-8); 1e-5 leaves room for the growth of the difference over
+   * a few Adam steps (each step rescales by 1/sqrt(v), which does not amplify it much early on).
+   */
+  float32Training: 1e-5,
+  /**
+   * A float32 LSTM or GRU run (orthogonal Wh, xavier Wx, random biases and peepholes, T <= 30)
+   * against the float64 run of the same float32 weights and inputs, as the error relative to the largest entry
+   * of the compared vector (states h and c, gradient blocks, dL/ds_0, norms, Jacobian products).
+   * Each gate pre-activation sums k = n + m + 1 products in float32, as in float32Rnn; the
+   * elementwise step adds one rounding per stored value (evaluated in float64, rounded once). The
+   * 1997 cell's carousel (c_t = c_{t-1} + i g, dc_t/dc_{t-1} = 1) does not contract the rounding
+   * errors of c as the tanh RNN does: they add up over the steps, with random signs like sqrt(T) u |c|.
+   * The GRU's copying path (h_t = z h_{t-1} + ..., z near 1) likewise. Measured up to 1.2e-6 (1997
+   * cell with scaled sigmoids, dL/dWh; the GRU up to 6.2e-7) over five LSTM variants and the GRU, B
+   * up to 32, n up to 64 and the finite-difference and Jacobian-product checks; 1e-5 is 8x that, far below
+   * an O(1) error of a wrong term, and the tests also require the error to exceed float64 round-off.
+   */
+  float32Gated: 1e-5,
+  /**
    * findFixedPoints accepts a Newton-polished point when ||F(h) - h||_inf <= 1e-10 (its default
    * tolerance); a fixed point of O(1) coordinates is then reproduced by an independent forward step
    * to that level plus round-off (~1e-15).

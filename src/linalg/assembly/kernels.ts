@@ -1400,3 +1400,151 @@ export function gru_backward(
     addInto(dbh, row + (<usize>G << 3), G);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Float32 modified Gram-Schmidt (the QR of float32 tangent vectors, lyapunov.ts): `mgs` on f32
+// rows (V: k x n f32, contiguous, in place), four rows at a time against each finished row, so
+// every row sees the same projections in the same order as one row at a time. The dot products
+// v.q and the updates v - (v.q) q are f32 arithmetic (f32x4 lanes; the dot in two accumulators of
+// four lanes, reduced ((l0 + l1) + l2) + l3 after adding them); the norm r_i = ||v_i|| is summed
+// in f64 from the stored f32 entries and stored as f64 at r[i], and v_i / r_i is one f32 division
+// by r_i rounded to f32. A row that becomes exactly zero gets r_i = 0 and stays zero. One thread.
+// ---------------------------------------------------------------------------------------------
+export function smgs(V: usize, k: i32, n: i32, r: usize): void {
+  const rs: usize = <usize>n << 2;
+  let i0 = 0;
+  for (; i0 + 4 <= k; i0 += 4) {
+    const v0 = V + <usize>i0 * rs;
+    const v1 = v0 + rs;
+    const v2 = v1 + rs;
+    const v3 = v2 + rs;
+    for (let j = 0; j < i0; j++) sproject4(V + <usize>j * rs, v0, v1, v2, v3, n);
+    for (let i = i0; i < i0 + 4; i++) {
+      const vi = V + <usize>i * rs;
+      for (let j = i0; j < i; j++) sproject1(V + <usize>j * rs, vi, n);
+      snormalise(vi, n, r + (<usize>i << 3));
+    }
+  }
+  for (; i0 < k; i0++) {
+    const vi = V + <usize>i0 * rs;
+    for (let j = 0; j < i0; j++) sproject1(V + <usize>j * rs, vi, n);
+    snormalise(vi, n, r + (<usize>i0 << 3));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lanes32(a: v128): f32 {
+  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
+}
+
+// v <- v - (v . q) q for one f32 row.
+function sproject1(q: usize, v: usize, n: i32): void {
+  const n4 = n & ~3;
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let l = 0;
+  for (; l + 8 <= n4; l += 8) {
+    const o = <usize>l << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(v + o), v128.load(q + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(v + o + 16), v128.load(q + o + 16)));
+  }
+  if (l < n4) acc0 = f32x4.add(acc0, f32x4.mul(v128.load(v + (<usize>l << 2)), v128.load(q + (<usize>l << 2))));
+  let dot: f32 = lanes32(f32x4.add(acc0, acc1));
+  for (let m = n4; m < n; m++) dot += load<f32>(v + (<usize>m << 2)) * load<f32>(q + (<usize>m << 2));
+  const d = f32x4.splat(dot);
+  for (let m = 0; m < n4; m += 4) {
+    const o = <usize>m << 2;
+    v128.store(v + o, f32x4.sub(v128.load(v + o), f32x4.mul(d, v128.load(q + o))));
+  }
+  for (let m = n4; m < n; m++) {
+    const o = <usize>m << 2;
+    store<f32>(v + o, load<f32>(v + o) - dot * load<f32>(q + o));
+  }
+}
+
+// v_s <- v_s - (v_s . q) q for four f32 rows, q read once per pass. Each dot is summed in the
+// same order as in sproject1 (two accumulators over alternate blocks of four), so a row's bits do
+// not depend on whether it went four at a time.
+function sproject4(q: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: i32): void {
+  const n4 = n & ~3;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  let l = 0;
+  for (; l + 8 <= n4; l += 8) {
+    const o = <usize>l << 2;
+    const qa = v128.load(q + o);
+    const qb = v128.load(q + o + 16);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(v0 + o), qa));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(v1 + o), qa));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(v2 + o), qa));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(v3 + o), qa));
+    b0 = f32x4.add(b0, f32x4.mul(v128.load(v0 + o + 16), qb));
+    b1 = f32x4.add(b1, f32x4.mul(v128.load(v1 + o + 16), qb));
+    b2 = f32x4.add(b2, f32x4.mul(v128.load(v2 + o + 16), qb));
+    b3 = f32x4.add(b3, f32x4.mul(v128.load(v3 + o + 16), qb));
+  }
+  if (l < n4) {
+    const o = <usize>l << 2;
+    const qa = v128.load(q + o);
+    a0 = f32x4.add(a0, f32x4.mul(v128.load(v0 + o), qa));
+    a1 = f32x4.add(a1, f32x4.mul(v128.load(v1 + o), qa));
+    a2 = f32x4.add(a2, f32x4.mul(v128.load(v2 + o), qa));
+    a3 = f32x4.add(a3, f32x4.mul(v128.load(v3 + o), qa));
+  }
+  let d0: f32 = lanes32(f32x4.add(a0, b0));
+  let d1: f32 = lanes32(f32x4.add(a1, b1));
+  let d2: f32 = lanes32(f32x4.add(a2, b2));
+  let d3: f32 = lanes32(f32x4.add(a3, b3));
+  for (let m = n4; m < n; m++) {
+    const o = <usize>m << 2;
+    const qs = load<f32>(q + o);
+    d0 += load<f32>(v0 + o) * qs;
+    d1 += load<f32>(v1 + o) * qs;
+    d2 += load<f32>(v2 + o) * qs;
+    d3 += load<f32>(v3 + o) * qs;
+  }
+  for (let m = n4; m < n; m++) {
+    const o = <usize>m << 2;
+    const qs = load<f32>(q + o);
+    store<f32>(v0 + o, load<f32>(v0 + o) - d0 * qs);
+    store<f32>(v1 + o, load<f32>(v1 + o) - d1 * qs);
+    store<f32>(v2 + o, load<f32>(v2 + o) - d2 * qs);
+    store<f32>(v3 + o, load<f32>(v3 + o) - d3 * qs);
+  }
+  const s0 = f32x4.splat(d0);
+  const s1 = f32x4.splat(d1);
+  const s2 = f32x4.splat(d2);
+  const s3 = f32x4.splat(d3);
+  for (let m = 0; m < n4; m += 4) {
+    const o = <usize>m << 2;
+    const qv = v128.load(q + o);
+    v128.store(v0 + o, f32x4.sub(v128.load(v0 + o), f32x4.mul(s0, qv)));
+    v128.store(v1 + o, f32x4.sub(v128.load(v1 + o), f32x4.mul(s1, qv)));
+    v128.store(v2 + o, f32x4.sub(v128.load(v2 + o), f32x4.mul(s2, qv)));
+    v128.store(v3 + o, f32x4.sub(v128.load(v3 + o), f32x4.mul(s3, qv)));
+  }
+}
+
+// v <- v / ||v|| in f32, r <- ||v|| (f64, summed in f64 from the f32 entries); a zero row stays zero with r = 0.
+function snormalise(v: usize, n: i32, r: usize): void {
+  const n4 = n & ~3;
+  let ss: f64 = 0;
+  for (let l = 0; l < n; l++) {
+    const x = <f64>load<f32>(v + (<usize>l << 2));
+    ss += x * x;
+  }
+  const nrm = Math.sqrt(ss);
+  store<f64>(r, nrm);
+  if (nrm > 0) {
+    const s: f32 = <f32>nrm;
+    const div = f32x4.splat(s);
+    for (let l = 0; l < n4; l += 4) v128.store(v + (<usize>l << 2), f32x4.div(v128.load(v + (<usize>l << 2)), div));
+    for (let l = n4; l < n; l++) store<f32>(v + (<usize>l << 2), load<f32>(v + (<usize>l << 2)) / s);
+  }
+}

@@ -1400,3 +1400,88 @@ export function gru_backward(
     addInto(dbh, row + (<usize>G << 3), G);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Float32 elementwise helpers (issue 16). The project's rule for float32 (src/linalg/precision.ts):
+// elementwise formulas (tanh, sigmoid, f'(a)) are evaluated in float64 and rounded once to float32
+// when stored. Four f32 lanes are promoted to two f64x2 vectors (exact), the float64 formula runs on
+// them (tanh2 above) and the result is demoted to f32x4 (round to nearest even, as a store into a
+// JavaScript Float32Array rounds). A scalar tail goes through the same formula on lane 0, so every
+// entry gets the same bits wherever it falls in a vector.
+// ---------------------------------------------------------------------------------------------
+
+// Lanes 0, 1 of an f32x4 as an f64x2.
+// @ts-ignore: decorator
+@inline function promoteLo(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+// Lanes 2, 3 of an f32x4 as an f64x2.
+// @ts-ignore: decorator
+@inline function promoteHi(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+// Two f64x2 (lanes 0, 1 and 2, 3) rounded to one f32x4.
+// @ts-ignore: decorator
+@inline function demote2(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+// An f32 promoted to both lanes of an f64x2 (the scalar tail of a four-lane loop).
+// @ts-ignore: decorator
+@inline function promote1(x: f32): v128 {
+  return f64x2.splat(<f64>x);
+}
+
+// Lane 0 of an f64x2 rounded to f32.
+// @ts-ignore: decorator
+@inline function demote1(v: v128): f32 {
+  return <f32>f64x2.extract_lane(v, 0);
+}
+
+// tanh of four f32 lanes: tanh2 in float64, rounded once.
+// @ts-ignore: decorator
+@inline function tanh4(v: v128): v128 {
+  return demote2(tanh2(promoteLo(v)), tanh2(promoteHi(v)));
+}
+
+// sigma(x) = 1/2 + 1/2 tanh(x/2) of four f32 lanes, in float64 (sigmoid2), rounded once.
+// @ts-ignore: decorator
+@inline function sigmoid4(v: v128): v128 {
+  return demote2(sigmoid2(promoteLo(v)), sigmoid2(promoteHi(v)));
+}
+
+// Four f32 lanes of identity (0), tanh (1), sigmoid (2) or ReLU (3): the codes of activate.
+// @ts-ignore: decorator
+@inline function activate4(act: i32, v: v128): v128 {
+  if (act == 1) return tanh4(v);
+  if (act == 2) return sigmoid4(v);
+  if (act == 3) return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
+  return v;
+}
+
+// One f32 of activate4 (the same formula on lane 0).
+// @ts-ignore: decorator
+@inline function activate1(act: i32, x: f32): f32 {
+  if (act == 1) return demote1(tanh2(promote1(x)));
+  if (act == 2) return demote1(sigmoid2(promote1(x)));
+  if (act == 3) return x > 0 ? x : 0;
+  return x;
+}
+
+// y = f(a) over len float32 entries (y may be a), f by its code as in activate. Two vectors per
+// iteration: the tanh polynomial is a dependency chain. blas.ts's float32 activations on heap arrays
+// and the float32 RNN kernels both run this, so the two routes give the same bits.
+export function sactivate(act: i32, len: i32, a: usize, y: usize): void {
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const o = <usize>i << 2;
+    const u = activate4(act, v128.load(a + o));
+    const v = activate4(act, v128.load(a + o, 16));
+    v128.store(y + o, u);
+    v128.store(y + o, v, 16);
+  }
+  for (; i + 4 <= len; i += 4) v128.store(y + (<usize>i << 2), activate4(act, v128.load(a + (<usize>i << 2))));
+  for (; i < len; i++) store<f32>(y + (<usize>i << 2), activate1(act, load<f32>(a + (<usize>i << 2))));
+}

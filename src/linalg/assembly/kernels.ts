@@ -1446,10 +1446,23 @@ export function gru_backward(
   return demote2(tanh2(promoteLo(v)), tanh2(promoteHi(v)));
 }
 
-// sigma(x) = 1/2 + 1/2 tanh(x/2) of four f32 lanes, in float64 (sigmoid2), rounded once.
+// sigma(x) = 1 / (1 + e^-x) of two float64 lanes, accurate relative to sigma itself for every x
+// (1/2 + 1/2 tanh(x/2), sigmoid2, loses the relative accuracy of small values for x << 0, where
+// the sum cancels: a float32 sigma(-30) = 9.4e-14 would be off by thousands of ulp). With
+// E = expm1(|x|) >= 0 (no cancellation) and q = 1 / (2 + E) = sigma(-|x|): sigma(x) = q for x < 0
+// and 1 - q (>= 1/2, so no cancellation either) for x >= 0. |x| is capped at 120, where
+// q = e^-120 is below the smallest float32; a NaN lane stays NaN.
+// @ts-ignore: decorator
+@inline function logistic2(x: v128): v128 {
+  const E = expm1Pos(f64x2.pmin(f64x2.abs(x), f64x2.splat(120)));
+  const q = f64x2.div(f64x2.splat(1), f64x2.add(E, f64x2.splat(2)));
+  return v128.bitselect(q, f64x2.sub(f64x2.splat(1), q), f64x2.lt(x, f64x2.splat(0)));
+}
+
+// sigma(x) of four f32 lanes, in float64 (logistic2), rounded once.
 // @ts-ignore: decorator
 @inline function sigmoid4(v: v128): v128 {
-  return demote2(sigmoid2(promoteLo(v)), sigmoid2(promoteHi(v)));
+  return demote2(logistic2(promoteLo(v)), logistic2(promoteHi(v)));
 }
 
 // Four f32 lanes of identity (0), tanh (1), sigmoid (2) or ReLU (3): the codes of activate.
@@ -1465,7 +1478,7 @@ export function gru_backward(
 // @ts-ignore: decorator
 @inline function activate1(act: i32, x: f32): f32 {
   if (act == 1) return demote1(tanh2(promote1(x)));
-  if (act == 2) return demote1(sigmoid2(promote1(x)));
+  if (act == 2) return demote1(logistic2(promote1(x)));
   if (act == 3) return x > 0 ? x : 0;
   return x;
 }

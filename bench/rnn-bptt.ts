@@ -1,8 +1,8 @@
 /**
  * rnn-bptt: tanh RNN, input size 1, forward over T steps plus full BPTT for a squared-error loss on
  * h_T (issue 3). FLOPs per step: 2 B n^2 forward, 4 B n^2 backward (dh and the weight gradient).
- * rnn-bptt-f32: the same in float32 (issue 16): the TypeScript step with float32 products (sgemm;
- * float32 cells have no whole-run kernels yet), so small products run Math.fround loops.
+ * rnn-bptt-f32: the same in float32 (issue 16): the float32 whole-run kernels (kernels.ts
+ * srnn_forward, srnn_backward; f32x4 lanes, one share of rows for B < 8, two for B >= 8).
  */
 import { Rng } from '../src/init/rng.ts';
 import { initWeights } from '../src/init/weights.ts';

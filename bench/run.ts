@@ -30,7 +30,7 @@ export type { BenchLine } from './common.ts';
 
 const want = (w: string): boolean => ONLY === undefined || ONLY === w;
 if (want('rnn-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) rnnBptt(n, B);
-if (want('rnn-bptt-f32')) for (const n of [128, 512]) rnnBptt(n, 32, 'float32');
+if (want('rnn-bptt-f32')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) rnnBptt(n, B, 'float32');
 if (want('lstm-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) lstmBptt(n, B);
 if (want('lstm-bptt-f32')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) lstmBptt(n, B, 'float32');
 if (want('gru-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) gruBptt(n, B);

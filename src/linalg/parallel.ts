@@ -394,6 +394,11 @@ function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
   kernels.mgs_share(V, k, n, r, 0, progress);
   waitForWorker();
 }
+/** A job's whole work as one share on this thread (a batch too small to split). */
+export function oneShare(job: Job, args: Float64Array): void {
+  runJob(job, args, workPointer());
+}
+
 /**
  * Two independent shares of a job's work (e.g. two halves of a batch): `first` (its arguments, from
  * wasm.ts jobArgs; the GEMM work pointer is appended) on this thread and `second` on the worker thread, when

@@ -4,8 +4,8 @@
  * `npm run build:wasm`), the float64 heap they work on, and `ABI`, the one table of the route
  * thresholds, the worker's control block and every job's kind and argument order, read by the
  * TypeScript side and by the worker thread (gemm-worker.mjs receives it). No other module reads
- * a byteOffset or writes a slot number: they pass Float64Arrays, and `ptr` and `jobArgs` below
- * turn them into pointers.
+ * a byteOffset or writes a slot number: they pass Float64Arrays (Float32Arrays to the float32
+ * kernels), and `ptr` and `jobArgs` below turn them into pointers.
  *
  * Buffers that hot loops pass to the kernels live in the module's linear memory: allocate them
  * with `allocF64` (a Float64Array view, 16-byte aligned) and return them with `freeF64`. The memory
@@ -74,6 +74,9 @@ export const ABI = {
         'delta', 'carry', 'dh', 'dc', 'hNorms', 'cNorms', 'dA', 'H', 'X', 'dWh', 'dWx', 'db', 'dpi', 'dpf', 'dpo', 'tHi', 't', 'tEnd', 'tLo'],
     },
     gruForward: { kind: 7, fn: 'gru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'Wh', 'ah', 'hn', 'h', 'm', 'x', 'WxT', 'bx', 'bh'] },
+    /** The float32 RNN (kernels.ts srnn_forward, srnn_backward): pointers to Float32Array data; Wp, Up packed by spack_b. */
+    srnnForward: { kind: 10, fn: 'srnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'b', 'x', 'h', 'a', 'aStride', 'Wp', 'Up'] },
+    srnnBackward: { kind: 11, fn: 'srnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
     gruBackward: {
       kind: 8,
       fn: 'gru_backward',
@@ -104,6 +107,10 @@ interface Kernels {
   pack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
   gemm_packed(transA: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, Bp: number, beta: number, C: number, ldc: number, work: number): void;
   tanh_kernel(len: number, a: number, y: number): void;
+  spacked_size(k: number, n: number): number;
+  spack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
+  sactivate(act: number, len: number, a: number, y: number): void;
+  srnn_bias(n: number, B: number, steps: number, dA: number, db: number): void;
 }
 
 const PAGE = 65536;
@@ -212,7 +219,7 @@ export function slotPointer(I: Int32Array, slot: number): number {
 }
 
 /** An argument of a job: a number, a heap array (its pointer), a heap array at an offset, or null (pointer 0). */
-export type JobArg = number | boolean | Float64Array | readonly [Float64Array, number] | null;
+export type JobArg = number | boolean | Real | readonly [Real, number] | null;
 
 /**
  * A job's arguments as a Float64Array in the table's order (pointers resolved), from values given
@@ -232,7 +239,7 @@ function argValue(v: JobArg): number {
   if (v === null) return 0;
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Float64Array) return v.length > 0 ? ptr(v) : 0;
+  if (v instanceof Float64Array || v instanceof Float32Array) return v.length > 0 ? ptr(v) : 0;
   return ptr(v[0], v[1]);
 }
 
@@ -282,6 +289,29 @@ export function packedSize(k: number, n: number): number {
 /** Pack op(B) (k x n; B at bOff with leading dimension ldb) into dst at dOff (kernels.ts pack_b). */
 export function packB(transB: boolean, k: number, n: number, B: Float64Array, bOff: number, ldb: number, dst: Float64Array, dOff = 0): void {
   kernels.pack_b(transB ? 1 : 0, k, n, ptr(B, bOff), ldb, ptr(dst, dOff));
+}
+
+/** Floats of op(B) (k x n) packed for the float32 blocked GEMM (kernels.ts spacked_size). */
+export function spackedSize(k: number, n: number): number {
+  return kernels.spacked_size(k, n);
+}
+
+/** Pack float32 op(B) (k x n; B at bOff with leading dimension ldb) into dst at dOff (kernels.ts spack_b). */
+export function spackB(transB: boolean, k: number, n: number, B: Float32Array, bOff: number, ldb: number, dst: Float32Array, dOff = 0): void {
+  kernels.spack_b(transB ? 1 : 0, k, n, ptr(B, bOff), ldb, ptr(dst, dOff));
+}
+
+/**
+ * The built-in activations on float32 heap arrays (kernels.ts sactivate, by code: 0 identity,
+ * 1 tanh, 2 sigmoid, 3 ReLU): y = f(a) over len entries, in float64 and rounded once.
+ */
+export function sactivate(code: number, len: number, a: Float32Array, aOff: number, y: Float32Array, yOff: number): void {
+  kernels.sactivate(code, len, ptr(a, aOff), ptr(y, yOff));
+}
+
+/** db (n) += the rows of dA (steps x B rows of n, float32) in the order of the backward steps (kernels.ts srnn_bias). */
+export function srnnBias(n: number, B: number, steps: number, dA: Float32Array, db: Float32Array, dbOff: number): void {
+  kernels.srnn_bias(n, B, steps, ptr(dA), ptr(db, dbOff));
 }
 
 /** T (n x k, ldt) = B^T for B (k x n, ldb), heap arrays. */

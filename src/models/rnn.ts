@@ -17,9 +17,15 @@
  * the TypeScript step below.
  *
  * Precision (`precision`, default 'float64'): a 'float32' cell keeps theta, the tape, the records
- * and (through bptt.ts) every gradient in Float32Arrays, and runs the TypeScript step with its
- * products in float32 (blas.ts sgemm: the f32x4 kernel for large products); W, U and b are given in
- * float64 and rounded to float32 once. It has no whole-run kernels yet.
+ * and (through bptt.ts) every gradient in Float32Arrays; W, U and b are given in float64 and
+ * rounded to float32 once. Its TypeScript step multiplies in float32 (blas.ts sgemm) and takes the
+ * built-in activations of heap arrays from the kernels' float32 activations (kernels.ts
+ * `sactivate`: the float64 formula rounded once). With a built-in activation and every buffer on
+ * the kernel heap, a float32 cell runs every batch size in whole-run kernels with f32x4 lanes
+ * (kernels.ts `srnn_forward`, `srnn_backward`): one share below shareMinRows rows, two shares
+ * above (the second on the worker thread). They repeat the TypeScript step operation for
+ * operation (the same product kernels and summation order, the same rounding points, the bias
+ * gradient summed in the same order), so both routes give the same bits, on any thread count.
  *
  * @example
  *   const rnn = createRnn({ n: 2, m: 1, W, U, b, activation: TANH });
@@ -28,8 +34,8 @@
 import type { Activation } from '../activations/index.ts';
 import { dscaleColumns, dtanh, gemm } from '../linalg/blas.ts';
 import type { Precision, Real } from '../linalg/precision.ts';
-import { ABI, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, setArg } from '../linalg/wasm.ts';
-import { twoShares } from '../linalg/parallel.ts';
+import { ABI, allocF32, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, sactivate, setArg, spackB, spackedSize, srnnBias, type Job, type JobArg } from '../linalg/wasm.ts';
+import { oneShare, twoShares } from '../linalg/parallel.ts';
 import { blocksSize, checkBlock, views, zeroColumns, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
@@ -40,8 +46,8 @@ export interface RnnRecords<A extends Real = Float64Array> {
   readonly aStep: A;
   /** f'(a_t) of the current backward step (B x n). */
   readonly d: A;
-  /** W packed for the share kernels, allocated at their first use. */
-  packed: Float64Array | null;
+  /** W (and, in float32, U) packed for the share kernels, allocated at their first use. */
+  packed: A | null;
 }
 
 export interface RnnWork<A extends Real = Float64Array> {
@@ -206,9 +212,8 @@ function rnnCell<A extends Real>(n: number, m: number, activation: Activation, b
       return zeroColumns(W, n, n);
     },
   };
-  // only float64 cells have whole-run kernels (kernels.ts rnn_forward, rnn_backward are f64)
-  if (precision !== 'float64') return cell;
-  return Object.assign(cell, { kernels: shareKernels(cell as unknown as Rnn) as unknown as WholeRunKernels<RnnRecords<A>, A> });
+  const kernels = precision === 'float32' ? shareKernels32(cell as unknown as Rnn<Float32Array>) : shareKernels(cell as unknown as Rnn);
+  return Object.assign(cell, { kernels: kernels as unknown as WholeRunKernels<RnnRecords<A>, A> });
 }
 
 /** f'(a_t) of batch row r into d (n). */
@@ -249,8 +254,17 @@ export function preactivationKernel(
   if (m > 0) gemm(false, true, B, n, m, 1, x, xOff, m, U, 0, m, 1, a, aOff, n);
 }
 
-/** y = f(a) elementwise over len entries; built-ins are inlined so the loop has no call. */
+/**
+ * y = f(a) elementwise over len entries; built-ins are inlined so the loop has no call. Float32
+ * heap arrays take the kernels' float32 activations (sactivate), as the float32 whole-run kernels
+ * do, so that both routes give the same bits.
+ */
 export function activationKernel(f: Activation, len: number, a: Real, aOff: number, y: Real, yOff: number): void {
+  const code = SHARE_ACTIVATIONS[f.kind];
+  if (code !== undefined && a instanceof Float32Array && y instanceof Float32Array && inWasm(a) && inWasm(y)) {
+    sactivate(code, len, a, aOff, y, yOff);
+    return;
+  }
   switch (f.kind) {
     case 'tanh':
       if (a instanceof Float64Array && y instanceof Float64Array) dtanh(len, a, aOff, y, yOff);
@@ -448,6 +462,96 @@ function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
         const o = r * n;
         for (let i = 0; i < n; i++) kb.dtheta[bOff + i]! += kb.dA[o + i]!;
       }
+    },
+    endBackward() {
+      bw = null;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Float32 whole-run kernels (one share, or two shares of batch rows)
+// ---------------------------------------------------------------------------------------------
+
+const { srnnForward, srnnBackward } = ABI.jobs;
+
+/**
+ * The float32 share kernels' packed weights (kernels.ts spack_b): forward op(B) = W^T then U^T
+ * (for a_t += h_{t-1} W^T + x_t U^T), backward op(B) = W (for delta <- da_t W). Packed at every
+ * pass, since training updates W and U in place.
+ */
+function packed32(rnn: Rnn<Float32Array>, rec: RnnRecords<Float32Array>, forward: boolean): { Wp: Float32Array; Up: Float32Array | null } {
+  const { n, m, W, U } = rnn;
+  const wSize = spackedSize(n, n);
+  const size = wSize + (m > 0 ? spackedSize(m, n) : 0);
+  if (!rec.packed || rec.packed.length < size) {
+    if (rec.packed) freeF64(rec.packed);
+    rec.packed = allocF32(size);
+  }
+  const P = rec.packed;
+  spackB(forward, n, n, W, 0, n, P);
+  if (forward && m > 0) spackB(true, m, n, U, 0, m, P, wSize);
+  return { Wp: P.subarray(0, wSize), Up: m > 0 ? P.subarray(wSize, size) : null };
+}
+
+/**
+ * A job's arguments per share: one share (rows [0, B)) below shareMinRows rows, otherwise two
+ * (rows [0, B/2) and [B/2, B); `second` overrides arguments of the second).
+ */
+function shareArgs(job: Job, args: Record<string, JobArg>, B: number, second: Record<string, JobArg> = {}): Float64Array[] {
+  if (B < ABI.routes.shareMinRows) return [jobArgs(job, { ...args, r0: 0, r1: B })];
+  const half = B >> 1;
+  return [jobArgs(job, { ...args, r0: 0, r1: half }), jobArgs(job, { ...args, ...second, r0: half, r1: B })];
+}
+
+function runShares(job: Job, shares: Float64Array[], parallel: boolean): void {
+  if (shares.length === 1) oneShare(job, shares[0]!);
+  else twoShares(job, shares[0]!, shares[1]!, parallel);
+}
+
+function shareKernels32(rnn: Rnn<Float32Array>): WholeRunKernels<RnnRecords<Float32Array>, Float32Array> {
+  const { n, m, b, activation } = rnn;
+  const code = SHARE_ACTIVATIONS[activation.kind];
+  const bOff = n * n + n * m;
+  const { shareParallelMinWork } = ABI.routes;
+  // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
+  let bw: { tape: Tape<RnnRecords<Float32Array>, Float32Array>; x: Float32Array; kb: KernelBackward<Float32Array>; shares: Float64Array[] } | null = null;
+  return {
+    applies(tape, x) {
+      const { a, aStep } = tape.records;
+      if (code === undefined) return false;
+      if (!inWasm(rnn.theta) || !inWasm(tape.states.h) || !inWasm(aStep) || (a && !inWasm(a))) return false;
+      return m === 0 || inWasm(x);
+    },
+    forward(tape, x, T) {
+      const { B, records } = tape;
+      const { Wp, Up } = packed32(rnn, records, true);
+      const aBuf = records.a ?? records.aStep;
+      const args = { act: code!, n, m, B, T, b, x: m > 0 ? x : null, h: tape.states.h, a: aBuf, aStride: records.a ? B * n : 0, Wp, Up };
+      runShares(srnnForward, shareArgs(srnnForward, args, B), T * B * n * (n + m) >= shareParallelMinWork);
+    },
+    beginBackward(tape, x, kb) {
+      const { B } = tape;
+      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packed32(rnn, tape.records, false).Wp };
+      // the shares' pairs (1, ssq) of ||dL/dh_t||, one array each; one share leaves the second's 0
+      const shares = shareArgs(srnnBackward, { ...args, norms: kb.pairs }, B, { norms: [kb.pairs, kb.stride] });
+      if (shares.length === 1) kb.pairs.fill(0, kb.stride, 2 * kb.stride);
+      bw = { tape, x, kb, shares };
+    },
+    steps(t, tEnd, tLo) {
+      const { shares, tape } = bw!;
+      for (const args of shares) {
+        setArg(srnnBackward, args, 't', t);
+        setArg(srnnBackward, args, 'tEnd', tEnd);
+        setArg(srnnBackward, args, 'tLo', tLo);
+      }
+      runShares(srnnBackward, shares, (t - tEnd + 1) * tape.B * n * n >= shareParallelMinWork);
+    },
+    endRun(tLo, tHi) {
+      const { tape, x, kb } = bw!;
+      rnn.weightGradients(tape, x, tLo, tHi, kb.dA, kb.dtheta);
+      // db in the TypeScript steps' order (the last step first), so that the routes agree bit for bit
+      srnnBias(n, tape.B, tHi - tLo + 1, kb.dA, kb.dtheta, bOff);
     },
     endBackward() {
       bw = null;

@@ -3,8 +3,8 @@
  * gradient norms against the float64 cell on the same weights and inputs (rounded to float32 first,
  * so both compute the same function and differ only by the float32 arithmetic), within the stated
  * float32 tolerance; the float32 gradient against central differences in float64 of that function;
- * and the float32 route through the f32x4 GEMM (large B x n) and past the share-kernel threshold
- * (float32 cells have no whole-run kernels yet).
+ * on both routes: the whole-run kernels (inputs on the kernel heap; one share below the share
+ * threshold, two above, products through the f32x4 GEMM) and the TypeScript step (inputs off it).
  */
 import test from 'ava';
 import { activation } from '../../src/activations/index.ts';
@@ -62,7 +62,7 @@ function runBoth(seed: number, n: number, m: number, B: number, T: number, steps
   const g32 = createGradients(r32, B, T, readout);
   const L64 = backward(r64, tape64, s.x, loss, readout, g64);
   const L32 = backward(r32, tape32, x32, loss, readout, g32);
-  return { s, r64, r32, tape64, tape32, g64, g32, L64, L32, loss, readout };
+  return { s, r64, r32, tape64, tape32, g64, g32, L64, L32, loss, readout, x32 };
 }
 
 test('a float32 cell keeps every array in float32; the default stays float64', (t) => {
@@ -76,8 +76,9 @@ test('a float32 cell keeps every array in float32; the default stays float64', (
 
 for (const [label, n, m, B, T, steps, p] of [
   ['n = 16, B = 3, loss at every step with a readout', 16, 3, 3, 30, 'all', 2],
-  ['n = 16, B = 8 (the share-kernel threshold: float64 runs its kernels, float32 the TypeScript step)', 16, 3, 8, 30, 'last', undefined],
+  ['n = 16, B = 8 (the share-kernel threshold: two shares in both precisions)', 16, 3, 8, 30, 'last', undefined],
   ['n = 64, B = 32 (products through the f32x4 GEMM)', 64, 4, 32, 20, 'all', 3],
+  ['n = 300, B = 1 (one share; sums of 300 terms, past the GEMM block of 256)', 300, 2, 1, 20, 'last', undefined],
 ] as const) {
   test(`float32 forward, loss, gradients and norms equal float64 within the float32 tolerance: ${label}`, (t) => {
     const r = runBoth(7 + n + B, n, m, B, T, steps, p);
@@ -89,6 +90,7 @@ for (const [label, n, m, B, T, steps, p] of [
       norms: scaledError(r.g32.norms.h, r.g64.norms.h),
     };
     if (r.readout) errors['readout'] = scaledError(r.g32.readout!, r.g64.readout!);
+    t.true(r.r32.kernels!.applies(r.tape32, r.x32), 'the float32 run took the whole-run kernels');
     for (const [k, e] of Object.entries(errors)) t.true(e <= TOL.float32Rnn, `${k}: ${e}`);
     // and it really ran in float32 (a float64 run would agree to ~1e-15)
     t.true(errors['h']! > 1e-9 && errors['theta']! > 1e-9, JSON.stringify(errors));
@@ -98,8 +100,9 @@ for (const [label, n, m, B, T, steps, p] of [
   });
 }
 
-test('float32 gradients against central differences in float64 of the same function (weights and inputs exactly float32)', (t) => {
-  const n = 6, m = 2, B = 2, T = 12;
+for (const [route, B] of [['the TypeScript step', 2], ['the kernels, one share', 2], ['the kernels, two shares', 8]] as const) {
+test(`float32 gradients against central differences in float64 of the same function (weights and inputs exactly float32): ${route}, B = ${B}`, (t) => {
+  const n = 6, m = 2, T = 12;
   const s = setup(31, n, m, B, T);
   const readout = randomReadout(n, 2, s.rng);
   const loss = randomLoss('squared-error', 'all', 2, B, T, s.rng);
@@ -112,7 +115,11 @@ test('float32 gradients against central differences in float64 of the same funct
   };
   const fd = fivePointGradient(r64.theta, L);
   const tape32 = createTape(r32, B, T);
-  const x32 = Float32Array.from(s.x);
+  // inputs on the kernel heap take the whole-run kernels; off it, the TypeScript step
+  const onHeap = route !== 'the TypeScript step';
+  const x32 = onHeap ? allocF32(s.x.length) : new Float32Array(s.x.length);
+  x32.set(s.x);
+  t.is(r32.kernels!.applies(tape32, x32), onHeap);
   forward(r32, x32, tape32, { s0: { h: Float32Array.from(s.h0) } });
   const g32 = createGradients(r32, B, T, readout);
   backward(r32, tape32, x32, loss, readout, g32);
@@ -125,3 +132,4 @@ test('float32 gradients against central differences in float64 of the same funct
     t.true(e <= TOL.float32Rnn && e > 1e-10, `${k}: ${e}`);
   }
 });
+}

@@ -1548,3 +1548,357 @@ function snormalise(v: usize, n: i32, r: usize): void {
     for (let l = n4; l < n; l++) store<f32>(v + (<usize>l << 2), load<f32>(v + (<usize>l << 2)) / s);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Float32 elementwise helpers (issue 16). The project's rule for float32 (src/linalg/precision.ts):
+// elementwise formulas (tanh, sigmoid, f'(a)) are evaluated in float64 and rounded once to float32
+// when stored. Four f32 lanes are promoted to two f64x2 vectors (exact), the float64 formula runs on
+// them (tanh2 above) and the result is demoted to f32x4 (round to nearest even, as a store into a
+// JavaScript Float32Array rounds). A scalar tail goes through the same formula on lane 0, so every
+// entry gets the same bits wherever it falls in a vector.
+// ---------------------------------------------------------------------------------------------
+
+// Lanes 0, 1 of an f32x4 as an f64x2.
+// @ts-ignore: decorator
+@inline function promoteLo(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+// Lanes 2, 3 of an f32x4 as an f64x2.
+// @ts-ignore: decorator
+@inline function promoteHi(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+// Two f64x2 (lanes 0, 1 and 2, 3) rounded to one f32x4.
+// @ts-ignore: decorator
+@inline function demote2(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+// An f32 promoted to both lanes of an f64x2 (the scalar tail of a four-lane loop).
+// @ts-ignore: decorator
+@inline function promote1(x: f32): v128 {
+  return f64x2.splat(<f64>x);
+}
+
+// Lane 0 of an f64x2 rounded to f32.
+// @ts-ignore: decorator
+@inline function demote1(v: v128): f32 {
+  return <f32>f64x2.extract_lane(v, 0);
+}
+
+// tanh of four f32 lanes: tanh2 in float64, rounded once.
+// @ts-ignore: decorator
+@inline function tanh4(v: v128): v128 {
+  return demote2(tanh2(promoteLo(v)), tanh2(promoteHi(v)));
+}
+
+// sigma(x) = 1 / (1 + e^-x) of two float64 lanes, accurate relative to sigma itself for every x
+// (1/2 + 1/2 tanh(x/2), sigmoid2, loses the relative accuracy of small values for x << 0, where
+// the sum cancels: a float32 sigma(-30) = 9.4e-14 would be off by thousands of ulp). With
+// E = expm1(|x|) >= 0 (no cancellation) and q = 1 / (2 + E) = sigma(-|x|): sigma(x) = q for x < 0
+// and 1 - q (>= 1/2, so no cancellation either) for x >= 0. |x| is capped at 120, where
+// q = e^-120 is below the smallest float32; a NaN lane stays NaN.
+// @ts-ignore: decorator
+@inline function logistic2(x: v128): v128 {
+  const E = expm1Pos(f64x2.pmin(f64x2.abs(x), f64x2.splat(120)));
+  const q = f64x2.div(f64x2.splat(1), f64x2.add(E, f64x2.splat(2)));
+  return v128.bitselect(q, f64x2.sub(f64x2.splat(1), q), f64x2.lt(x, f64x2.splat(0)));
+}
+
+// sigma(x) of four f32 lanes, in float64 (logistic2), rounded once.
+// @ts-ignore: decorator
+@inline function sigmoid4(v: v128): v128 {
+  return demote2(logistic2(promoteLo(v)), logistic2(promoteHi(v)));
+}
+
+// Four f32 lanes of identity (0), tanh (1), sigmoid (2) or ReLU (3): the codes of activate.
+// @ts-ignore: decorator
+@inline function activate4(act: i32, v: v128): v128 {
+  if (act == 1) return tanh4(v);
+  if (act == 2) return sigmoid4(v);
+  if (act == 3) return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
+  return v;
+}
+
+// One f32 of activate4 (the same formula on lane 0).
+// @ts-ignore: decorator
+@inline function activate1(act: i32, x: f32): f32 {
+  if (act == 1) return demote1(tanh2(promote1(x)));
+  if (act == 2) return demote1(logistic2(promote1(x)));
+  if (act == 3) return x > 0 ? x : 0;
+  return x;
+}
+
+// y = f(a) over len float32 entries (y may be a), f by its code as in activate. Two vectors per
+// iteration: the tanh polynomial is a dependency chain. blas.ts's float32 activations on heap arrays
+// and the float32 RNN kernels both run this, so the two routes give the same bits.
+export function sactivate(act: i32, len: i32, a: usize, y: usize): void {
+  let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const o = <usize>i << 2;
+    const u = activate4(act, v128.load(a + o));
+    const v = activate4(act, v128.load(a + o, 16));
+    v128.store(y + o, u);
+    v128.store(y + o, v, 16);
+  }
+  for (; i + 4 <= len; i += 4) v128.store(y + (<usize>i << 2), activate4(act, v128.load(a + (<usize>i << 2))));
+  for (; i < len; i++) store<f32>(y + (<usize>i << 2), activate1(act, load<f32>(a + (<usize>i << 2))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vanilla RNN in float32 over a share of the batch (src/models/rnn.ts, float32 cells): the float32
+// twins of rnn_forward and rnn_backward. Every stored value is a float32, and each step repeats the
+// TypeScript step of a float32 cell (rnn.ts step and backwardStep, on heap arrays) operation for
+// operation, so that the two routes give the same bits:
+// - products sum as blas.ts sgemm sums the whole batch's product (sproduct below);
+// - h_t = f(a_t) by sactivate, which the TypeScript step also runs for heap arrays;
+// - f'(a_t) from h_t in float64 (1 - y^2, y (1 - y)), rounded to float32 (the step's record d),
+//   then da_t = delta_t d_t in float32;
+// - ||dL/dh_t||^2 summed in float64 from the stored float32 values.
+// One share (r0 = 0, r1 = B) when the batch is small, two otherwise (the second on the worker
+// thread): rows never interact, so the split does not change any bit.
+// ---------------------------------------------------------------------------------------------
+
+// C (rows x n) = beta C + A op(B) for float32 A (rows x k, lda) and op(B) (k x n) packed by spack_b
+// at Bp, summed as blas.ts sgemm sums the product of `whole` rows (the batch the TypeScript step
+// multiplies at once): through the blocked kernel when usePacked(whole, n, k), each KC block's sum
+// added to C in turn, and otherwise by the plain loops, one sum over all of p then added to C. When
+// k <= KC both are the same sum (p ascending from 0, then added to C), so the faster kernel runs:
+// gemmCore's 4 x 8 register tiles for four rows or more, one row at a time (srowPacked) for fewer.
+// beta is 0 or 1.
+function sproduct(whole: i32, rows: i32, n: i32, k: i32, A: usize, lda: i32, Bp: usize, beta: f64, C: usize, ldc: i32, work: usize): void {
+  const blocked = usePacked(whole, n, k);
+  if (rows >= MR && (blocked || k <= KC)) {
+    gemmCore<f32>(false, false, rows, n, k, 1, A, lda, 0, 0, Bp, beta, C, ldc, work);
+    return;
+  }
+  for (let r = 0; r < rows; r++) srowPacked(n, k, A + ((<usize>r * lda) << 2), Bp, beta, C + ((<usize>r * ldc) << 2), blocked);
+}
+
+// One row c (n) = beta c + a op(B) (a: k entries, op(B) packed by spack_b), four packed panels of
+// NR32 columns at a time in eight f32x4 accumulators. blocked: each KC block's sum is added to c
+// in turn (gemmCore's order); otherwise the sum runs over all of p before it is added (sgemm's
+// loops). Columns past n in the last panel are packed as zeros and not stored.
+function srowPacked(n: i32, k: i32, a: usize, Bp: usize, beta: f64, c: usize, blocked: bool): void {
+  if (beta == 0) memory.fill(c, 0, <usize>n << 2);
+  let blockStart: usize = Bp;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const ncp = (nc + NR32 - 1) & ~(NR32 - 1);
+    for (let q = 0; q < ncp; q += 4 * NR32) {
+      const panels = min(4, (ncp - q) / NR32);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = min(KC, k - pc);
+        // block (jc, pc) starts pc ncp floats into this column block (every earlier block has KC rows)
+        const p0 = blockStart + ((<usize>pc * ncp + <usize>q * kc) << 2);
+        const step: usize = <usize>kc * NR32 << 2; // between panels
+        let ap = a + (<usize>pc << 2);
+        let bp = p0;
+        if (panels == 4) {
+          for (let p = 0; p < kc; p++) {
+            const av = v128.load32_splat(ap);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load(bp)));
+            s1 = f32x4.add(s1, f32x4.mul(av, v128.load(bp, 16)));
+            s2 = f32x4.add(s2, f32x4.mul(av, v128.load(bp + step)));
+            s3 = f32x4.add(s3, f32x4.mul(av, v128.load(bp + step, 16)));
+            s4 = f32x4.add(s4, f32x4.mul(av, v128.load(bp + 2 * step)));
+            s5 = f32x4.add(s5, f32x4.mul(av, v128.load(bp + 2 * step, 16)));
+            s6 = f32x4.add(s6, f32x4.mul(av, v128.load(bp + 3 * step)));
+            s7 = f32x4.add(s7, f32x4.mul(av, v128.load(bp + 3 * step, 16)));
+            ap += 4;
+            bp += NR32 << 2;
+          }
+        } else {
+          for (let p = 0; p < kc; p++) {
+            const av = v128.load32_splat(ap);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load(bp)));
+            s1 = f32x4.add(s1, f32x4.mul(av, v128.load(bp, 16)));
+            if (panels > 1) {
+              s2 = f32x4.add(s2, f32x4.mul(av, v128.load(bp + step)));
+              s3 = f32x4.add(s3, f32x4.mul(av, v128.load(bp + step, 16)));
+            }
+            if (panels > 2) {
+              s4 = f32x4.add(s4, f32x4.mul(av, v128.load(bp + 2 * step)));
+              s5 = f32x4.add(s5, f32x4.mul(av, v128.load(bp + 2 * step, 16)));
+            }
+            ap += 4;
+            bp += NR32 << 2;
+          }
+        }
+        if (blocked || pc + KC >= k) {
+          const cols = min(4 * NR32, nc - q);
+          const cp = c + (<usize>(jc + q) << 2);
+          addLanes(cp, cols, 0, s0);
+          addLanes(cp, cols, 4, s1);
+          addLanes(cp, cols, 8, s2);
+          addLanes(cp, cols, 12, s3);
+          addLanes(cp, cols, 16, s4);
+          addLanes(cp, cols, 20, s5);
+          addLanes(cp, cols, 24, s6);
+          addLanes(cp, cols, 28, s7);
+          s0 = f32x4.splat(0); s1 = f32x4.splat(0); s2 = f32x4.splat(0); s3 = f32x4.splat(0);
+          s4 = f32x4.splat(0); s5 = f32x4.splat(0); s6 = f32x4.splat(0); s7 = f32x4.splat(0);
+        }
+      }
+    }
+    blockStart += (<usize>k * ncp) << 2;
+  }
+}
+
+// c[j0 + l] += v[l] for the lanes l < 4 with j0 + l < cols (an f32x4 of sums into a row of C).
+// @ts-ignore: decorator
+@inline function addLanes(c: usize, cols: i32, j0: i32, v: v128): void {
+  if (j0 + 4 <= cols) {
+    const p = c + (<usize>j0 << 2);
+    v128.store(p, f32x4.add(v128.load(p), v));
+  } else {
+    for (let l = 0; l < cols - j0; l++) {
+      const p = c + (<usize>(j0 + l) << 2);
+      store<f32>(p, load<f32>(p) + lane32(v, l));
+    }
+  }
+}
+
+// Forward over steps 1..T for batch rows [r0, r1): a_t = b, a_t += h_{t-1} W^T, a_t += x_t U^T
+// (three roundings, as the TypeScript step), h_t = f(a_t). Wp: W^T packed by spack_b, Up: U^T
+// packed (m > 0). h: (T+1) x B x n (h_0 filled), x: T x B x m, a: B x n scratch (aStride 0) or
+// T x B x n (aStride = B n) when the pre-activations are kept.
+export function srnn_forward(
+  act: i32, n: i32, m: i32, B: i32, r0: i32, r1: i32, T: i32,
+  b: usize, x: usize, h: usize, a: usize, aStride: i32, Wp: usize, Up: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const bn = B * n;
+  for (let t = 1; t <= T; t++) {
+    const at = a + ((<usize>(t - 1) * aStride + <usize>r0 * n) << 2);
+    for (let r = 0; r < rows; r++) memory.copy(at + ((<usize>r * n) << 2), b, <usize>n << 2);
+    sproduct(B, rows, n, n, h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 2), n, Wp, 1, at, n, work);
+    if (m > 0) sproduct(B, rows, n, m, x + ((<usize>(t - 1) * B * m + <usize>r0 * m) << 2), m, Up, 1, at, n, work);
+    sactivate(act, rows * n, at, h + ((<usize>t * bn + <usize>r0 * n) << 2));
+  }
+}
+
+// da = delta * f'(a) over len float32 entries, f' from the output y = f(a): in float64 from the
+// stored y (1 - y^2 for tanh, y (1 - y) for sigmoid), rounded to float32, then times delta in float32.
+function sderivativeTimes(act: i32, len: i32, y: usize, delta: usize, da: usize): void {
+  const one = f64x2.splat(1);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(y + o);
+    let d: v128;
+    if (act == 1) {
+      const lo = promoteLo(v);
+      const hi = promoteHi(v);
+      d = demote2(f64x2.sub(one, f64x2.mul(lo, lo)), f64x2.sub(one, f64x2.mul(hi, hi)));
+    } else if (act == 2) {
+      const lo = promoteLo(v);
+      const hi = promoteHi(v);
+      d = demote2(f64x2.mul(lo, f64x2.sub(one, lo)), f64x2.mul(hi, f64x2.sub(one, hi)));
+    } else if (act == 3) d = v128.and(f32x4.splat(1), f32x4.gt(v, f32x4.splat(0)));
+    else d = f32x4.splat(1);
+    v128.store(da + o, f32x4.mul(v128.load(delta + o), d));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const v = <f64>load<f32>(y + o);
+    let d: f32 = 1;
+    if (act == 1) d = <f32>(1 - v * v);
+    else if (act == 2) d = <f32>(v * (1 - v));
+    else if (act == 3) d = v > 0 ? 1 : 0;
+    store<f32>(da + o, load<f32>(delta + o) * d);
+  }
+}
+
+// ||v||^2 of len float32 entries as the pair (1, ssq) at out, the plain sum of squares in float64:
+// a float32's square lies between 2^-298 and 2^256, so the float64 sum neither overflows nor loses
+// a term to underflow (the pairs' scale, needed in float64, is always 1 here).
+function sumSquares32(v: usize, len: i32, out: usize): void {
+  let ss: f64 = 0;
+  for (let i = 0; i < len; i++) {
+    const x = <f64>load<f32>(v + (<usize>i << 2));
+    ss += x * x;
+  }
+  store<f64>(out, 1);
+  store<f64>(out, ss, 8);
+}
+
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. Per step: dL/dh_t to
+// perStep (when given, (T+1) x B x n), its pair (1, ||.||^2 over the rows) to norms[2t],
+// da_t = delta_t * f'(a_t) to dA at row block t - tLo (the deferred weight gradient's run), and
+// delta <- da_t W (Wp: W packed by spack_b).
+export function srnn_backward(
+  act: i32, n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
+  h: usize, delta: usize, dA: usize, norms: usize, perStep: usize, Wp: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const len = rows * n;
+  const bn = B * n;
+  const share = <usize>r0 * n;
+  const d0 = delta + (share << 2);
+  for (let t = t0; t >= tEnd; t--) {
+    if (perStep) memory.copy(perStep + ((<usize>t * bn + share) << 2), d0, <usize>len << 2);
+    sumSquares32(d0, len, norms + ((<usize>t * 2) << 3));
+    const da = dA + ((<usize>(t - tLo) * bn + share) << 2);
+    sderivativeTimes(act, len, h + ((<usize>t * bn + share) << 2), d0, da);
+    sproduct(B, rows, n, n, da, n, Wp, 0, d0, n, work);
+  }
+}
+
+// db (n) += the rows of dA (steps x B rows of n) in the order of the TypeScript backward steps: the
+// last step's block first, its rows in order, each addition rounded to float32. Columns are
+// independent sums, so 32 of them run at once (eight f32x4 chains, two cache lines per row).
+export function srnn_bias(n: i32, B: i32, steps: i32, dA: usize, db: usize): void {
+  const rs: usize = <usize>n << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const dj = db + (<usize>j << 2);
+    let s0 = v128.load(dj), s1 = v128.load(dj, 16), s2 = v128.load(dj, 32), s3 = v128.load(dj, 48);
+    let s4 = v128.load(dj, 64), s5 = v128.load(dj, 80), s6 = v128.load(dj, 96), s7 = v128.load(dj, 112);
+    for (let s = steps - 1; s >= 0; s--) {
+      let row = dA + ((<usize>s * B * n + j) << 2);
+      for (let r = 0; r < B; r++) {
+        s0 = f32x4.add(s0, v128.load(row));
+        s1 = f32x4.add(s1, v128.load(row, 16));
+        s2 = f32x4.add(s2, v128.load(row, 32));
+        s3 = f32x4.add(s3, v128.load(row, 48));
+        s4 = f32x4.add(s4, v128.load(row, 64));
+        s5 = f32x4.add(s5, v128.load(row, 80));
+        s6 = f32x4.add(s6, v128.load(row, 96));
+        s7 = f32x4.add(s7, v128.load(row, 112));
+        row += rs;
+      }
+    }
+    v128.store(dj, s0); v128.store(dj, s1, 16); v128.store(dj, s2, 32); v128.store(dj, s3, 48);
+    v128.store(dj, s4, 64); v128.store(dj, s5, 80); v128.store(dj, s6, 96); v128.store(dj, s7, 112);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const dj = db + (<usize>j << 2);
+    let acc = v128.load(dj);
+    for (let s = steps - 1; s >= 0; s--) {
+      let row = dA + ((<usize>s * B * n + j) << 2);
+      for (let r = 0; r < B; r++) {
+        acc = f32x4.add(acc, v128.load(row));
+        row += rs;
+      }
+    }
+    v128.store(dj, acc);
+  }
+  for (; j < n; j++) {
+    const dj = db + (<usize>j << 2);
+    let acc = load<f32>(dj);
+    for (let s = steps - 1; s >= 0; s--) {
+      let row = dA + ((<usize>s * B * n + j) << 2);
+      for (let r = 0; r < B; r++) {
+        acc += load<f32>(row);
+        row += rs;
+      }
+    }
+    store<f32>(dj, acc);
+  }
+}

@@ -58,36 +58,32 @@ export const FORMATS: Readonly<Record<FormatName, FloatFormat>> = {
 /** The formats from the widest to the narrowest significand. */
 export const FORMAT_NAMES: readonly FormatName[] = ['float64', 'float32', 'float16', 'bfloat16'];
 
-/** y rounded to an integer, ties to even (|y| < 2^52, so y - floor(y) is exact). */
-function roundHalfEven(y: number): number {
-  const f = Math.floor(y);
-  const d = y - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/** floor(log2 a) for a positive finite float64 a, exactly (Math.log2 may round up just below a power of two). */
-function exponentOf(a: number): number {
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  return e;
-}
+/** 2^k at POW2[k + 1074], k = -1074..1023. */
+const POW2 = Float64Array.from({ length: 2098 }, (_, i) => 2 ** (i - 1074));
+/** 2^52: y + 2^52 - 2^52 is y rounded to an integer, ties to even, for 0 <= y < 2^52 (float64 arithmetic rounds so). */
+const TWO52 = 2 ** 52;
+// the exponent bits of a float64, read through a shared buffer (the high word is the second on little-endian machines)
+const WORD = new Float64Array(1);
+const HALVES = new Uint32Array(WORD.buffer);
+const HI = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000 ? 1 : 0;
 
 /**
  * x correctly rounded to the format (round to nearest, ties to even; see the module comment): the
- * quantum of x's binade, q = 2^(max(e, emin) - p + 1), x / q (exact: a power of two) rounded to an
- * integer, times q; +-Infinity when that exceeds the largest finite number. NaN, +-Infinity and
- * +-0 are returned as they are.
+ * quantum of x's binade, q = 2^(max(e, emin) - p + 1) with e = floor(log2 |x|) from the exponent
+ * bits, |x| / q (exact: a power of two) rounded to an integer, times q; +-Infinity when that
+ * exceeds the largest finite number. NaN, +-Infinity and +-0 are returned as they are. A float64
+ * subnormal reads as e = -1023, below every format's emin but float64's (roundTo never calls this
+ * for float64), so it takes the quantum of the format's subnormals, as it should.
  *
  * @example roundToFormat(FORMATS.float16, 2 ** -25) // 0: half the smallest subnormal, a tie to the even 0
  */
 export function roundToFormat(f: FloatFormat, x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
   const a = Math.abs(x);
-  const q = 2 ** (Math.max(exponentOf(a), f.emin) - f.p + 1);
-  const r = roundHalfEven(a / q) * q;
+  WORD[0] = a;
+  const e = ((HALVES[HI]! >>> 20) & 0x7ff) - 1023;
+  const k = Math.max(e, f.emin) - f.p + 1;
+  const r = (a * POW2[1074 - k]! + TWO52 - TWO52) * POW2[k + 1074]!;
   const v = r > f.max ? Infinity : r;
   return x < 0 ? -v : v;
 }

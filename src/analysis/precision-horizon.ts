@@ -113,14 +113,16 @@ export function lagContribution(terms: LagTerms, k: number, out: Real, format: F
   const { n, B, rows, width, daOffset, h, dA } = terms;
   const r = roundTo(format);
   const t = terms.T - k;
+  const hr = new Float64Array(n);
   for (let row = 0; row < B; row++) {
     const hOff = ((t - 1) * B + row) * n;
     const aOff = ((t - 1) * B + row) * width + daOffset;
+    for (let j = 0; j < n; j++) hr[j] = r(h[hOff + j]!);
     for (let i = 0; i < rows; i++) {
       const ai = r(dA[aOff + i]!);
       const o = i * n;
-      if (row === 0) for (let j = 0; j < n; j++) out[o + j] = r(ai * r(h[hOff + j]!));
-      else for (let j = 0; j < n; j++) out[o + j] = r(out[o + j]! + r(ai * r(h[hOff + j]!)));
+      if (row === 0) for (let j = 0; j < n; j++) out[o + j] = r(ai * hr[j]!);
+      else for (let j = 0; j < n; j++) out[o + j] = r(out[o + j]! + r(ai * hr[j]!));
     }
   }
   return out;
@@ -239,15 +241,16 @@ export function horizonBracket(rho: ArrayLike<number>, u: number, slack = 0.01):
  *
  * @example formatBracket(contributions 2^-k, n = R = B = 1, their sum, FORMATS.float16) // { lower: 9, upper: 12 }
  */
-export function formatBracket(terms: LagTerms<Float64Array>, total: Float64Array, format: FloatFormat, slack = 0.01): { lower: number; upper: number } {
+export function formatBracket(terms: LagTerms<Float64Array>, total: Real, format: FloatFormat, slack = 0.01): { lower: number; upper: number } {
+  return formatBrackets(terms, [{ format, total }], slack)[0]!;
+}
+
+/** formatBracket for several formats and their sums at once (the contributions computed once). */
+export function formatBrackets(terms: LagTerms<Float64Array>, sums: readonly { format: FloatFormat; total: Real }[], slack = 0.01): { lower: number; upper: number }[] {
   const { n, B, T, rows, width, daOffset, h, dA } = terms;
-  const { u } = format;
-  const s = slack + (B + 2) * u;
-  const flush = (format.minSubnormal / 2) * (1 - s);
   const C = new Float64Array(rows * n);
   const peak = new Float64Array(rows * n);
-  let lower = 0;
-  let upper = 0;
+  const out = sums.map(() => ({ lower: 0, upper: 0 }));
   for (let k = 0; k < T; k++) {
     lagContribution(terms, k, C);
     peak.fill(0);
@@ -262,19 +265,24 @@ export function formatBracket(terms: LagTerms<Float64Array>, total: Float64Array
         for (let j = 0; j < n; j++) peak[i * n + j] = Math.max(peak[i * n + j]!, ai * Math.abs(h[hOff + j]!));
       }
     }
-    const a = (B + 1) * hmax * format.minSubnormal;
-    let changes = false;
-    let can = false;
-    for (let e = 0; e < C.length && !changes; e++) {
-      const c = Math.abs(C[e]!);
-      const S = Math.abs(total[e]!);
-      if (c >= 2 * u * (1 + s) * S + a) changes = true;
-      else if (c + a >= (u / 2) * (1 - s) * S && peak[e]! >= flush) can = true;
-    }
-    if (changes || can) upper = k + 1;
-    if (changes) lower = k + 1;
+    sums.forEach(({ format, total }, f) => {
+      const { u } = format;
+      const s = slack + (B + 2) * u;
+      const flush = (format.minSubnormal / 2) * (1 - s);
+      const a = (B + 1) * hmax * format.minSubnormal;
+      let changes = false;
+      let can = false;
+      for (let e = 0; e < C.length && !changes; e++) {
+        const c = Math.abs(C[e]!);
+        const S = Math.abs(total[e]!);
+        if (c >= 2 * u * (1 + s) * S + a) changes = true;
+        else if (c + a >= (u / 2) * (1 - s) * S && peak[e]! >= flush) can = true;
+      }
+      if (changes || can) out[f]!.upper = k + 1;
+      if (changes) out[f]!.lower = k + 1;
+    });
   }
-  return { lower, upper };
+  return out;
 }
 
 /**

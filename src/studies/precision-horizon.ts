@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { activation as activationOf } from '../activations/index.ts';
 import { logSlope } from '../analysis/gradient-flow.ts';
-import { absorptionRatios, formatBracket, lagSum, lagTerms, normwiseHorizon, recurrentGradient, relativeDifference, type LagSum, type LagTerms } from '../analysis/precision-horizon.ts';
+import { absorptionRatios, formatBrackets, lagSum, lagTerms, normwiseHorizon, recurrentGradient, relativeDifference, type LagSum, type LagTerms } from '../analysis/precision-horizon.ts';
 import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS } from '../init/weights.ts';
 import { FORMATS, type FormatName } from '../linalg/formats.ts';
@@ -63,7 +63,7 @@ const params = z
       .describe('sequence lengths at which the relative error of the float32 gradient is measured'),
     init: z.enum(INITIALISATIONS).default('orthogonal').describe('initialisation of the recurrent weights (the RNN\'s W, each gate block of the LSTM\'s Wh), scaled by each gain'),
     gains: z.array(z.number().positive()).min(1).max(20).default([0.5, 0.8, 0.9, 1, 1.1, 1.5]).describe('gains g of the recurrent weights to sweep'),
-    forgetBias: z.number().default(1).describe('LSTM forget-gate bias b_f'),
+    forgetBias: z.number().default(0).describe('LSTM forget-gate bias b_f (0: PyTorch\'s default has no forget-gate offset)'),
     inputStd: z.number().nonnegative().default(0.3).describe('inputs x_t ~ N(0, inputStd^2)'),
     h0Std: z.number().nonnegative().default(0.5).describe('initial state h_0 ~ N(0, h0Std^2) (the LSTM\'s c_0 = 0)'),
     targetStd: z.number().nonnegative().default(1).describe('target of the squared-error loss on h_T, ~ N(0, targetStd^2)'),
@@ -104,6 +104,7 @@ const precisionHorizonSummary = fields({
         float32: measured('ln(u ||S|| / ||C_0||) / ln(decayFactor), u = 2^-24 (null when the contributions do not decay)'),
         float64: measured('the same with u = 2^-53'),
       }),
+      float16WideExponent: count('the horizon of a sum with float16\'s 11 significand bits and float32\'s exponent range (no underflow above 2^-134): how far float16 would reach without its underflow'),
       relativeError: measured('||dL/dW_h (float32) - dL/dW_h (float64)||_F / ||dL/dW_h (float64)||_F at T'),
       errorByT: list(measured('the same relative error at T = TValues[j]'), 'one per TValues entry'),
     }),
@@ -111,6 +112,7 @@ const precisionHorizonSummary = fields({
   ),
   horizons: keyed('<cell>', keyed('<format>', keyed('<gain>', count('the horizon'), 'by gain'), 'by format'), 'horizons by cell, format and gain, e.g. horizons.lstm.float32["1"]'),
   bracketViolations: count('horizons (every cell, format and gain) outside their bracket'),
+  float16UnderflowLimited: count('runs whose float16 horizon is shorter than float16WideExponent: underflow, not absorption, ended the float16 sum'),
 });
 export type PrecisionHorizonSummary = z.infer<typeof precisionHorizonSummary>;
 type Run = PrecisionHorizonSummary['runs'][number];
@@ -140,6 +142,8 @@ function toFloat32Values(v: Float64Array): Float64Array {
 const FORMAT_LABEL: Record<FormatName, string> = { float64: 'float64', float32: 'float32', float16: 'float16', bfloat16: 'bfloat16' };
 const U_TEXT: Record<FormatName, string> = { float64: `2${superscript(-53)}`, float32: `2${superscript(-24)}`, float16: `2${superscript(-11)}`, bfloat16: `2${superscript(-8)}` };
 const CELL_TEXT: Record<CellKind, string> = { rnn: 'tanh RNN', lstm: 'forget-gate LSTM' };
+/** float16's significand with float32's exponent range: what float16 would do without its underflow. */
+const FLOAT16_WIDE_EXPONENT = { ...FORMATS.float16, emin: FORMATS.float32.emin, emax: FORMATS.float32.emax, minSubnormal: 2 ** (FORMATS.float32.emin - 10), max: (2 - 2 ** -10) * 2 ** FORMATS.float32.emax };
 
 export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHorizonSummary> = {
   kind: 'precision-horizon',
@@ -201,10 +205,12 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
           float16: lagSum(terms64, new Float64Array(size), FORMATS.float16),
           bfloat16: lagSum(terms64, new Float64Array(size), FORMATS.bfloat16),
         };
+        const wide = lagSum(terms64, new Float64Array(size), FLOAT16_WIDE_EXPONENT).horizon;
         const s64 = sums.float64;
         const rho = absorptionRatios(terms64, s64.total as Float64Array);
         // each format's bracket against the gradient that format computed (float64: S itself)
-        const brackets = Object.fromEntries(FORMAT_ORDER.map((fm) => [fm, formatBracket(terms64, Float64Array.from(sums[fm].total), FORMATS[fm], p.slack)])) as Run['bracket'];
+        const bs = formatBrackets(terms64, FORMAT_ORDER.map((fm) => ({ format: FORMATS[fm], total: sums[fm].total })), p.slack);
+        const brackets = Object.fromEntries(FORMAT_ORDER.map((fm, i) => [fm, bs[i]!])) as Run['bracket'];
         const relativeError = relativeDifference(r32.dW, r64.dW);
         r64.free();
         r32.free();
@@ -235,6 +241,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
           bracket: brackets,
           decayFactor: q,
           normwiseHorizon: { float32: Number.isFinite(nh32) ? nh32 : null, float64: Number.isFinite(nh64) ? nh64 : null },
+          float16WideExponent: wide,
           relativeError,
           errorByT,
         });
@@ -258,6 +265,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
         ctx.progress(runs.length, total, `${kind}, g = ${g}`);
       }
     }
+    const underflowRuns = runs.filter((r) => r.horizon.float16 < r.float16WideExponent);
     const bracketViolations = runs.reduce((s, r) => s + FORMAT_ORDER.filter((fm) => r.horizon[fm] < r.bracket[fm].lower || r.horizon[fm] > r.bracket[fm].upper).length, 0);
 
     // one colour per format on the horizon charts, its bracket's two lines in that colour
@@ -372,6 +380,11 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
     paragraphs.push(
       `Every horizon lies in the bracket the unit roundoff gives (${bracketViolations === 0 ? 'no violation' : `${bracketViolations} violations`}): between 1 + the last lag with an entry at least 2u of the gradient the format computed, and 1 + the last lag with an entry at least u/2 of it and not below float16's underflow threshold. ` +
         'The emulated formats round the stored values of the float64 run, each product and each addition; their forward and backward passes are not run in those formats, so these horizons are those of the summation alone.',
+      underflowRuns.length > 0
+        ? `float16 has 3 more significand bits than bfloat16 but a 5-bit exponent: its products fall below half its smallest subnormal (2^-25 ≈ 3e-8) and round to zero. ` +
+            `In ${underflowRuns.length} of ${runs.length} runs (${underflowRuns.map((r) => `${r.cell.toUpperCase()} g = ${r.gain}: ${r.horizon.float16} against ${r.float16WideExponent}`).join('; ')}) the float16 horizon is shorter than that of a sum with the same 11 significand bits and float32's exponent range: underflow, not absorption, ended the float16 sum there` +
+            ` (the reason mixed-precision training scales the loss before a float16 backward pass; Micikevicius et al. 2018).`
+        : `No float16 horizon was shortened by underflow: a sum with the same 11 significand bits and float32's exponent range stops at the same lag in every run.`,
       `The relative error of the whole float32 gradient against float64: ${runs.map((r) => `${r.cell.toUpperCase()} g = ${r.gain}: ${fmt(r.errorByT[0]!)} at T = ${p.TValues[0]}, ${fmt(r.errorByT[r.errorByT.length - 1]!)} at T = ${p.TValues[p.TValues.length - 1]}`).join('; ')}.`,
     );
 
@@ -383,6 +396,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
         runs,
         horizons,
         bracketViolations,
+        float16UnderflowLimited: underflowRuns.length,
       },
       charts: selectCharts(charts, ctx.charts),
       theory,

@@ -14,8 +14,9 @@ import { UNIT_ROUNDOFF, type Real } from '../../src/linalg/precision.ts';
 import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
 import type { RecurrentCell } from '../../src/models/cell.ts';
 import { createGru } from '../../src/models/gru.ts';
-import { createLstm } from '../../src/models/lstm.ts';
+import { createLstm, lstmFromParameters } from '../../src/models/lstm.ts';
 import { createRnn } from '../../src/models/rnn.ts';
+import { scaledError } from '../helpers/float32.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 const TANH = activation('tanh');
@@ -51,6 +52,13 @@ function rnn(seed: number, gain: number, n: number, m: number, precision: 'float
 /** A forget-gate LSTM with orthogonal Wh blocks of the given gain (float64). */
 function lstm(seed: number, gain: number, n: number, m: number) {
   return createLstm({ n, m, forgetGate: true, recurrentInit: 'orthogonal', gain }, new Rng(seed));
+}
+
+/** The same forget-gate LSTM (b_f = 0, float32-valued parameters) in both precisions. */
+function lstmPair(seed: number, gain: number, n: number, m: number) {
+  const cfg = { n, m, forgetGate: true };
+  const theta = f32(createLstm({ ...cfg, recurrentInit: 'orthogonal', gain, forgetBias: 0 }, new Rng(seed)).theta);
+  return { float64: lstmFromParameters(cfg, theta), float32: lstmFromParameters({ ...cfg, precision: 'float32' }, theta) };
 }
 
 test('recurrentWeights: the block of W_h and where its da sits in a row of dA, for the RNN, the LSTM and the GRU', (t) => {
@@ -89,6 +97,18 @@ test('the float32 lag sum of a float32 RNN is the float32 BPTT gradient within t
   t.true(s32.total instanceof Float32Array);
   t.true(relativeDifference(s32.total, r64.dW) <= TOL.float32Rnn);
   t.true(relativeDifference(s32.total, r64.dW) > TOL.roundoff);
+});
+
+test('the float32 lag sum of a float32 LSTM is the float32 BPTT gradient of Wh within the float32 tolerance of gated cells', (t) => {
+  const n = 8;
+  const cells = lstmPair(3, 0.9, n, 3);
+  const r64 = run(cells.float64, 4, 3, 30);
+  const r32 = run(cells.float32, 4, 3, 30);
+  t.true(r32.terms.dA instanceof Float32Array);
+  const s32 = lagSum(r32.terms, new Float32Array(4 * n * n));
+  t.true(scaledError(s32.total, r64.dW) <= TOL.float32Gated);
+  t.true(scaledError(s32.total, r64.dW) > TOL.roundoff);
+  t.true(scaledError(s32.total, r32.dW) <= TOL.float32Gated);
 });
 
 test('lagContribution: n = R = 1, C_0 = da_T h_{T-1}; in bfloat16 the stored values and the product are rounded', (t) => {
@@ -161,6 +181,25 @@ test('property: the measured horizon lies in the bracket of the unit roundoff, i
       return b32.lower <= s32.horizon && s32.horizon <= b32.upper && b64.lower <= s64.horizon && s64.horizon <= b64.upper && s32.horizon <= s64.horizon;
     }),
     { seed: 16, numRuns: 40 },
+  );
+  t.pass();
+});
+
+test('property: the measured horizon lies in the bracket of the unit roundoff, in float32 and float64, for random forget-gate LSTMs and gains', (t) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0.3, max: 1.3, noNaN: true }), (seed, gain) => {
+      const n = 5, m = 2, T = 120;
+      const cells = lstmPair(seed, gain, n, m);
+      const r64 = run(cells.float64, seed + 2, 1, T);
+      const r32 = run(cells.float32, seed + 2, 1, T);
+      const s64 = lagSum(r64.terms, new Float64Array(4 * n * n));
+      const s32 = lagSum(r32.terms, new Float32Array(4 * n * n));
+      const terms64 = r64.terms as LagTerms<Float64Array>;
+      const b32 = formatBracket(terms64, s32.total, FORMATS.float32);
+      const b64 = formatBracket(terms64, s64.total, FORMATS.float64);
+      return b32.lower <= s32.horizon && s32.horizon <= b32.upper && b64.lower <= s64.horizon && s64.horizon <= b64.upper && s32.horizon < s64.horizon;
+    }),
+    { seed: 16, numRuns: 30 },
   );
   t.pass();
 });

@@ -300,7 +300,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
       return lineChart({
         id,
         title: `Precision horizon against the gain g (${CELL_TEXT[kind]})`,
-        subtitle: `1 + the last lag that changed ∂L/∂Wₕ; T = ${T}; open triangles: the last lag still did (no horizon within T)`,
+        subtitle: `1 + the last lag that changed ∂L/∂Wₕ; grey line: T = ${T}; open triangles: the last lag still did (no horizon within T)`,
         caption:
           `Measured horizons in float64, float32 and the emulated float16 and bfloat16, with each format's bracket [lower, upper] from the float64 contributions against 2u and u/2 of the sum that format computed (thin dashed lines in the format's colour; float16's includes underflow below half its smallest subnormal, 2⁻²⁵). ` +
           `A horizon at T = ${T} is censored: the sum still changed at the last lag.`,
@@ -329,7 +329,8 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
               lineWidth: 1,
             })),
           ),
-          { label: `T = ${T}`, x: [gains[0]!, gains[gains.length - 1]!], y: [T, T], reference: true },
+          // named in the subtitle: the legend keeps its entries for the censored horizons
+          { label: `T = ${T}`, x: [gains[0]!, gains[gains.length - 1]!], y: [T, T], reference: true, hideInLegend: true },
         ],
       });
     };

@@ -33,6 +33,7 @@ export { Rng } from './init/rng.ts';
 export { initWeights, orthogonal, INITIALISATIONS, type InitName } from './init/weights.ts';
 export { dgemv, dgemm, sgemm, gemm, dnrm2, ddot, daxpy } from './linalg/blas.ts';
 export { UNIT_ROUNDOFF, type Precision, type Real } from './linalg/precision.ts';
+export { FORMATS, roundToFormat, roundTo, type FloatFormat, type FormatName } from './linalg/formats.ts';
 // dynamics of N-neuron networks: flows and maps, continuation, bifurcations, learning through them
 export { FlowIntegrator, rk4Step, type DynamicalSystem, type Flow, type DiscreteMap } from './models/flow.ts';
 export { Ctrnn } from './models/ctrnn.ts';
@@ -66,7 +67,7 @@ export { resolveWeights, readMatrixFile, type WeightSpec } from './models/weight
 // analysis over any cell
 export { productNorms, decayRate, type ProductNorms } from './analysis/jacobian-products.ts';
 export { gradientFlow, reach, type GradientFlow } from './analysis/gradient-flow.ts';
-export { lagContribution, lagSum, absorptionRatios, horizonBracket, normwiseHorizon, relativeDifference, type LagSum } from './analysis/precision-horizon.ts';
+export { lagTerms, recurrentWeights, recurrentGradient, lagContribution, lagSum, absorptionRatios, horizonBracket, formatBracket, formatBrackets, normwiseHorizon, relativeDifference, type LagSum, type LagTerms } from './analysis/precision-horizon.ts';
 export { lyapunovSpectrum, kaplanYorkeDimension, entropyRate, type LyapunovResult } from './analysis/lyapunov.ts';
 export { spectralNorm, sigmaMax, spectralRadius } from './analysis/spectral-norm.ts';
 export { theoryBound, regime, reachBound } from './analysis/theory-bounds.ts';

@@ -107,6 +107,13 @@ export interface Gradients<A extends Real = Float64Array> {
   readonly norms: StateArrays;
   /** dL/ds_t per step ((T+1) x B x n per part, as in `norms`) when kept, else null. */
   readonly perStep: StateArrays<A> | null;
+  /**
+   * The pre-activation gradients da_t of every step (T x B x gradWidth, step t at row block t - 1,
+   * as the cell's backwardStep wrote them) when kept, else null: then the deferred weight gradients
+   * are one run over all T steps, and the TypeScript steps run (the whole-run kernels lay da out
+   * per share of rows). The lag decomposition of dL/dW reads them (analysis/precision-horizon.ts).
+   */
+  readonly preActivationGradients: A | null;
   /** Backward scratch, sized once. */
   readonly work: BackwardWork<A>;
 }
@@ -128,26 +135,36 @@ interface BackwardWork<A extends Real> {
 /**
  * Allocate gradient buffers and backward scratch for batch B, up to T steps and the readout
  * (once per run). `stateGradients` keeps dL/ds_t of every step (default: when the cell's kernels
- * need them).
+ * need them); `preActivationGradients` keeps da_t of every step (default: no).
  */
-export function createGradients<A extends Real = Float64Array>(cell: RecurrentCell<unknown, unknown, A>, B: number, T: number, readout: Readout | null = null, opts: { stateGradients?: boolean } = {}): Gradients<A> {
+export function createGradients<A extends Real = Float64Array>(
+  cell: RecurrentCell<unknown, unknown, A>,
+  B: number,
+  T: number,
+  readout: Readout | null = null,
+  opts: { stateGradients?: boolean; preActivationGradients?: boolean } = {},
+): Gradients<A> {
   const { n } = cell;
   const precision = cellPrecision(cell);
   const p = outputSize(n, readout);
   const keep = opts.stateGradients ?? cell.keepsStateGradients;
-  const run = Math.max(1, Math.min(T, Math.ceil(cell.deferredRows / B)));
+  const keepDA = opts.preActivationGradients ?? false;
+  // steps per deferred weight-gradient product; all T when da_t is kept, so none is overwritten
+  const run = keepDA ? Math.max(1, T) : Math.max(1, Math.min(T, Math.ceil(cell.deferredRows / B)));
+  const dA = allocReal(precision, run * B * cell.gradWidth) as A;
   return {
     theta: allocReal(precision, cell.theta.length) as A,
     readout: readout ? allocF64(readout.theta.length) : null,
     s0: stateArrays<A>(cell, B * n),
     norms: stateArrays<Float64Array>(cell, T + 1, 'float64'),
     perStep: keep ? stateArrays<A>(cell, (T + 1) * B * n) : null,
+    preActivationGradients: keepDA ? dA : null,
     work: {
       ds: stateArrays<A>(cell, B * n),
       total: !keep && cell.state.includes('c') ? (allocReal(precision, B * n) as A) : null,
       y: allocF64(B * p),
       dy: allocF64(B * p),
-      dA: allocReal(precision, run * B * cell.gradWidth) as A,
+      dA,
       pairs: cell.kernels ? allocF64(4 * cell.state.length * (T + 1)) : null,
     },
   };
@@ -190,7 +207,7 @@ export function backward<R, A extends Real = Float64Array>(cell: RecurrentCell<R
   let L = 0;
   let tHi = T; // the current run covers steps tLo..tHi; da_t sits at row block t - tLo of dA
   const kernels = cell.kernels;
-  if (kernels && grads.work.pairs && kernels.applies(tape, x)) {
+  if (kernels && grads.work.pairs && !grads.preActivationGradients && kernels.applies(tape, x)) {
     const pairs = grads.work.pairs;
     const stride = pairs.length / (2 * parts.length); // 2 (T + 1) for the gradients' capacity
     kernels.beginBackward(tape, x, { dtheta: grads.theta, ds, perStep: grads.perStep, dA, run, pairs, stride });

@@ -63,6 +63,7 @@ export const REFERENCES: readonly Reference[] = [
   { cite: by('Pennington', 2017), text: 'J. Pennington, S. S. Schoenholz and S. Ganguli (2017). Resurrecting the sigmoid in deep learning through dynamical isometry: theory and practice. Advances in Neural Information Processing Systems 30. arXiv:1711.04735' },
   { cite: by('Engelken', 2023), text: 'R. Engelken, F. Wolf and L. F. Abbott (2023). Lyapunov spectra of chaotic recurrent neural networks. Physical Review Research 5, 043044. arXiv:2006.02427' },
   { cite: by('Brown', 2001), text: 'L. D. Brown, T. T. Cai and A. DasGupta (2001). Interval estimation for a binomial proportion. Statistical Science 16(2), 101–133. doi:10.1214/ss/1009213286' },
+  { cite: by('Micikevicius', 2018), text: 'P. Micikevicius, S. Narang, J. Alben, G. Diamos, E. Elsen, D. Garcia, B. Ginsburg, M. Houston, O. Kuchaiev, G. Venkatesh and H. Wu (2018). Mixed precision training. International Conference on Learning Representations (ICLR 2018). arXiv:1710.03740' },
 ];
 
 /** The references `text` cites, in order of first citation. */

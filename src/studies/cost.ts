@@ -36,6 +36,7 @@ import type { CtrnnBifurcationParams } from './ctrnn-bifurcation.ts';
 import type { LearningThroughBifurcationParams } from './learning-through-bifurcation.ts';
 import type { SystemSpec } from './system-spec.ts';
 import type { ActivationSaturationParams } from './activation-saturation.ts';
+import type { PrecisionHorizonParams } from './precision-horizon.ts';
 
 /** One part of a study's cost. */
 export interface CostTerm {
@@ -271,6 +272,25 @@ export const COSTS: Readonly<Record<string, Estimate<never>>> = {
       t('the trainings and the activation records', (p.trainSize + p.probeSize) * (p.task.inputSize + 1) * F + p.depth * (Math.max(p.batchSize, p.probeSize) * w * 4 + w * w * 4) * F, work, 'networks', 'steps', 'depth', 'width', 'batchSize', 'recordEvery', 'probeSize'),
     ];
   }) as Estimate<ActivationSaturationParams>,
+  'precision-horizon': ((p: PrecisionHorizonParams) => {
+    const { n, m, T } = p;
+    const jobs = p.gains.length;
+    let runs = 0;
+    let lagSums = 0;
+    let tape = 0;
+    for (const cell of p.cells) {
+      const gates = cell === 'lstm' ? 4 : 1;
+      // forward + BPTT (3 products per step) in two precisions, at T and at every TValues entry
+      runs += jobs * 2 * 3 * gates * n * (n + m + 1) * (T + p.TValues.reduce((s, x) => s + x, 0));
+      // the lag sums (four formats and float16 with a wide exponent), the ratios and the brackets: ~8 passes over T lags of R x n, each entry a few roundings
+      lagSums += jobs * 8 * 10 * T * gates * n * n;
+      tape = Math.max(tape, (Math.max(T, ...p.TValues) + 1) * n * (2 + 3 * gates) * F);
+    }
+    return [
+      t('forward and BPTT in float64 and float32 at T and every TValues entry', 2 * tape, runs, 'cells', 'gains', 'n', 'T', 'TValues'),
+      t('the lag sums in four formats, the ratios and the brackets', 4 * T * 4 * n * n * F, lagSums, 'cells', 'gains', 'n', 'T'),
+    ];
+  }) as Estimate<PrecisionHorizonParams>,
 };
 
 /** The cost of a validated scenario's params; undefined for a kind without an estimate. */

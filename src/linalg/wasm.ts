@@ -59,7 +59,7 @@ export const ABI = {
     gemmPacked: { kind: 1, fn: 'gemm_packed', work: true, args: ['transA', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'Bp', 'beta', 'C', 'ldc'] },
     mgsShare: { kind: 2, fn: 'mgs_share', work: false, args: ['V', 'k', 'n', 'r', 'parity', 'progress'] },
     rnnForward: { kind: 3, fn: 'rnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'W', 'U', 'b', 'x', 'h', 'a', 'aStride', 'Wp'] },
-    rnnBackward: { kind: 4, fn: 'rnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'W', 'h', 'delta', 'dA', 'norms', 'Wp'] },
+    rnnBackward: { kind: 4, fn: 'rnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'W', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
     lstmForward: {
       kind: 5,
       fn: 'lstm_forward',
@@ -81,7 +81,7 @@ export const ABI = {
       kind: 8,
       fn: 'gru_backward',
       work: true,
-      args: ['n', 'B', 'r0', 'r1', 'm', 'gates', 'hn', 'h', 'x', 'Wp', 'Wh', 'delta', 'hNorms', 'dA', 'H', 'X', 'dWx', 'dWh', 'dbx', 'dbh', 'tHi', 't', 'tEnd', 'tLo'],
+      args: ['n', 'B', 'r0', 'r1', 'm', 'gates', 'hn', 'h', 'x', 'Wp', 'Wh', 'delta', 'hNorms', 'perStep', 'dA', 'H', 'X', 'dWx', 'dWh', 'dbx', 'dbh', 'tHi', 't', 'tEnd', 'tLo'],
     },
   },
 } as const;

@@ -485,7 +485,7 @@ function gruShareKernels(gru: Gru): WholeRunKernels<GruRecords> {
     backward: ABI.jobs.gruBackward,
     heap: (tape) => [tape.records.gates, tape.records.hn, tape.records.ah],
     forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bx: gru.bx, bh: gru.bh }),
-    backwardArgs: (tape) => ({ gates: tape.records.gates, hn: tape.records.hn }),
+    backwardArgs: (tape, kb) => ({ gates: tape.records.gates, hn: tape.records.hn, perStep: kb.perStep?.h ?? null }),
     gradients: ['Wx', 'Wh', 'bx', 'bh'],
   });
 }

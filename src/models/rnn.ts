@@ -438,7 +438,7 @@ function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
     beginBackward(tape, x, kb) {
       const { B } = tape;
       const half = B >> 1;
-      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, W, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packedW(rnn, tape.records, false) };
+      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, W, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packedW(rnn, tape.records, false) };
       // the shares' (scale, ssq) pairs of ||dL/dh_t||, one array each
       const first = jobArgs(rnnBackward, { ...args, r0: 0, r1: half, norms: kb.pairs });
       const second = jobArgs(rnnBackward, { ...args, r0: half, r1: B, norms: [kb.pairs, kb.stride] });

@@ -101,3 +101,25 @@ test('GRU two shares give the same bits on one thread and on two', async (t) => 
   }
   t.is(two.L, one.L);
 });
+
+test('two-share BPTT (B = 9) with dL/dh_t kept per step: every step as the TypeScript steps', (t) => {
+  const n = 5;
+  const m = 2;
+  const B = 9;
+  const T = 8;
+  const { gru, ro } = make(n, m, 51);
+  const rng = new Rng(52);
+  const xPlain = rng.fillNormal(new Float64Array(T * B * m));
+  const x = heap(xPlain);
+  const h0 = rng.fillNormal(new Float64Array(B * n), 0, 0.5);
+  const loss = randomLoss('cross-entropy', 'all', 2, B, T, rng);
+  const shares = runCell(gru, B, T, x, { h: h0 }, loss, ro, { stateGradients: true });
+  const loop = runCell(gru, B, T, xPlain, { h: h0 }, loss, ro, { stateGradients: true });
+  const bn = B * n;
+  for (let s = 0; s <= T; s++) {
+    const a = shares.grads.perStep!.h.subarray(s * bn, (s + 1) * bn);
+    const b = loop.grads.perStep!.h.subarray(s * bn, (s + 1) * bn);
+    t.true(b.some((v) => v !== 0), `step ${s}: the steps' dL/dh_t is not zero`);
+    t.true(maxRelativeError(a, b, 1e-12) < TOL.roundoff, `step ${s}: dL/dh_t against the steps`);
+  }
+});

@@ -137,3 +137,29 @@ test('per-step norms stay finite where their squares overflow or underflow (iden
     t.true(maxRelativeError(shares.grads.hNorms, loop.grads.hNorms, 0) < TOL.roundoff, `w = ${w}: norms against dnrm2`);
   }
 });
+
+for (const lc of LOSSES) {
+  test(`two shares (B = 9) with dL/dh_t kept per step: every step's dL/dh_t as the TypeScript loop's, ${lc.kind} on ${lc.steps}`, (t) => {
+    // the share kernels run many steps per call: each step's state adjoint must be written by the
+    // kernel itself (before, only dL/dh_0 reached the per-step array; every other step stayed 0)
+    const n = 6;
+    const m = 2;
+    const B = 9;
+    const T = 11;
+    const rnn = model('tanh', n, m, 1.2, 41);
+    const rng = new Rng(42);
+    const xPlain = rng.fillNormal(new Float64Array(T * B * m));
+    const x = heap(xPlain);
+    const h0 = rng.fillNormal(new Float64Array(B * n), 0, 0.5);
+    const loss = lossOf(lc.kind, lc.steps, n, B, T, rng, lc.p);
+    const shares = runCell(rnn, B, T, x, { h: h0 }, loss.loss, loss.readout, { stateGradients: true });
+    const loop = runCell(rnn, B, T, xPlain, { h: h0 }, loss.loss, loss.readout, { stateGradients: true });
+    const bn = B * n;
+    for (let s = 0; s <= T; s++) {
+      const a = shares.grads.perStep!.h.subarray(s * bn, (s + 1) * bn);
+      const b = loop.grads.perStep!.h.subarray(s * bn, (s + 1) * bn);
+      t.true(b.some((v) => v !== 0), `step ${s}: the loop's dL/dh_t is not zero`);
+      t.true(maxRelativeError(a, b, 1e-12) < TOL.roundoff, `step ${s}: dL/dh_t against the loop`);
+    }
+  });
+}

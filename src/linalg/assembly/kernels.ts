@@ -981,19 +981,22 @@ function sumSquares(v: usize, len: i32, out: usize): void {
 }
 
 // Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
-// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. For every step,
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}; with perStep != 0,
+// each step's delta_t = dL/dh_t is also kept there. For every step,
 // ||delta_t||^2 over the rows goes to norms[2t + 1] with norms[2t] = 1, or, when the plain sum of
 // squares would overflow or underflow, ssq and scale with ||.||^2 = scale^2 ssq (as dnrm2);
 // da_t = delta_t * f'(a_t) goes to dA at row block t - tLo (the run tLo.. of the deferred weight gradient).
 export function rnn_backward(
   act: i32, n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
-  W: usize, h: usize, delta: usize, dA: usize, norms: usize, Wp: usize, work: usize,
+  W: usize, h: usize, delta: usize, dA: usize, norms: usize, perStep: usize, Wp: usize, work: usize,
 ): void {
   const packed = Wp != 0 && usePacked(r1 - r0, n, n);
   const len = (r1 - r0) * n;
   const bn = B * n;
   const d0 = delta + ((<usize>r0 * n) << 3);
   for (let t = t0; t >= tEnd; t--) {
+    // dL/dh_t of the share's rows into the per-step array ((T+1) x B x n), when kept
+    if (perStep) memory.copy(perStep + ((<usize>t * bn + <usize>r0 * n) << 3), d0, <usize>len << 3);
     sumSquares(d0, len, norms + ((<usize>t * 2) << 3));
     const da = dA + ((<usize>(t - tLo) * bn + <usize>r0 * n) << 3);
     derivativeTimes(act, len, h + ((<usize>t * bn + <usize>r0 * n) << 3), d0, da);
@@ -1330,14 +1333,14 @@ function addInto(a: usize, b: usize, len: i32): void {
 // in src/linalg/wasm.ts (jobs.gruBackward).
 // Steps t = t0 down to tEnd (no loss term in (tEnd, t0]): delta (B x n) enters as dL/dh_t0 and
 // leaves as dL/dh_{tEnd-1}. Per step: the pair (scale, ssq) of ||dL/dh_t|| over the share's rows
-// at hNorms[2t] (see sumSquares); the cell (gru.ts cellBackwardKernel):
+// at hNorms[2t] (see sumSquares), and dL/dh_t to perStep when it is not 0; the cell (gru.ts cellBackwardKernel):
 //   da_n = dh (1 - z)(1 - n^2),  da_z = dh (h' - n) z (1 - z),  da_r = da_n hn r (1 - r),
 //   da_t = [da_r, da_z, da_n | da_r, da_z, r da_n],  delta <- dh z + da_t[3n..] Wh;
 // when tEnd = tLo, the run's weight-gradient products.
 // ---------------------------------------------------------------------------------------------
 export function gru_backward(
   n: i32, B: i32, r0: i32, r1: i32, m: i32, gates: usize, hn: usize, h: usize, x: usize, Wp: usize, Wh: usize,
-  delta: usize, hNorms: usize, dA: usize, Hs: usize, Xs: usize, dWx: usize, dWh: usize, dbx: usize, dbh: usize,
+  delta: usize, hNorms: usize, perStep: usize, dA: usize, Hs: usize, Xs: usize, dWx: usize, dWh: usize, dbx: usize, dbh: usize,
   tHi: i32, t0: i32, tEnd: i32, tLo: i32, work: usize,
 ): void {
   const rows = r1 - r0;
@@ -1350,6 +1353,8 @@ export function gru_backward(
   const packed = usePacked(rows, n, G);
   for (let t = t0; t >= tEnd; t--) {
     const prev = (<usize>(t - 1) * bn + <usize>r0 * n) << 3;
+    // dL/dh_t of the share's rows into the per-step array ((T+1) x B x n), when kept
+    if (perStep) memory.copy(perStep + ((<usize>t * bn + <usize>r0 * n) << 3), d0, <usize>len << 3);
     sumSquares(d0, len, hNorms + ((<usize>t * 2) << 3));
     const daT = dA + ((<usize>(t - tLo) * rows * G2) << 3);
     for (let r = 0; r < rows; r++) {

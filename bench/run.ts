@@ -6,7 +6,8 @@
  *   npm run bench                       all workloads
  *   npm run bench -- --quick            T = 200, fewer repeats (a smoke run)
  *   npm run bench -- --only rnn-bptt    one workload (rnn-bptt, lstm-bptt, gru-bptt, jacobian-norms,
- *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, matmul-f32, rnn-bptt-f32, sweep, slurm-sweep,
+ *                                       lyapunov, lyapunov-lstm, lyapunov-gru, matmul, matmul-f32, rnn-bptt-f32,
+ *                                       lstm-bptt-f32, gru-bptt-f32, sweep, slurm-sweep,
  *                                       startup, continuation, fixed-points)
  *
  * bench/compare.ts runs the same workloads in PyTorch and prints the ratio per configuration;
@@ -31,7 +32,9 @@ const want = (w: string): boolean => ONLY === undefined || ONLY === w;
 if (want('rnn-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) rnnBptt(n, B);
 if (want('rnn-bptt-f32')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) rnnBptt(n, B, 'float32');
 if (want('lstm-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) lstmBptt(n, B);
+if (want('lstm-bptt-f32')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) lstmBptt(n, B, 'float32');
 if (want('gru-bptt')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) gruBptt(n, B);
+if (want('gru-bptt-f32')) for (const n of [8, 32, 128, 512]) for (const B of [1, 32]) gruBptt(n, B, 'float32');
 if (want('jacobian-norms')) for (const n of [32, 128, 512]) jacobianNorms(n, n < 512 ? T : T / 5);
 if (want('lyapunov')) for (const n of [32, 128, 512]) lyapunov(n, n < 512 ? T : T / 5);
 for (const kind of ['lstm', 'gru'] as const) if (want(`lyapunov-${kind}`)) lyapunovCell(kind, 128, T / 5);

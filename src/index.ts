@@ -57,9 +57,9 @@ export { jacobian, stateSize, views, type RecurrentCell, type Tape, type StateAr
 export { createTape, freeTape, forward, backward, createGradients, freeGradients, lossValue, type Gradients } from './models/bptt.ts';
 export { createReadout, type Readout, type LossKind, type SequenceLoss } from './models/readout.ts';
 export { createRnn, rnnParameterCount, type Rnn, type RnnParameters } from './models/rnn.ts';
-export { createLstm, lstmFromParameters, lstmFromTorch, type Lstm } from './models/lstm.ts';
+export { createLstm, lstmFromParameters, lstmFromTorch, type Lstm, type LstmOptions } from './models/lstm.ts';
 export { lstmParameterCount } from './models/lstm-layout.ts';
-export { createGru, gruFromParameters, gruFromTorch, gruParameterCount, type Gru } from './models/gru.ts';
+export { createGru, gruFromParameters, gruFromTorch, gruParameterCount, type Gru, type GruOptions } from './models/gru.ts';
 export { OneNeuronFlow, OneNeuronMap } from './models/one-neuron.ts';
 export { resolveWeights, readMatrixFile, type WeightSpec } from './models/weights-source.ts';
 

@@ -237,6 +237,30 @@ export function checkBlock(kind: string, block: ParameterBlock, v: Float64Array)
   }
 }
 
+/**
+ * The working precision of a cell's options, checked at the public edge (absent: 'float64').
+ *
+ * @throws Error naming the cell and the value when it is neither 'float64' nor 'float32'.
+ */
+export function checkPrecision(kind: string, precision: Precision | undefined): Precision {
+  const p = precision ?? 'float64';
+  if (p !== 'float64' && p !== 'float32') throw new Error(`${kind}: precision must be 'float64' or 'float32', got ${String(p)}`);
+  return p;
+}
+
+/**
+ * After copying finite float64 values into a float32 vector: every entry still finite (|v| below
+ * the float32 overflow threshold, about 3.4e38).
+ *
+ * @throws Error naming the first entry that overflowed.
+ */
+export function checkRounded(kind: string, stored: Real, given: ArrayLike<number>): void {
+  if (stored instanceof Float64Array) return;
+  for (let i = 0; i < stored.length; i++) {
+    if (!Number.isFinite(stored[i]!)) throw new Error(`${kind}: theta[${i}] = ${given[i]} is outside the float32 range`);
+  }
+}
+
 /** One trainable tensor: its name, its values and its gradient buffer (views into theta and a gradient). */
 export interface NamedParameter {
   readonly name: string;

@@ -29,24 +29,37 @@
  * shares of rows, each a whole-run WebAssembly kernel (kernels.ts gru_forward, gru_backward), tested
  * against the TypeScript step (test/models/gru-shares.test.ts).
  *
+ * Precision (`precision`, default 'float64'; linalg/precision.ts): a 'float32' cell keeps theta,
+ * the tape, the records and (through bptt.ts) every gradient in Float32Arrays, and runs the
+ * TypeScript step with its products in float32 (blas.ts gemm, sgemm: the f32x4 kernel for large
+ * products). Its elementwise step is cellKernel itself on a float64 copy of the step's
+ * pre-activations and h_{t-1}, each result rounded once into the float32 records
+ * (cellKernelRounded); its backward step and Jacobian products evaluate each entry in float64 from
+ * the stored float32 values and round it once when stored. Parameters are given in float64 and
+ * rounded to float32 once. It has no whole-run kernels yet.
+ *
  * @example
  *   const gru = createGru({ n: 8, m: 2 }, new Rng(1));
+ *   const gru32 = createGru({ n: 8, m: 2, precision: 'float32' }, new Rng(1)); // the same draws, rounded
  *   // then bptt.ts: createTape(gru, B, T), forward, createGradients, backward
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
-import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
-import { blocksSize, checkBlock, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { dgemmPacked, dtanh, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
+import type { Precision, Real } from '../linalg/precision.ts';
+import { ABI, allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
+import { blocksSize, checkBlock, checkPrecision, checkRounded, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
 
-export interface GruRecords {
+export interface GruRecords<A extends Real = Float64Array> {
   /** Gate activations of steps 1..T, T x B x 3n, rows ordered [r z n]. */
-  readonly gates: Float64Array;
+  readonly gates: A;
   /** hn_t = W_hn h_{t-1} + b_hn for t = 1..T, T x B x n. */
-  readonly hn: Float64Array;
+  readonly hn: A;
   /** One step's recurrent pre-activations h_{t-1} Wh^T + bh (B x 3n). */
-  readonly ah: Float64Array;
+  readonly ah: A;
+  /** A float32 cell's elementwise step in float64 (cellKernelRounded); null in float64. */
+  readonly wide: WideStep | null;
   /** Wh^T packed for the forward products, Wh for the backward ones. */
   packedWhT?: PackedMatrix;
   packedWh?: PackedMatrix;
@@ -54,19 +67,35 @@ export interface GruRecords {
   shares?: ShareScratch;
 }
 
-export interface GruWork {
-  /** k x 3n: the recurrent part of a Jacobian product. */
-  readonly u: Float64Array;
-  /** k x 6n: a vjp's pre-activation gradients. */
-  readonly da: Float64Array;
+/** One step of B rows in float64, the arrays of cellKernel: gates and ah (B x 3n each), hn (B x n), h_{t-1} and h_t (2 x B x n). */
+export interface WideStep {
+  readonly gates: Float64Array;
+  readonly ah: Float64Array;
+  readonly hn: Float64Array;
+  readonly h: Float64Array;
 }
 
-export interface Gru extends RecurrentCell<GruRecords, GruWork> {
+export interface GruWork<A extends Real = Float64Array> {
+  /** k x 3n: the recurrent part of a Jacobian product. */
+  readonly u: A;
+  /** k x 6n: a vjp's pre-activation gradients. */
+  readonly da: A;
+}
+
+export interface Gru<A extends Real = Float64Array> extends RecurrentCell<GruRecords<A>, GruWork<A>, A> {
+  /** The working precision of theta, the tape and the gradients. */
+  readonly precision: Precision;
   /** Views into theta: Wx (3n x m), Wh (3n x n), bx (3n), bh (3n). */
-  readonly Wx: Float64Array;
-  readonly Wh: Float64Array;
-  readonly bx: Float64Array;
-  readonly bh: Float64Array;
+  readonly Wx: A;
+  readonly Wh: A;
+  readonly bx: A;
+  readonly bh: A;
+}
+
+/** The working precision of a new GRU. */
+export interface GruOptions {
+  /** Working precision (default 'float64'); float32 rounds the parameters once. */
+  readonly precision?: Precision;
 }
 
 /** Initialisation of a new GRU (every draw from the Rng). */
@@ -117,21 +146,27 @@ export function gruBlocks(n: number, m: number): ParameterBlock[] {
 }
 
 /**
- * A GRU with all parameters zero, or set from a flat vector laid out as theta (copied).
+ * A GRU with all parameters zero, or set from a flat vector laid out as theta (copied; rounded once
+ * to float32 for a float32 cell).
  *
- * @throws Error when n, m or the length of theta is wrong.
+ * @throws Error when n, m, the precision or the length of theta is wrong.
  */
-export function gruFromParameters(n: number, m: number, theta?: Float64Array): Gru {
+export function gruFromParameters(n: number, m: number, theta?: Float64Array, opts?: { precision?: 'float64' }): Gru;
+export function gruFromParameters(n: number, m: number, theta: Float64Array | undefined, opts: { precision: 'float32' }): Gru<Float32Array>;
+export function gruFromParameters(n: number, m: number, theta?: Float64Array, opts?: GruOptions): Gru<Real>;
+export function gruFromParameters(n: number, m: number, theta?: Float64Array, opts: GruOptions = {}): Gru<Real> {
   if (!Number.isInteger(n) || n < 1) throw new Error(`gru: hidden size n must be a positive integer, got ${n}`);
   if (!Number.isInteger(m) || m < 0) throw new Error(`gru: input size m must be a non-negative integer, got ${m}`);
+  const precision = checkPrecision('gru', opts.precision);
   const blocks = gruBlocks(n, m);
   // in the kernel heap, so every product in forward and backward runs the SIMD kernels
-  const flat = allocF64(blocksSize(blocks));
+  const flat = allocReal(precision, blocksSize(blocks));
   if (theta) {
     checkBlock('gru', { name: 'theta', rows: flat.length, cols: 1 }, theta);
     flat.set(theta);
+    checkRounded('gru', flat, theta);
   }
-  return gruCell(n, m, blocks, flat);
+  return gruCell(n, m, blocks, flat, precision);
 }
 
 /**
@@ -140,24 +175,39 @@ export function gruFromParameters(n: number, m: number, theta?: Float64Array): G
  *
  * @throws Error naming the tensor whose shape or values are wrong, with the expected shape.
  */
-export function gruFromTorch(n: number, m: number, t: { weight_ih: Float64Array; weight_hh: Float64Array; bias_ih: Float64Array; bias_hh: Float64Array }): Gru {
-  const gru = gruFromParameters(n, m);
+export function gruFromTorch(n: number, m: number, t: GruTorchTensors, opts?: { precision?: 'float64' }): Gru;
+export function gruFromTorch(n: number, m: number, t: GruTorchTensors, opts: { precision: 'float32' }): Gru<Float32Array>;
+export function gruFromTorch(n: number, m: number, t: GruTorchTensors, opts?: GruOptions): Gru<Real>;
+export function gruFromTorch(n: number, m: number, t: GruTorchTensors, opts: GruOptions = {}): Gru<Real> {
+  const blocks = gruBlocks(n, m);
+  const theta = new Float64Array(blocksSize(blocks));
   const torchNames = ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'] as const;
-  gru.blocks.forEach((blk, i) => {
+  let off = 0;
+  blocks.forEach((blk, i) => {
     const name = torchNames[i]!;
     checkBlock('gru', { ...blk, name }, t[name]);
-    views(gru, gru.theta)[blk.name]!.set(t[name]);
+    theta.set(t[name], off);
+    off += t[name].length;
   });
-  return gru;
+  return gruFromParameters(n, m, theta, opts);
 }
 
-/** A checked GRU with freshly initialised parameters (biases 0 but for the update gate's). */
-export function createGru(config: { n: number; m: number } & GruInit, rng: Rng): Gru {
+/** PyTorch's four tensors of one GRU layer (torch.nn.GRU's weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0). */
+export type GruTorchTensors = { weight_ih: Float64Array; weight_hh: Float64Array; bias_ih: Float64Array; bias_hh: Float64Array };
+
+/**
+ * A checked GRU with freshly initialised parameters (biases 0 but for the update gate's). A float32
+ * cell draws the same values as the float64 one from the same Rng, rounded to float32.
+ */
+export function createGru(config: { n: number; m: number } & GruInit & { precision?: 'float64' }, rng: Rng): Gru;
+export function createGru(config: { n: number; m: number } & GruInit & { precision: 'float32' }, rng: Rng): Gru<Float32Array>;
+export function createGru(config: { n: number; m: number } & GruInit & GruOptions, rng: Rng): Gru<Real>;
+export function createGru(config: { n: number; m: number } & GruInit & GruOptions, rng: Rng): Gru<Real> {
   for (const k of ['gain', 'updateBias'] as const) {
     const v = config[k];
     if (v !== undefined && !Number.isFinite(v)) throw new Error(`gru: ${k} must be a finite number, got ${v}`);
   }
-  const gru = gruFromParameters(config.n, config.m);
+  const gru = gruFromParameters(config.n, config.m, undefined, { precision: config.precision });
   const { n, m } = gru;
   const gain = config.gain ?? 1;
   for (let k = 0; k < 3; k++) {
@@ -168,15 +218,18 @@ export function createGru(config: { n: number; m: number } & GruInit, rng: Rng):
   return gru;
 }
 
-function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64Array): Gru {
+function gruCell<A extends Real>(n: number, m: number, blocks: ParameterBlock[], theta: A, precision: Precision): Gru<A> {
   const G = 3 * n;
   const v = views({ blocks }, theta);
   const offsets = { Wh: G * m, bx: G * m + G * n, bh: G * m + G * n + G };
-  const gru: Gru = {
+  const alloc = (len: number) => allocReal(precision, len) as A;
+  const wide = precision === 'float32';
+  const gru: Gru<A> = {
     kind: 'gru',
     n,
     m,
     state: ['h'],
+    precision,
     theta,
     blocks,
     Wx: v.Wx!,
@@ -187,15 +240,17 @@ function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64A
     deferredRows: DEFERRED_ROWS,
     keepsStateGradients: false,
     createRecords(B, T) {
-      return { gates: allocF64(T * B * G), hn: allocF64(T * B * n), ah: allocF64(B * G) };
+      const step = wide ? { gates: allocF64(B * G), ah: allocF64(B * G), hn: allocF64(B * n), h: allocF64(2 * B * n) } : null;
+      return { gates: alloc(T * B * G), hn: alloc(T * B * n), ah: alloc(B * G), wide: step };
     },
     freeRecords(rec) {
       for (const buf of [rec.gates, rec.hn, rec.ah]) freeF64(buf);
+      if (rec.wide) for (const buf of Object.values(rec.wide)) freeF64(buf);
       for (const p of [rec.packedWhT, rec.packedWh]) if (p?.halves) freeF64(p.halves.buffer);
       freeShareScratch(rec);
     },
     createWork(k) {
-      return { u: allocF64(k * G), da: allocF64(k * 2 * G) };
+      return { u: alloc(k * G), da: alloc(k * 2 * G) };
     },
     freeWork(w) {
       freeF64(w.u);
@@ -206,32 +261,40 @@ function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64A
       const rows = T * tape.B;
       const { gates } = tape.records;
       for (let r = 0; r < rows; r++) gates.set(gru.bx, r * G);
-      if (m > 0 && rows > 0) dgemm(false, true, rows, G, m, 1, x, 0, m, gru.Wx, 0, m, 1, gates, 0, G);
-      tape.records.packedWhT = packMatrix(true, n, G, gru.Wh, 0, n, tape.records.packedWhT);
+      if (m > 0 && rows > 0) gemm(false, true, rows, G, m, 1, x, 0, m, gru.Wx, 0, m, 1, gates, 0, G);
+      if (!wide) tape.records.packedWhT = packMatrix(true, n, G, gru.Wh as Float64Array, 0, n, tape.records.packedWhT);
     },
     step(tape, t) {
       const { B, records } = tape;
       const { h } = tape.states;
       const { ah } = records;
       for (let r = 0; r < B; r++) ah.set(gru.bh, r * G);
-      dgemmPacked(false, B, 1, h, (t - 1) * B * n, n, records.packedWhT!, 1, ah, 0, G);
-      cellKernel(n, B, records.gates, (t - 1) * B * G, ah, records.hn, (t - 1) * B * n, h, (t - 1) * B * n, t * B * n);
+      if (records.wide) {
+        gemm(false, true, B, G, n, 1, h, (t - 1) * B * n, n, gru.Wh, 0, n, 1, ah, 0, G);
+        cellKernelRounded(n, B, records.gates, (t - 1) * B * G, ah, records.hn, (t - 1) * B * n, h, (t - 1) * B * n, t * B * n, records.wide);
+      } else {
+        const h64 = h as Float64Array;
+        const ah64 = ah as Float64Array;
+        dgemmPacked(false, B, 1, h64, (t - 1) * B * n, n, records.packedWhT!, 1, ah64, 0, G);
+        cellKernel(n, B, records.gates as Float64Array, (t - 1) * B * G, ah64, records.hn as Float64Array, (t - 1) * B * n, h64, (t - 1) * B * n, t * B * n);
+      }
     },
     beginBackward(tape) {
-      tape.records.packedWh = packMatrix(false, G, n, gru.Wh, 0, n, tape.records.packedWh);
+      if (!wide) tape.records.packedWh = packMatrix(false, G, n, gru.Wh as Float64Array, 0, n, tape.records.packedWh);
     },
     backwardStep(tape, t, adj, dA, daOff) {
       const { B, records } = tape;
       const dh = adj.ds.h;
       cellBackwardKernel(n, B, records.gates, (t - 1) * B * G, G, records.hn, (t - 1) * B * n, n, tape.states.h, (t - 1) * B * n, n, dh, 0, n, dA, daOff);
       // dL/dh_{t-1} = dh z (left in dh by the kernel) + dA_h Wh
-      dgemmPacked(false, B, 1, dA, daOff + G, 2 * G, records.packedWh!, 1, dh, 0, n);
+      if (wide) gemm(false, false, B, n, G, 1, dA, daOff + G, 2 * G, gru.Wh, 0, n, 1, dh, 0, n);
+      else dgemmPacked(false, B, 1, dA as Float64Array, daOff + G, 2 * G, records.packedWh!, 1, dh as Float64Array, 0, n);
     },
     weightGradients(tape, x, tLo, tHi, dA, dtheta) {
       const { B } = tape;
       const rows = (tHi - tLo + 1) * B;
-      dgemm(true, false, G, n, rows, 1, dA, G, 2 * G, tape.states.h, (tLo - 1) * B * n, n, 1, dtheta, offsets.Wh, n);
-      if (m > 0) dgemm(true, false, G, m, rows, 1, dA, 0, 2 * G, x, (tLo - 1) * B * m, m, 1, dtheta, 0, m);
+      gemm(true, false, G, n, rows, 1, dA, G, 2 * G, tape.states.h, (tLo - 1) * B * n, n, 1, dtheta, offsets.Wh, n);
+      if (m > 0) gemm(true, false, G, m, rows, 1, dA, 0, 2 * G, x, (tLo - 1) * B * m, m, 1, dtheta, 0, m);
       for (let r = 0; r < rows; r++) {
         const o = r * 2 * G;
         for (let k = 0; k < G; k++) dtheta[offsets.bx + k]! += dA[o + k]!;
@@ -247,10 +310,12 @@ function gruCell(n: number, m: number, blocks: ParameterBlock[], theta: Float64A
       out.set(U.subarray(0, k * n));
       cellBackwardKernel(n, k, records.gates, (t - 1) * B * G + r * G, 0, records.hn, (t - 1) * B * n + r * n, 0, tape.states.h, (t - 1) * B * n + r * n, 0,
         out, 0, n, work.da, 0);
-      dgemm(false, false, k, n, G, 1, work.da, G, 2 * G, gru.Wh, 0, n, 1, out, 0, n);
+      gemm(false, false, k, n, G, 1, work.da, G, 2 * G, gru.Wh, 0, n, 1, out, 0, n);
     },
   };
-  return Object.assign(gru, { kernels: gruShareKernels(gru) });
+  // only float64 cells have whole-run kernels (kernels.ts gru_forward, gru_backward are f64)
+  if (wide) return gru;
+  return Object.assign(gru, { kernels: gruShareKernels(gru as unknown as Gru) as unknown as WholeRunKernels<GruRecords<A>, A> });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +364,36 @@ export function cellKernel(
 }
 
 /**
+ * cellKernel for a float32 cell: the step's input pre-activations (B x 3n at gOff), ah and h_{t-1}
+ * copied exactly into float64 (w), cellKernel there, and each of its results (the gates, hn, h_t)
+ * rounded once into the float32 records: the elementwise formulas evaluated in float64 and rounded
+ * once when stored (linalg/precision.ts), with the equations written once.
+ */
+export function cellKernelRounded(
+  n: number,
+  B: number,
+  gates: Real,
+  gOff: number,
+  ah: Real,
+  hn: Real,
+  hnOff: number,
+  h: Real,
+  hPrevOff: number,
+  hOff: number,
+  w: WideStep,
+): void {
+  const BG = 3 * n * B;
+  const bn = B * n;
+  w.gates.set(gates.subarray(gOff, gOff + BG));
+  w.ah.set(ah.subarray(0, BG));
+  w.h.set(h.subarray(hPrevOff, hPrevOff + bn));
+  cellKernel(n, B, w.gates, 0, w.ah, w.hn, 0, w.h, 0, bn);
+  gates.set(w.gates.subarray(0, BG), gOff);
+  hn.set(w.hn.subarray(0, bn), hnOff);
+  h.set(w.h.subarray(bn, 2 * bn), hOff);
+}
+
+/**
  * The elementwise part of one BPTT step for `rows` rows (row q: gates at gOff + q gStride, hn and
  * h_{t-1} at their offsets + q sStride, dh at dhOff + q ld). In: dh = dL/dh_t. Out: da (rows x 6n
  * at daOff) = [da_r, da_z, da_n | da_r, da_z, r da_n], the pre-activation gradients of the input
@@ -307,19 +402,19 @@ export function cellKernel(
 export function cellBackwardKernel(
   n: number,
   rows: number,
-  gates: Float64Array,
+  gates: Real,
   gOff: number,
   gStride: number,
-  hn: Float64Array,
+  hn: Real,
   hnOff: number,
   sStride: number,
-  h: Float64Array,
+  h: Real,
   hPrevOff: number,
   hStride: number,
-  dh: Float64Array,
+  dh: Real,
   dhOff: number,
   ld: number,
-  da: Float64Array,
+  da: Real,
   daOff: number,
 ): void {
   const G = 3 * n;
@@ -355,13 +450,13 @@ export function cellBackwardKernel(
  *     delta r = r(1-r) u_r,  delta z = z(1-z) u_z,  delta n = (1-n^2) (r u_n + hn delta r),
  *     delta h = z v + (1 - z) delta n + (h_{t-1} - n) delta z
  */
-function tangentKernel(gru: Gru, tape: Tape<GruRecords>, t: number, r: number, k: number, V: Float64Array, out: Float64Array, U: Float64Array): void {
+function tangentKernel(gru: Gru<Real>, tape: Tape<GruRecords<Real>, Real>, t: number, r: number, k: number, V: Real, out: Real, U: Real): void {
   const { n } = gru;
   const G = 3 * n;
   const { B, records } = tape;
   const gr = (t - 1) * B * G + r * G;
   const sr = (t - 1) * B * n + r * n;
-  dgemm(false, true, k, G, n, 1, V, 0, n, gru.Wh, 0, n, 0, U, 0, G);
+  gemm(false, true, k, G, n, 1, V, 0, n, gru.Wh, 0, n, 0, U, 0, G);
   for (let q = 0; q < k; q++) {
     const uq = q * G;
     const vq = q * n;

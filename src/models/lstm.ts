@@ -39,23 +39,36 @@
  * shares of rows, each a whole-run WebAssembly kernel (kernels.ts lstm_forward, lstm_backward),
  * tested against the TypeScript step (test/models/lstm-shares.test.ts).
  *
+ * Precision (`precision`, default 'float64'; linalg/precision.ts): a 'float32' cell keeps theta,
+ * the tape, the records and (through bptt.ts) every gradient in Float32Arrays, and runs the
+ * TypeScript step with its products in float32 (blas.ts gemm, sgemm: the f32x4 kernel for large
+ * products). Its elementwise step is cellKernel itself on a float64 copy of the step's gate
+ * pre-activations and c_{t-1}, each result rounded once into the float32 records (cellKernelRounded);
+ * its backward step and Jacobian products evaluate each entry in float64 from the stored float32
+ * values and round it once when stored. Parameters are given in float64 and rounded to float32
+ * once. It has no whole-run kernels yet.
+ *
  * @example
  *   const lstm = createLstm({ n: 8, m: 2, forgetGate: true, forgetBias: 1 }, new Rng(1));
+ *   const lstm32 = createLstm({ n: 8, m: 2, precision: 'float32' }, new Rng(1)); // the same draws, rounded
  *   // then bptt.ts: createTape(lstm, B, T), forward, createGradients, backward (grads.norms.c = ||dL/dc_t||)
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemm, dgemmPacked, dtanh, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
-import { ABI, allocF64, freeF64 } from '../linalg/wasm.ts';
-import { blockOffset, blocksSize, views, zeroColumns, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
+import { dgemmPacked, dtanh, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
+import type { Precision, Real } from '../linalg/precision.ts';
+import { ABI, allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
+import { blockOffset, blocksSize, checkPrecision, checkRounded, views, zeroColumns, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 import { lstmBlocks, lstmConfig, lstmThetaFromTorch, squashAmplitude, squashInv, TORCH_LSTM, type LstmConfig, type TorchTensors } from './lstm-layout.ts';
 import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
 
-export interface LstmRecords {
+export interface LstmRecords<A extends Real = Float64Array> {
   /** Gate activations of steps 1..T, T x B x Gn, rows ordered [i f g o] ([i g o] for the 1997 cell). */
-  readonly gates: Float64Array;
+  readonly gates: A;
   /** H(c_t) for t = 1..T, T x B x n. */
-  readonly hc: Float64Array;
+  readonly hc: A;
+  /** A float32 cell's elementwise step in float64 (cellKernelRounded); null in float64. */
+  readonly wide: WideStep | null;
   /** Wh^T packed for the forward products, Wh for the backward ones (packed again at every pass: training updates Wh). */
   packedWhT?: PackedMatrix;
   packedWh?: PackedMatrix;
@@ -63,26 +76,44 @@ export interface LstmRecords {
   shares?: ShareScratch;
 }
 
-export interface LstmWork {
-  /** k x Gn: the gate part of a Jacobian product. */
-  readonly u: Float64Array;
-  /** k x n: the total dL/dc of a vjp. */
-  readonly total: Float64Array;
+/** One step of B rows in float64, the arrays of cellKernel: gates (B x Gn), c_{t-1} and c_t (2 x B x n), H(c_t) and h_t (B x n each). */
+export interface WideStep {
+  readonly gates: Float64Array;
+  readonly c: Float64Array;
+  readonly hc: Float64Array;
+  readonly h: Float64Array;
 }
 
-export interface Lstm extends RecurrentCell<LstmRecords, LstmWork>, LstmConfig {
+export interface LstmWork<A extends Real = Float64Array> {
+  /** k x Gn: the gate part of a Jacobian product. */
+  readonly u: A;
+  /** k x n: the total dL/dc of a vjp. */
+  readonly total: A;
+}
+
+export interface Lstm<A extends Real = Float64Array> extends RecurrentCell<LstmRecords<A>, LstmWork<A>, A>, LstmConfig {
+  /** The working precision of theta, the tape and the gradients. */
+  readonly precision: Precision;
   /** Number of gate blocks: 4 with a forget gate, 3 without. */
   readonly G: number;
   /** Row offsets of the gate blocks inside a Gn-vector (f = -1 without a forget gate). */
   readonly offsets: { readonly i: number; readonly f: number; readonly g: number; readonly o: number };
   /** Views into theta (peepholes: length 0 when absent; pf also absent without a forget gate). */
-  readonly Wx: Float64Array;
-  readonly Wh: Float64Array;
-  readonly b: Float64Array;
-  readonly pi: Float64Array;
-  readonly pf: Float64Array;
-  readonly po: Float64Array;
+  readonly Wx: A;
+  readonly Wh: A;
+  readonly b: A;
+  readonly pi: A;
+  readonly pf: A;
+  readonly po: A;
 }
+
+/** The configuration of a new LSTM: shape and variant (lstm-layout.ts, defaults filled in) and the working precision. */
+export type LstmOptions = Partial<LstmConfig> & {
+  n: number;
+  m: number;
+  /** Working precision (default 'float64'); float32 rounds the parameters once. */
+  precision?: Precision;
+};
 
 /** Initialisation of a new LSTM (every draw from the Rng). */
 export interface LstmInit {
@@ -112,11 +143,15 @@ export interface LstmInit {
 
 /**
  * A checked LSTM (the public edge) with freshly initialised parameters. Peephole weights start at 0
- * (Gers, Schraudolph and Schmidhuber 2002 initialise them small).
+ * (Gers, Schraudolph and Schmidhuber 2002 initialise them small). A float32 cell draws the same
+ * values as the float64 one from the same Rng, rounded to float32.
  *
  * @throws Error naming the field whose value is wrong.
  */
-export function createLstm(config: Partial<LstmConfig> & { n: number; m: number } & LstmInit, rng: Rng): Lstm {
+export function createLstm(config: LstmOptions & LstmInit & { precision?: 'float64' }, rng: Rng): Lstm;
+export function createLstm(config: LstmOptions & LstmInit & { precision: 'float32' }, rng: Rng): Lstm<Float32Array>;
+export function createLstm(config: LstmOptions & LstmInit, rng: Rng): Lstm<Real>;
+export function createLstm(config: LstmOptions & LstmInit, rng: Rng): Lstm<Real> {
   const cfg = lstmConfig(config);
   for (const k of ['forgetBias', 'outputBias', 'gain'] as const) {
     const v = config[k];
@@ -126,7 +161,7 @@ export function createLstm(config: Partial<LstmConfig> & { n: number; m: number 
   if (typeof ib === 'number' ? !Number.isFinite(ib) : ib !== undefined && (ib.length !== cfg.n || !ib.every(Number.isFinite))) {
     throw new Error(`lstm: inputBias must be a finite number or ${cfg.n} finite numbers (one per cell), got ${JSON.stringify(ib)}`);
   }
-  const lstm = lstmFromParameters(cfg);
+  const lstm = lstmFromParameters({ ...cfg, precision: config.precision });
   const { n, m, G, offsets } = lstm;
   const gain = config.gain ?? 1;
   for (let k = 0; k < G; k++) {
@@ -141,23 +176,29 @@ export function createLstm(config: Partial<LstmConfig> & { n: number; m: number 
 }
 
 /**
- * An LSTM with all parameters zero, or set from a flat vector laid out as `theta` (copied).
+ * An LSTM with all parameters zero, or set from a flat vector laid out as `theta` (copied; rounded
+ * once to float32 for a float32 cell).
  *
- * @throws Error when the configuration or the length of theta is wrong.
+ * @throws Error when the configuration, the precision or the length of theta is wrong.
  */
-export function lstmFromParameters(config: Partial<LstmConfig> & { n: number; m: number }, theta?: Float64Array): Lstm {
+export function lstmFromParameters(config: LstmOptions & { precision?: 'float64' }, theta?: Real): Lstm;
+export function lstmFromParameters(config: LstmOptions & { precision: 'float32' }, theta?: Real): Lstm<Float32Array>;
+export function lstmFromParameters(config: LstmOptions, theta?: Real): Lstm<Real>;
+export function lstmFromParameters(config: LstmOptions, theta?: Real): Lstm<Real> {
   const cfg = lstmConfig(config);
+  const precision = checkPrecision('lstm', config.precision);
   const blocks = lstmBlocks(cfg);
   // in the kernel heap, so every product in forward and backward runs the SIMD kernels
-  const flat = allocF64(blocksSize(blocks));
+  const flat = allocReal(precision, blocksSize(blocks));
   if (theta) {
     if (theta.length !== flat.length) throw new Error(`lstm: theta must have ${flat.length} entries for this configuration, got ${theta.length}`);
     for (let i = 0; i < theta.length; i++) {
       if (!Number.isFinite(theta[i]!)) throw new Error(`lstm: theta[${i}] is ${theta[i]}; expected finite numbers`);
     }
     flat.set(theta);
+    checkRounded('lstm', flat, theta);
   }
-  return lstmCell(cfg, blocks, flat);
+  return lstmCell(cfg, blocks, flat, precision);
 }
 
 /**
@@ -166,23 +207,29 @@ export function lstmFromParameters(config: Partial<LstmConfig> & { n: number; m:
  *
  * @throws Error naming the tensor whose shape or values are wrong, with the expected shape.
  */
-export function lstmFromTorch(n: number, m: number, t: TorchTensors): Lstm {
-  return lstmFromParameters({ n, m, ...TORCH_LSTM }, lstmThetaFromTorch(n, m, t));
+export function lstmFromTorch(n: number, m: number, t: TorchTensors, opts?: { precision?: 'float64' }): Lstm;
+export function lstmFromTorch(n: number, m: number, t: TorchTensors, opts: { precision: 'float32' }): Lstm<Float32Array>;
+export function lstmFromTorch(n: number, m: number, t: TorchTensors, opts?: { precision?: Precision }): Lstm<Real>;
+export function lstmFromTorch(n: number, m: number, t: TorchTensors, opts: { precision?: Precision } = {}): Lstm<Real> {
+  return lstmFromParameters({ n, m, ...TORCH_LSTM, precision: opts.precision }, lstmThetaFromTorch(n, m, t));
 }
 
-function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array): Lstm {
+function lstmCell<A extends Real>(cfg: LstmConfig, blocks: ParameterBlock[], theta: A, precision: Precision): Lstm<A> {
   const { n, m, forgetGate } = cfg;
   const G = forgetGate ? 4 : 3;
   const Gn = G * n;
   const v = views({ blocks }, theta);
+  const alloc = (len: number) => allocReal(precision, len) as A;
+  const wide = precision === 'float32';
   const none = theta.subarray(0, 0);
   const offsets = forgetGate ? { i: 0, f: n, g: 2 * n, o: 3 * n } : { i: 0, f: -1, g: n, o: 2 * n };
   // offsets of the peepholes in theta (and in its gradient)
   const peep = { pi: blockOffset({ blocks }, 'pi'), pf: blockOffset({ blocks }, 'pf'), po: blockOffset({ blocks }, 'po') };
-  const lstm: Lstm = {
+  const lstm: Lstm<A> = {
     ...cfg,
     kind: 'lstm',
     state: ['h', 'c'],
+    precision,
     theta,
     blocks,
     G,
@@ -197,16 +244,18 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
     deferredRows: DEFERRED_ROWS,
     keepsStateGradients: true,
     createRecords(B, T) {
-      return { gates: allocF64(T * B * Gn), hc: allocF64(T * B * n) };
+      const step = wide ? { gates: allocF64(B * Gn), c: allocF64(2 * B * n), hc: allocF64(B * n), h: allocF64(B * n) } : null;
+      return { gates: alloc(T * B * Gn), hc: alloc(T * B * n), wide: step };
     },
     freeRecords(rec) {
       freeF64(rec.gates);
       freeF64(rec.hc);
+      if (rec.wide) for (const buf of Object.values(rec.wide)) freeF64(buf);
       for (const p of [rec.packedWhT, rec.packedWh]) if (p?.halves) freeF64(p.halves.buffer);
       freeShareScratch(rec);
     },
     createWork(k) {
-      return { u: allocF64(k * Gn), total: allocF64(k * n) };
+      return { u: alloc(k * Gn), total: alloc(k * n) };
     },
     freeWork(w) {
       freeF64(w.u);
@@ -215,18 +264,24 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
     beginForward(tape, x, T) {
       // the input part Wx x_t + b of every step does not wait for h_{t-1}: one product over all T B rows
       inputProjectionKernel(lstm, T * tape.B, x, 0, tape.records.gates, 0);
-      tape.records.packedWhT = packMatrix(true, n, Gn, lstm.Wh, 0, n, tape.records.packedWhT);
+      if (!wide) tape.records.packedWhT = packMatrix(true, n, Gn, lstm.Wh as Float64Array, 0, n, tape.records.packedWhT);
     },
     step(tape, t) {
       const { B, records } = tape;
       const { h, c } = tape.states;
       const bn = B * n;
       const gOff = (t - 1) * B * Gn;
-      dgemmPacked(false, B, 1, h, (t - 1) * bn, n, records.packedWhT!, 1, records.gates, gOff, Gn);
-      cellKernel(lstm, B, records.gates, gOff, c!, (t - 1) * bn, t * bn, records.hc, (t - 1) * bn, h, t * bn);
+      if (records.wide) {
+        gemm(false, true, B, Gn, n, 1, h, (t - 1) * bn, n, lstm.Wh, 0, n, 1, records.gates, gOff, Gn);
+        cellKernelRounded(lstm, B, records.gates, gOff, c!, (t - 1) * bn, t * bn, records.hc, (t - 1) * bn, h, t * bn, records.wide);
+      } else {
+        const gates = records.gates as Float64Array;
+        dgemmPacked(false, B, 1, h as Float64Array, (t - 1) * bn, n, records.packedWhT!, 1, gates, gOff, Gn);
+        cellKernel(lstm, B, gates, gOff, c as Float64Array, (t - 1) * bn, t * bn, records.hc as Float64Array, (t - 1) * bn, h as Float64Array, t * bn);
+      }
     },
     beginBackward(tape) {
-      tape.records.packedWh = packMatrix(false, Gn, n, lstm.Wh, 0, n, tape.records.packedWh);
+      if (!wide) tape.records.packedWh = packMatrix(false, Gn, n, lstm.Wh as Float64Array, 0, n, tape.records.packedWh);
     },
     backwardStep(tape, t, adj, dA, daOff, dtheta) {
       const { B, records } = tape;
@@ -234,7 +289,8 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       const { h, c } = adj.ds;
       cellBackwardKernel(lstm, B, records.gates, (t - 1) * B * Gn, Gn, tape.states.c!, (t - 1) * bn, t * bn, n, records.hc, (t - 1) * bn,
         h, 0, c!, 0, n, dA, daOff, adj.totals.c!, adj.totalOff, dtheta, peep.pi, peep.pf, peep.po);
-      dgemmPacked(false, B, 1, dA, daOff, Gn, records.packedWh!, 0, h, 0, n);
+      if (wide) gemm(false, false, B, n, Gn, 1, dA, daOff, Gn, lstm.Wh, 0, n, 0, h, 0, n);
+      else dgemmPacked(false, B, 1, dA as Float64Array, daOff, Gn, records.packedWh!, 0, h as Float64Array, 0, n);
     },
     weightGradients(tape, x, tLo, tHi, dA, dtheta) {
       const bn = tape.B * n;
@@ -251,14 +307,16 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
       out.set(U.subarray(0, k * S));
       cellBackwardKernel(lstm, k, records.gates, (t - 1) * B * Gn + r * Gn, 0, tape.states.c!, (t - 1) * bn + r * n, t * bn + r * n, 0,
         records.hc, (t - 1) * bn + r * n, out, 0, out, n, S, work.u, 0, work.total, 0, null, -1, -1, -1);
-      dgemm(false, false, k, n, Gn, 1, work.u, 0, Gn, lstm.Wh, 0, n, 0, out, 0, S);
+      gemm(false, false, k, n, Gn, 1, work.u, 0, Gn, lstm.Wh, 0, n, 0, out, 0, S);
     },
     zeroJacobianColumns() {
       // h_{t-1} enters the step only through Wh (the peepholes read c); c_{t-1} is always read
       return zeroColumns(lstm.Wh, Gn, n);
     },
   };
-  return Object.assign(lstm, { kernels: lstmShareKernels(lstm) });
+  // only float64 cells have whole-run kernels (kernels.ts lstm_forward, lstm_backward are f64)
+  if (wide) return lstm;
+  return Object.assign(lstm, { kernels: lstmShareKernels(lstm as unknown as Lstm) as unknown as WholeRunKernels<LstmRecords<A>, A> });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,11 +327,11 @@ function lstmCell(cfg: LstmConfig, blocks: ParameterBlock[], theta: Float64Array
  * The input part of the gate pre-activations for `rows` rows (steps x batch): a_r = Wx x_r + b
  * (rows x Gn at aOff), x: rows x m at xOff. The steps add Wh h_{t-1}.
  */
-export function inputProjectionKernel(lstm: Lstm, rows: number, x: Float64Array, xOff: number, a: Float64Array, aOff: number): void {
+export function inputProjectionKernel(lstm: Lstm<Real>, rows: number, x: Real, xOff: number, a: Real, aOff: number): void {
   const { n, m, G, Wx, b } = lstm;
   const Gn = G * n;
   for (let r = 0; r < rows; r++) a.set(b, aOff + r * Gn);
-  if (m > 0 && rows > 0) dgemm(false, true, rows, Gn, m, 1, x, xOff, m, Wx, 0, m, 1, a, aOff, Gn);
+  if (m > 0 && rows > 0) gemm(false, true, rows, Gn, m, 1, x, xOff, m, Wx, 0, m, 1, a, aOff, Gn);
 }
 
 /**
@@ -285,7 +343,7 @@ export function inputProjectionKernel(lstm: Lstm, rows: number, x: Float64Array,
  * second, per-row pass) and one over the B x n cell outputs.
  */
 export function cellKernel(
-  lstm: Lstm,
+  lstm: Lstm<Real>,
   B: number,
   gates: Float64Array,
   gOff: number,
@@ -369,6 +427,37 @@ export function cellKernel(
 }
 
 /**
+ * cellKernel for a float32 cell: the step's gate pre-activations (B x Gn at gOff) and c_{t-1} (at
+ * cPrevOff) copied exactly into float64 (w), cellKernel there, and each of its results (the gates,
+ * c_t, H(c_t), h_t) rounded once into the float32 records: the elementwise formulas evaluated in
+ * float64 and rounded once when stored (linalg/precision.ts), with the equations written once.
+ */
+export function cellKernelRounded(
+  lstm: Lstm<Real>,
+  B: number,
+  gates: Real,
+  gOff: number,
+  c: Real,
+  cPrevOff: number,
+  cOff: number,
+  hc: Real,
+  hcOff: number,
+  h: Real,
+  hOff: number,
+  w: WideStep,
+): void {
+  const Gn = lstm.G * lstm.n;
+  const bn = B * lstm.n;
+  w.gates.set(gates.subarray(gOff, gOff + B * Gn));
+  w.c.set(c.subarray(cPrevOff, cPrevOff + bn));
+  cellKernel(lstm, B, w.gates, 0, w.c, 0, bn, w.hc, 0, w.h, 0);
+  gates.set(w.gates.subarray(0, B * Gn), gOff);
+  c.set(w.c.subarray(bn, 2 * bn), cOff);
+  hc.set(w.hc.subarray(0, bn), hcOff);
+  h.set(w.h.subarray(0, bn), hOff);
+}
+
+/**
  * The elementwise part of one BPTT step for `rows` rows (row q: records at gOff + q gStride and
  * c/hc offsets + q cStride; adjoints at dhOff/dcOff + q ld). In: dh = dL/dh_t (total), dc = the
  * part of dL/dc_t arriving from step t+1. Out: dc <- dL/dc_{t-1} through the carousel and the
@@ -381,27 +470,27 @@ export function cellKernel(
  *     dc_{t-1} = dc_t f (or dc_t) + da_i p_i + da_f p_f
  */
 export function cellBackwardKernel(
-  lstm: Lstm,
+  lstm: Lstm<Real>,
   rows: number,
-  gates: Float64Array,
+  gates: Real,
   gOff: number,
   gStride: number,
-  c: Float64Array,
+  c: Real,
   cPrevOff: number,
   cOff: number,
   cStride: number,
-  hc: Float64Array,
+  hc: Real,
   hcOff: number,
-  dh: Float64Array,
+  dh: Real,
   dhOff: number,
-  dc: Float64Array,
+  dc: Real,
   dcOff: number,
   ld: number,
-  da: Float64Array,
+  da: Real,
   daOff: number,
-  dcTotal: Float64Array,
+  dcTotal: Real,
   dcTotalOff: number,
-  dtheta: Float64Array | null,
+  dtheta: Real | null,
   dpi: number,
   dpf: number,
   dpo: number,
@@ -473,7 +562,7 @@ export function cellBackwardKernel(
  *     delta c = f v_c + c_{t-1} delta f + g delta i + i delta g     (f = 1, delta f = 0 for the 1997 cell)
  *     delta o = o(1-o) (u_o + p_o delta c),  delta h = delta o H(c_t) + o H'(c_t) delta c
  */
-function tangentKernel(lstm: Lstm, tape: Tape<LstmRecords>, t: number, r: number, k: number, V: Float64Array, out: Float64Array, U: Float64Array): void {
+function tangentKernel(lstm: Lstm<Real>, tape: Tape<LstmRecords<Real>, Real>, t: number, r: number, k: number, V: Real, out: Real, U: Real): void {
   const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
   const { B, records } = tape;
   const c = tape.states.c!;
@@ -483,7 +572,7 @@ function tangentKernel(lstm: Lstm, tape: Tape<LstmRecords>, t: number, r: number
   const invK = squashInv(squash);
   const gr = (t - 1) * B * Gn + r * Gn;
   const cp = (t - 1) * B * n + r * n;
-  dgemm(false, true, k, Gn, n, 1, V, 0, S, lstm.Wh, 0, n, 0, U, 0, Gn);
+  gemm(false, true, k, Gn, n, 1, V, 0, S, lstm.Wh, 0, n, 0, U, 0, Gn);
   for (let q = 0; q < k; q++) {
     const uq = q * Gn;
     const vq = q * S;
@@ -518,13 +607,13 @@ function tangentKernel(lstm: Lstm, tape: Tape<LstmRecords>, t: number, r: number
  * dWh is read and written once per run, not once per step, and the product runs the blocked (and
  * threaded) GEMM.
  */
-export function weightGradientKernel(lstm: Lstm, rows: number, dA: Float64Array, h: Float64Array, hOff: number, x: Float64Array, xOff: number, dtheta: Float64Array): void {
+export function weightGradientKernel(lstm: Lstm<Real>, rows: number, dA: Real, h: Real, hOff: number, x: Real, xOff: number, dtheta: Real): void {
   const { n, m, G } = lstm;
   const Gn = G * n;
   const whOff = Gn * m;
   const bOff = whOff + Gn * n;
-  dgemm(true, false, Gn, n, rows, 1, dA, 0, Gn, h, hOff, n, 1, dtheta, whOff, n);
-  if (m > 0) dgemm(true, false, Gn, m, rows, 1, dA, 0, Gn, x, xOff, m, 1, dtheta, 0, m);
+  gemm(true, false, Gn, n, rows, 1, dA, 0, Gn, h, hOff, n, 1, dtheta, whOff, n);
+  if (m > 0) gemm(true, false, Gn, m, rows, 1, dA, 0, Gn, x, xOff, m, 1, dtheta, 0, m);
   for (let r = 0; r < rows; r++) {
     const o = r * Gn;
     for (let k = 0; k < Gn; k++) dtheta[bOff + k]! += dA[o + k]!;
@@ -539,7 +628,7 @@ export function weightGradientKernel(lstm: Lstm, rows: number, dA: Float64Array,
  *
  * into out (n). The product is taken from s = t1 down to t0 + 1, the order in which BPTT applies it.
  */
-export function carouselFactor(lstm: Lstm, tape: Tape<LstmRecords>, r: number, t0: number, t1: number, out: Float64Array): Float64Array {
+export function carouselFactor(lstm: Lstm<Real>, tape: Tape<LstmRecords<Real>, Real>, r: number, t0: number, t1: number, out: Float64Array): Float64Array {
   const { n, G, forgetGate, offsets } = lstm;
   const { B } = tape;
   out.fill(1, 0, n);

@@ -143,6 +143,20 @@ export const TOL = {
    */
   float32Rnn: 1e-5,
   /**
+   * A float32 LSTM or GRU run (orthogonal Wh, xavier Wx, random biases and peepholes, T <= 30)
+   * against the float64 run of the same float32 weights and inputs, as the error relative to the largest entry
+   * of the compared vector (states h and c, gradient blocks, dL/ds_0, norms, Jacobian products).
+   * Each gate pre-activation sums k = n + m + 1 products in float32, as in float32Rnn; the
+   * elementwise step adds one rounding per stored value (evaluated in float64, rounded once). The
+   * 1997 cell's carousel (c_t = c_{t-1} + i g, dc_t/dc_{t-1} = 1) does not contract the rounding
+   * errors of c as the tanh RNN does: they add up over the steps, with random signs like sqrt(T) u |c|.
+   * The GRU's copying path (h_t = z h_{t-1} + ..., z near 1) likewise. Measured up to 1.2e-6 (1997
+   * cell with scaled sigmoids, dL/dWh; the GRU up to 6.2e-7) over five LSTM variants and the GRU, B
+   * up to 32, n up to 64 and the finite-difference and Jacobian-product checks; 1e-5 is 8x that, far below
+   * an O(1) error of a wrong term, and the tests also require the error to exceed float64 round-off.
+   */
+  float32Gated: 1e-5,
+  /**
    * findFixedPoints accepts a Newton-polished point when ||F(h) - h||_inf <= 1e-10 (its default
    * tolerance); a fixed point of O(1) coordinates is then reproduced by an independent forward step
    * to that level plus round-off (~1e-15).

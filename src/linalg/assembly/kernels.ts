@@ -1754,3 +1754,170 @@ export function srnn_bias(n: i32, B: i32, steps: i32, dA: usize, db: usize): voi
     store<f32>(dj, acc);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// GRU in float32 over a share of the batch (src/models/gru.ts, float32 cells): the float32 twins of
+// gru_forward and gru_backward. Every stored value is a float32, and each step repeats the
+// TypeScript step of a float32 cell (gru.ts step with cellKernelRounded, backwardStep) operation
+// for operation, so that the two routes give the same bits:
+// - products sum as blas.ts sgemm sums the whole batch's product (sproduct);
+// - the elementwise step in float64 from the stored float32 values, each result rounded once when
+//   stored (the gates r, z, n, hn, h_t; da_t and dh z): r and z stay in float64 for n and h_t, as in
+//   cellKernel on its float64 copy; tanh is tanh2 (the TypeScript route's tanh_kernel) for every entry;
+// - ||dL/dh_t||^2 summed in float64 from the stored float32 values (sumSquares32).
+// The input part of the gates (bx + x_t Wx^T, every step at once) is gru.ts beginForward's, run
+// before the kernel; the weight gradients are gru.ts weightGradients, on dA (run x B x 6n, the
+// whole batch, as the TypeScript steps lay it out). One share below shareMinRows rows, two above.
+// ---------------------------------------------------------------------------------------------
+
+// Two f32 at p as an f64x2 (exact), or (two false) the one at p in lane 0.
+// @ts-ignore: decorator
+@inline function ldf2(p: usize, two: bool): v128 {
+  return two ? f64x2.promote_low_f32x4(i64x2.splat(load<i64>(p))) : f64x2.splat(<f64>load<f32>(p));
+}
+
+// An f64x2 rounded to two f32 at p, or (two false) lane 0 to one.
+// @ts-ignore: decorator
+@inline function stf2(p: usize, v: v128, two: bool): void {
+  if (two) store<i64>(p, i64x2.extract_lane(f32x4.demote_f64x2_zero(v), 0));
+  else store<f32>(p, <f32>f64x2.extract_lane(v, 0));
+}
+
+// Forward over steps 1..T for batch rows [r0, r1). gates (T x B x 3n) holds bx + x_t Wx^T and
+// leaves the activations [r z n]; per step ah (this share's rows of B x 3n) = bh + h_{t-1} Wh^T
+// (Wp: Wh^T packed by spack_b), then per entry, in float64:
+//   r = sigma(g_r + a_r), z = sigma(g_z + a_z) with sigma(v) = 1/2 + 1/2 tanh(v/2), hn = a_n,
+//   n = tanh(g_n + r hn), h_t = (1 - z) n + z h_{t-1}.
+export function sgru_forward(
+  n: i32, B: i32, r0: i32, r1: i32, T: i32, gates: usize, Wp: usize, ah: usize, hn: usize, h: usize, bh: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const bn = B * n;
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const at = ah + ((<usize>r0 * G) << 2);
+  for (let t = 1; t <= T; t++) {
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 2);
+    for (let r = 0; r < rows; r++) memory.copy(at + ((<usize>r * G) << 2), bh, <usize>G << 2);
+    sproduct(B, rows, G, n, hPrev, n, Wp, 1, at, G, work);
+    for (let r = 0; r < rows; r++) {
+      const gr = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 2);
+      const gz = gr + (<usize>n << 2);
+      const gn = gr + (<usize>(2 * n) << 2);
+      const ar = at + ((<usize>r * G) << 2);
+      const az = ar + (<usize>n << 2);
+      const an = ar + (<usize>(2 * n) << 2);
+      const hr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const hp = hPrev + ((<usize>r * n) << 2);
+      const ho = h + ((<usize>(t * B + r0 + r) * n) << 2);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const rg = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, f64x2.add(ldf2(gr + o4, two), ldf2(ar + o4, two))))));
+        const z = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, f64x2.add(ldf2(gz + o4, two), ldf2(az + o4, two))))));
+        const v = ldf2(an + o4, two);
+        const nn = tanh2(f64x2.add(ldf2(gn + o4, two), f64x2.mul(rg, v)));
+        stf2(gr + o4, rg, two);
+        stf2(gz + o4, z, two);
+        stf2(hr + o4, v, two);
+        stf2(gn + o4, nn, two);
+        stf2(ho + o4, f64x2.add(f64x2.mul(f64x2.sub(one, z), nn), f64x2.mul(z, ldf2(hp + o4, two))), two);
+      }
+    }
+  }
+}
+
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. Per step: dL/dh_t to
+// perStep (when given, (T+1) x B x n), its pair (1, ||.||^2 over the rows) to norms[2t], then per
+// entry in float64 (gru.ts cellBackwardKernel)
+//   da_n = dh (1 - z)(1 - n^2),  da_z = dh (h' - n) z (1 - z),  da_r = da_n hn r (1 - r),
+//   da_t = [da_r, da_z, da_n | da_r, da_z, r da_n] to dA at row block t - tLo,  delta <- dh z,
+// and delta += da_t[3n..] Wh (Wp: Wh packed by spack_b).
+export function sgru_backward(
+  n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
+  gates: usize, hn: usize, h: usize, delta: usize, dA: usize, norms: usize, perStep: usize, Wp: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const G2 = 2 * G;
+  const bn = B * n;
+  const len = rows * n;
+  const share = <usize>r0 * n;
+  const one = f64x2.splat(1);
+  const d0 = delta + (share << 2);
+  for (let t = t0; t >= tEnd; t--) {
+    if (perStep) memory.copy(perStep + ((<usize>t * bn + share) << 2), d0, <usize>len << 2);
+    sumSquares32(d0, len, norms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * B * G2 + <usize>r0 * G2) << 2);
+    for (let r = 0; r < rows; r++) {
+      const gr = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 2);
+      const sr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const hp = h + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const dr = d0 + ((<usize>r * n) << 2);
+      const da = daT + ((<usize>r * G2) << 2);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const rg = ldf2(gr + o4, two);
+        const z = ldf2(gr + ((<usize>(n + j)) << 2), two);
+        const nn = ldf2(gr + ((<usize>(2 * n + j)) << 2), two);
+        const d = ldf2(dr + o4, two);
+        const dan = f64x2.mul(f64x2.mul(d, f64x2.sub(one, z)), f64x2.sub(one, f64x2.mul(nn, nn)));
+        const daz = f64x2.mul(f64x2.mul(f64x2.mul(d, f64x2.sub(ldf2(hp + o4, two), nn)), z), f64x2.sub(one, z));
+        const dar = f64x2.mul(f64x2.mul(f64x2.mul(dan, ldf2(sr + o4, two)), rg), f64x2.sub(one, rg));
+        stf2(da + o4, dar, two);
+        stf2(da + ((<usize>(n + j)) << 2), daz, two);
+        stf2(da + ((<usize>(2 * n + j)) << 2), dan, two);
+        stf2(da + ((<usize>(G + j)) << 2), dar, two);
+        stf2(da + ((<usize>(G + n + j)) << 2), daz, two);
+        stf2(da + ((<usize>(G + 2 * n + j)) << 2), f64x2.mul(rg, dan), two);
+        stf2(dr + o4, f64x2.mul(d, z), two);
+      }
+    }
+    // delta += da_t[3n..] Wh (rows x n)
+    sproduct(B, rows, n, G, daT + (<usize>G << 2), G2, Wp, 1, d0, n, work);
+  }
+}
+
+// acc (len) += the rows of A (rows x len, leading dimension lda), row 0 first, each addition
+// rounded to float32: the bias gradients of a float32 cell's run, in the order its TypeScript
+// weightGradients adds them (columns are independent sums: four at once, in f32x4 lanes).
+export function sadd_rows(len: i32, rows: i32, A: usize, lda: i32, acc: usize): void {
+  const rs: usize = <usize>lda << 2;
+  let j = 0;
+  for (; j + 16 <= len; j += 16) {
+    const dj = acc + (<usize>j << 2);
+    let s0 = v128.load(dj), s1 = v128.load(dj, 16), s2 = v128.load(dj, 32), s3 = v128.load(dj, 48);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(row));
+      s1 = f32x4.add(s1, v128.load(row, 16));
+      s2 = f32x4.add(s2, v128.load(row, 32));
+      s3 = f32x4.add(s3, v128.load(row, 48));
+      row += rs;
+    }
+    v128.store(dj, s0); v128.store(dj, s1, 16); v128.store(dj, s2, 32); v128.store(dj, s3, 48);
+  }
+  for (; j + 4 <= len; j += 4) {
+    const dj = acc + (<usize>j << 2);
+    let s = v128.load(dj);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s = f32x4.add(s, v128.load(row));
+      row += rs;
+    }
+    v128.store(dj, s);
+  }
+  for (; j < len; j++) {
+    const dj = acc + (<usize>j << 2);
+    let s = load<f32>(dj);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s += load<f32>(row);
+      row += rs;
+    }
+    store<f32>(dj, s);
+  }
+}

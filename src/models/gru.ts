@@ -36,7 +36,10 @@
  * pre-activations and h_{t-1}, each result rounded once into the float32 records
  * (cellKernelRounded); its backward step and Jacobian products evaluate each entry in float64 from
  * the stored float32 values and round it once when stored. Parameters are given in float64 and
- * rounded to float32 once. It has no whole-run kernels yet.
+ * rounded to float32 once. Its whole-run kernels (kernels.ts sgru_forward, sgru_backward; one share
+ * of batch rows below shareMinRows, two above; shares.ts shareKernels32) repeat that step operation
+ * for operation, with tanh2 on every entry in both, and give its bits
+ * (test/models/gru-float32-shares.test.ts).
  *
  * @example
  *   const gru = createGru({ n: 8, m: 2 }, new Rng(1));

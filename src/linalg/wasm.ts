@@ -79,7 +79,16 @@ export const ABI = {
     srnnBackward: { kind: 11, fn: 'srnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
     /** The float32 GRU (kernels.ts sgru_forward, sgru_backward): pointers to Float32Array data; Wp is Wh^T (forward) or Wh (backward) packed by spack_b. */
     sgruForward: { kind: 12, fn: 'sgru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'ah', 'hn', 'h', 'bh'] },
-    sgruBackward: { kind: 13, fn: 'sgru_backward', work: true, args: ['n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'gates', 'hn', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
+    sgruBackward: { kind: 13, fn: 'sgru_backward', work: true, args: ['n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'gates', 'hn', 'h', 'delta', 'dA', 'hNorms', 'perStep', 'Wp'] },
+    /** The float32 LSTM (kernels.ts slstm_forward, slstm_backward): pointers to Float32Array data; Wp as for the GRU. */
+    slstmForward: { kind: 14, fn: 'slstm_forward', work: true, args: ['n', 'G', 'B', 'r0', 'r1', 'T', 'oi', 'oF', 'og', 'oo', 'squash', 'gates', 'Wp', 'h', 'c', 'hc', 'pi', 'pf', 'po'] },
+    slstmBackward: {
+      kind: 15,
+      fn: 'slstm_backward',
+      work: true,
+      args: ['n', 'G', 'B', 'r0', 'r1', 'oi', 'oF', 'og', 'oo', 'squash', 't', 'tEnd', 'tLo', 'gates', 'c', 'hc', 'pi', 'pf', 'po', 'delta', 'carry', 'dh', 'dc',
+        'hNorms', 'cNorms', 'dA', 'dpi', 'dpf', 'dpo', 'Wp'],
+    },
     gruBackward: {
       kind: 8,
       fn: 'gru_backward',

@@ -512,6 +512,6 @@ function gruShareKernels32(gru: Gru<Float32Array>): WholeRunKernels<GruRecords<F
     backward: ABI.jobs.sgruBackward,
     heap: (tape) => [tape.records.gates, tape.records.hn, tape.records.ah],
     forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bh: gru.bh }),
-    backwardArgs: (tape) => ({ gates: tape.records.gates, hn: tape.records.hn }),
+    backwardArgs: (tape, kb) => ({ gates: tape.records.gates, hn: tape.records.hn, perStep: kb.perStep?.h ?? null }),
   });
 }

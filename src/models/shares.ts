@@ -141,8 +141,8 @@ export function shareKernels<R extends ShareRecords>(cell: GatedCell<R>, spec: S
  * A job's arguments per share: one share (rows [0, B)) below shareMinRows rows, otherwise two
  * (rows [0, B/2) and [B/2, B); `second` overrides arguments of the second).
  */
-export function shareArgs(job: Job, args: Record<string, JobArg>, B: number, second: Record<string, JobArg> = {}): Float64Array[] {
-  if (B < ABI.routes.shareMinRows) return [jobArgs(job, { ...args, r0: 0, r1: B })];
+export function shareArgs(job: Job, args: Record<string, JobArg>, B: number, second: Record<string, JobArg> = {}, split = B >= ABI.routes.shareMinRows): Float64Array[] {
+  if (!split) return [jobArgs(job, { ...args, r0: 0, r1: B })];
   const half = B >> 1;
   return [jobArgs(job, { ...args, r0: 0, r1: half }), jobArgs(job, { ...args, ...second, r0: half, r1: B })];
 }
@@ -165,8 +165,10 @@ export interface ShareSpec32<R> {
   heap(tape: Tape<R, Float32Array>): Real[];
   /** The forward job's arguments that are the cell's own (records, biases). */
   forwardArgs(tape: Tape<R, Float32Array>): Record<string, JobArg>;
-  /** The backward job's arguments that are the cell's own (records). */
-  backwardArgs(tape: Tape<R, Float32Array>): Record<string, JobArg>;
+  /** The backward job's arguments that are the cell's own (records, state gradients, gradient blocks). */
+  backwardArgs(tape: Tape<R, Float32Array>, kb: KernelBackward<Float32Array>): Record<string, JobArg>;
+  /** One share whatever the batch (sums over rows the kernels keep in the TypeScript steps' order, e.g. peephole gradients). */
+  readonly oneShare?: boolean;
 }
 
 /** Wh^T (forward: op(B) of h_{t-1} Wh^T, n x Gn) or Wh (backward: of da_t Wh, Gn x n) packed by spack_b. */
@@ -184,10 +186,11 @@ function packed32(cell: GatedCell32<unknown>, rec: ShareRecords, forward: boolea
 }
 
 /**
- * The float32 whole-run kernels of a gated cell (e.g. kernels.ts sgru_forward, sgru_backward): one
+ * The float32 whole-run kernels of a gated cell (kernels.ts slstm_* and sgru_forward, sgru_backward): one
  * share of batch rows below shareMinRows rows, two above (the split is fixed by B, so the bits do
  * not depend on the number of threads). The kernels run the recursions, each step repeating the
- * cell's float32 TypeScript step operation for operation; the parts without a recursion stay the
+ * cell's float32 TypeScript step operation for operation (state gradients and their norm pairs per
+ * part: arguments `${part}Norms`); the parts without a recursion stay the
  * cell's own, run on the same arrays: its beginForward (the input part of every step, one product)
  * and its weightGradients at the end of each run (dA holds the whole batch, laid out as the
  * TypeScript steps lay it out). So the two routes give the same bits.
@@ -199,6 +202,7 @@ export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spe
   const { shareParallelMinWork } = ABI.routes;
   // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
   let bw: { tape: Tape<R, Float32Array>; x: Float32Array; kb: KernelBackward<Float32Array>; shares: Float64Array[] } | null = null;
+  const split = (B: number): boolean => !spec.oneShare && B >= ABI.routes.shareMinRows;
   return {
     applies(tape, x) {
       return [tape.states.h, ...spec.heap(tape), cell.theta].every(inWasm) && (m === 0 || inWasm(x));
@@ -207,14 +211,19 @@ export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spe
       const { B, records } = tape;
       cell.beginForward(tape, x, T);
       const args = { ...spec.forwardArgs(tape), n, B, T, Wp: packed32(cell, records, true), h: tape.states.h };
-      runShares(fw, shareArgs(fw, args, B), T * B * Gn * n >= shareParallelMinWork);
+      runShares(fw, shareArgs(fw, args, B, {}, split(B)), T * B * Gn * n >= shareParallelMinWork);
     },
     beginBackward(tape, x, kb) {
       const { B, records } = tape;
-      const args = { ...spec.backwardArgs(tape), n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packed32(cell, records, false) };
-      // the shares' pairs (1, ssq) of ||dL/dh_t||, one array each; one share leaves the second's 0
-      const shares = shareArgs(bwJob, { ...args, norms: kb.pairs }, B, { norms: [kb.pairs, kb.stride] });
-      if (shares.length === 1) kb.pairs.fill(0, kb.stride, 2 * kb.stride);
+      const args: Record<string, JobArg> = { ...spec.backwardArgs(tape, kb), n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packed32(cell, records, false) };
+      // the shares' pairs (1, ssq) of ||dL/ds_t^part||, one array per part and share; one share leaves the second's 0
+      const second: Record<string, JobArg> = {};
+      cell.state.forEach((part, p) => {
+        args[`${part}Norms`] = [kb.pairs, kb.stride * 2 * p];
+        second[`${part}Norms`] = [kb.pairs, kb.stride * (2 * p + 1)];
+      });
+      const shares = shareArgs(bwJob, args, B, second, split(B));
+      if (shares.length === 1) cell.state.forEach((_, p) => kb.pairs.fill(0, kb.stride * (2 * p + 1), kb.stride * (2 * p + 2)));
       bw = { tape, x, kb, shares };
     },
     steps(t, tEnd, tLo) {

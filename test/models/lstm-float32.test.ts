@@ -91,7 +91,7 @@ for (const [vi, { label, cfg }] of VARIANTS.entries()) {
 }
 
 for (const [label, n, m, B, T, steps] of [
-  ['n = 16, B = 8 (the share-kernel threshold: float64 runs its kernels, float32 the TypeScript step)', 16, 3, 8, 30, 'last'],
+  ['n = 16, B = 8 (the share-kernel threshold: float64 and float32 run their kernels)', 16, 3, 8, 30, 'last'],
   ['n = 64, B = 32 (products through the f32x4 GEMM)', 64, 4, 32, 20, 'all'],
 ] as const) {
   for (const forgetGate of [false, true]) {

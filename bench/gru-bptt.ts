@@ -3,8 +3,8 @@
  * (issue 10): forward over T steps plus full BPTT for a squared-error loss on the readout
  * y_T = V h_T + c (p = 1), as torch.nn.GRU with a Linear readout in bench/pytorch_workloads.py.
  * FLOPs per step: 2 B (3n)n forward, 4 B (3n)n backward (dh and dWh), i.e. 18 B n^2.
- * gru-bptt-f32: the same in float32 (issue 16): the TypeScript step with float32 products (sgemm;
- * float32 cells have no whole-run kernels yet), so small products run Math.fround loops.
+ * gru-bptt-f32: the same in float32 (issue 16): the float32 whole-run kernels (kernels.ts
+ * sgru_forward, sgru_backward; f32x4 products, elementwise in float64 rounded once).
  */
 import { Rng } from '../src/init/rng.ts';
 import { initWeights } from '../src/init/weights.ts';

@@ -2,8 +2,8 @@
  * lstm-bptt: forget-gate LSTM (Gers et al. 2000), input size 1, the rnn-bptt shapes (issue 4):
  * forward over T steps plus full BPTT for a squared-error loss on the readout y_T = V h_T + c
  * (p = 1). FLOPs per step: 2 B (4n)n forward, 4 B (4n)n backward (dh and dWh), i.e. 24 B n^2.
- * lstm-bptt-f32: the same in float32 (issue 16): the TypeScript step with float32 products (sgemm;
- * float32 cells have no whole-run kernels yet), so small products run Math.fround loops.
+ * lstm-bptt-f32: the same in float32 (issue 16): the float32 whole-run kernels (kernels.ts
+ * slstm_forward, slstm_backward; f32x4 products, elementwise in float64 rounded once).
  */
 import { Rng } from '../src/init/rng.ts';
 import { backward, createGradients, createTape, forward, freeGradients, freeTape } from '../src/models/bptt.ts';

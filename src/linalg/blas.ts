@@ -325,6 +325,17 @@ export function dtanh(len: number, a: Float64Array, aOff: number, y: Float64Arra
   return y;
 }
 
+/**
+ * y = tanh(a) over len entries of float64 heap arrays through the SIMD kernel (kernels.ts tanh2) at
+ * every length; dtanh takes Math.tanh below 8 entries. The float32 cells' elementwise steps (in
+ * float64, rounded once) use it, so that their TypeScript step and their float32 whole-run kernels,
+ * which run tanh2 on every entry, give the same bits.
+ */
+export function dtanhKernel(len: number, a: Float64Array, aOff: number, y: Float64Array, yOff: number): Float64Array {
+  if (len > 0) kernels.tanh_kernel(len, ptr(a, aOff), ptr(y, yOff));
+  return y;
+}
+
 /** Z (rows x n) <- Z diag(d): column j scaled by d_j (the SIMD kernel for heap arrays). */
 export function dscaleColumns<Z extends Real>(rows: number, n: number, Z: Z, d: Real): Z {
   if (Z instanceof Float64Array && d instanceof Float64Array && inWasm(Z) && inWasm(d)) {

@@ -77,6 +77,18 @@ export const ABI = {
     /** The float32 RNN (kernels.ts srnn_forward, srnn_backward): pointers to Float32Array data; Wp, Up packed by spack_b. */
     srnnForward: { kind: 10, fn: 'srnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'b', 'x', 'h', 'a', 'aStride', 'Wp', 'Up'] },
     srnnBackward: { kind: 11, fn: 'srnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
+    /** The float32 GRU (kernels.ts sgru_forward, sgru_backward): pointers to Float32Array data; Wp is Wh^T (forward) or Wh (backward) packed by spack_b. */
+    sgruForward: { kind: 12, fn: 'sgru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'ah', 'hn', 'h', 'bh'] },
+    sgruBackward: { kind: 13, fn: 'sgru_backward', work: true, args: ['n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'gates', 'hn', 'h', 'delta', 'dA', 'hNorms', 'perStep', 'Wp'] },
+    /** The float32 LSTM (kernels.ts slstm_forward, slstm_backward): pointers to Float32Array data; Wp as for the GRU. */
+    slstmForward: { kind: 14, fn: 'slstm_forward', work: true, args: ['n', 'G', 'B', 'r0', 'r1', 'T', 'oi', 'oF', 'og', 'oo', 'squash', 'gates', 'Wp', 'h', 'c', 'hc', 'pi', 'pf', 'po'] },
+    slstmBackward: {
+      kind: 15,
+      fn: 'slstm_backward',
+      work: true,
+      args: ['n', 'G', 'B', 'r0', 'r1', 'oi', 'oF', 'og', 'oo', 'squash', 't', 'tEnd', 'tLo', 'gates', 'c', 'hc', 'pi', 'pf', 'po', 'delta', 'carry', 'dh', 'dc',
+        'hNorms', 'cNorms', 'dA', 'dpi', 'dpf', 'dpo', 'Wp'],
+    },
     gruBackward: {
       kind: 8,
       fn: 'gru_backward',
@@ -111,6 +123,7 @@ interface Kernels {
   spack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;
   sactivate(act: number, len: number, a: number, y: number): void;
   srnn_bias(n: number, B: number, steps: number, dA: number, db: number): void;
+  sadd_rows(len: number, rows: number, A: number, lda: number, acc: number): void;
 }
 
 const PAGE = 65536;
@@ -312,6 +325,15 @@ export function sactivate(code: number, len: number, a: Float32Array, aOff: numb
 /** db (n) += the rows of dA (steps x B rows of n, float32) in the order of the backward steps (kernels.ts srnn_bias). */
 export function srnnBias(n: number, B: number, steps: number, dA: Float32Array, db: Float32Array, dbOff: number): void {
   kernels.srnn_bias(n, B, steps, ptr(dA), ptr(db, dbOff));
+}
+
+/**
+ * acc (len, at accOff) += the rows of A (rows x len at aOff, leading dimension lda), float32 heap
+ * arrays, row 0 first, each addition rounded to float32 (kernels.ts sadd_rows): the order of a plain
+ * loop over the rows, so its bits.
+ */
+export function saddRows(len: number, rows: number, A: Float32Array, aOff: number, lda: number, acc: Float32Array, accOff: number): void {
+  kernels.sadd_rows(len, rows, ptr(A, aOff), lda, ptr(acc, accOff));
 }
 
 /** T (n x k, ldt) = B^T for B (k x n, ldb), heap arrays. */

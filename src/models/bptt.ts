@@ -147,7 +147,8 @@ export function createGradients<A extends Real = Float64Array>(
   const { n } = cell;
   const precision = cellPrecision(cell);
   const p = outputSize(n, readout);
-  const keep = opts.stateGradients ?? cell.keepsStateGradients;
+  // a cell whose kernels write dL/ds_t per step (the LSTM's) gets the arrays whatever was asked
+  const keep = cell.keepsStateGradients || (opts.stateGradients ?? false);
   const keepDA = opts.preActivationGradients ?? false;
   // steps per deferred weight-gradient product; all T when da_t is kept, so none is overwritten
   const run = keepDA ? Math.max(1, T) : Math.max(1, Math.min(T, Math.ceil(cell.deferredRows / B)));

@@ -36,7 +36,10 @@
  * pre-activations and h_{t-1}, each result rounded once into the float32 records
  * (cellKernelRounded); its backward step and Jacobian products evaluate each entry in float64 from
  * the stored float32 values and round it once when stored. Parameters are given in float64 and
- * rounded to float32 once. It has no whole-run kernels yet.
+ * rounded to float32 once. Its whole-run kernels (kernels.ts sgru_forward, sgru_backward; one share
+ * of batch rows below shareMinRows, two above; shares.ts shareKernels32) repeat that step operation
+ * for operation, with tanh2 on every entry in both, and give its bits
+ * (test/models/gru-float32-shares.test.ts).
  *
  * @example
  *   const gru = createGru({ n: 8, m: 2 }, new Rng(1));
@@ -45,11 +48,11 @@
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemmPacked, dtanh, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
+import { dgemmPacked, dtanh, dtanhKernel, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import type { Precision, Real } from '../linalg/precision.ts';
-import { ABI, allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
+import { ABI, allocF64, allocReal, freeF64, inWasm, saddRows } from '../linalg/wasm.ts';
 import { blocksSize, checkBlock, checkPrecision, checkRounded, views, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
-import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
+import { freeShareScratch, shareKernels, shareKernels32, type ShareScratch } from './shares.ts';
 
 export interface GruRecords<A extends Real = Float64Array> {
   /** Gate activations of steps 1..T, T x B x 3n, rows ordered [r z n]. */
@@ -65,6 +68,8 @@ export interface GruRecords<A extends Real = Float64Array> {
   packedWh?: PackedMatrix;
   /** Scratch of the share kernels (shares.ts), allocated at their first use. */
   shares?: ShareScratch;
+  /** A float32 cell's packed Wh^T or Wh for its share kernels (shares.ts shareKernels32). */
+  packed32?: Float32Array;
 }
 
 /** One step of B rows in float64, the arrays of cellKernel: gates and ah (B x 3n each), hn (B x n), h_{t-1} and h_t (2 x B x n). */
@@ -295,6 +300,12 @@ function gruCell<A extends Real>(n: number, m: number, blocks: ParameterBlock[],
       const rows = (tHi - tLo + 1) * B;
       gemm(true, false, G, n, rows, 1, dA, G, 2 * G, tape.states.h, (tLo - 1) * B * n, n, 1, dtheta, offsets.Wh, n);
       if (m > 0) gemm(true, false, G, m, rows, 1, dA, 0, 2 * G, x, (tLo - 1) * B * m, m, 1, dtheta, 0, m);
+      if (dA instanceof Float32Array && dtheta instanceof Float32Array && inWasm(dA) && inWasm(dtheta)) {
+        // the same sums in the same order (row 0 first, each addition rounded to float32), in f32x4 lanes
+        saddRows(G, rows, dA, 0, 2 * G, dtheta, offsets.bx);
+        saddRows(G, rows, dA, G, 2 * G, dtheta, offsets.bh);
+        return;
+      }
       for (let r = 0; r < rows; r++) {
         const o = r * 2 * G;
         for (let k = 0; k < G; k++) dtheta[offsets.bx + k]! += dA[o + k]!;
@@ -313,8 +324,7 @@ function gruCell<A extends Real>(n: number, m: number, blocks: ParameterBlock[],
       gemm(false, false, k, n, G, 1, work.da, G, 2 * G, gru.Wh, 0, n, 1, out, 0, n);
     },
   };
-  // only float64 cells have whole-run kernels (kernels.ts gru_forward, gru_backward are f64)
-  if (wide) return gru;
+  if (wide) return Object.assign(gru, { kernels: gruShareKernels32(gru as unknown as Gru<Float32Array>) as unknown as WholeRunKernels<GruRecords<A>, A> });
   return Object.assign(gru, { kernels: gruShareKernels(gru as unknown as Gru) as unknown as WholeRunKernels<GruRecords<A>, A> });
 }
 
@@ -339,13 +349,14 @@ export function cellKernel(
   h: Float64Array,
   hPrevOff: number,
   hOff: number,
+  tanh: typeof dtanh = dtanh,
 ): void {
   const G = 3 * n;
   for (let r = 0; r < B; r++) {
     const gr = gOff + r * G;
     const ar = r * G;
     for (let j = 0; j < 2 * n; j++) gates[gr + j] = 0.5 * (gates[gr + j]! + ah[ar + j]!);
-    dtanh(2 * n, gates, gr, gates, gr);
+    tanh(2 * n, gates, gr, gates, gr);
     for (let j = 0; j < 2 * n; j++) gates[gr + j] = 0.5 + 0.5 * gates[gr + j]!;
     const hr = hnOff + r * n;
     for (let j = 0; j < n; j++) {
@@ -353,7 +364,7 @@ export function cellKernel(
       hn[hr + j] = v;
       gates[gr + 2 * n + j] = gates[gr + 2 * n + j]! + gates[gr + j]! * v;
     }
-    dtanh(n, gates, gr + 2 * n, gates, gr + 2 * n);
+    tanh(n, gates, gr + 2 * n, gates, gr + 2 * n);
     const hp = hPrevOff + r * n;
     const ho = hOff + r * n;
     for (let j = 0; j < n; j++) {
@@ -387,7 +398,8 @@ export function cellKernelRounded(
   w.gates.set(gates.subarray(gOff, gOff + BG));
   w.ah.set(ah.subarray(0, BG));
   w.h.set(h.subarray(hPrevOff, hPrevOff + bn));
-  cellKernel(n, B, w.gates, 0, w.ah, w.hn, 0, w.h, 0, bn);
+  // tanh through the SIMD kernel at every length, as the float32 whole-run kernels (sgru_forward)
+  cellKernel(n, B, w.gates, 0, w.ah, w.hn, 0, w.h, 0, bn, dtanhKernel);
   gates.set(w.gates.subarray(0, BG), gOff);
   hn.set(w.hn.subarray(0, bn), hnOff);
   h.set(w.h.subarray(bn, 2 * bn), hOff);
@@ -487,5 +499,19 @@ function gruShareKernels(gru: Gru): WholeRunKernels<GruRecords> {
     forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bx: gru.bx, bh: gru.bh }),
     backwardArgs: (tape, kb) => ({ gates: tape.records.gates, hn: tape.records.hn, perStep: kb.perStep?.h ?? null }),
     gradients: ['Wx', 'Wh', 'bx', 'bh'],
+  });
+}
+
+/**
+ * The float32 GRU's whole-run kernels (kernels.ts sgru_forward, sgru_backward; shares.ts
+ * shareKernels32), tested against the TypeScript step (test/models/gru-float32-shares.test.ts).
+ */
+function gruShareKernels32(gru: Gru<Float32Array>): WholeRunKernels<GruRecords<Float32Array>, Float32Array> {
+  return shareKernels32(gru, {
+    forward: ABI.jobs.sgruForward,
+    backward: ABI.jobs.sgruBackward,
+    heap: (tape) => [tape.records.gates, tape.records.hn, tape.records.ah],
+    forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bh: gru.bh }),
+    backwardArgs: (tape, kb) => ({ gates: tape.records.gates, hn: tape.records.hn, perStep: kb.perStep?.h ?? null }),
   });
 }

@@ -46,7 +46,10 @@
  * pre-activations and c_{t-1}, each result rounded once into the float32 records (cellKernelRounded);
  * its backward step and Jacobian products evaluate each entry in float64 from the stored float32
  * values and round it once when stored. Parameters are given in float64 and rounded to float32
- * once. It has no whole-run kernels yet.
+ * once. Its whole-run kernels (kernels.ts slstm_forward, slstm_backward; shares.ts shareKernels32;
+ * one share of batch rows below shareMinRows or with peepholes, two otherwise) repeat that step
+ * operation for operation, with tanh2 on every entry in both, and give its bits
+ * (test/models/lstm-float32-shares.test.ts).
  *
  * @example
  *   const lstm = createLstm({ n: 8, m: 2, forgetGate: true, forgetBias: 1 }, new Rng(1));
@@ -55,12 +58,12 @@
  */
 import type { Rng } from '../init/rng.ts';
 import { initWeights, type InitName } from '../init/weights.ts';
-import { dgemmPacked, dtanh, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
+import { dgemmPacked, dtanh, dtanhKernel, gemm, packMatrix, type PackedMatrix } from '../linalg/blas.ts';
 import type { Precision, Real } from '../linalg/precision.ts';
-import { ABI, allocF64, allocReal, freeF64 } from '../linalg/wasm.ts';
+import { ABI, allocF64, allocReal, freeF64, inWasm, saddRows } from '../linalg/wasm.ts';
 import { blockOffset, blocksSize, checkPrecision, checkRounded, views, zeroColumns, type ParameterBlock, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 import { lstmBlocks, lstmConfig, lstmThetaFromTorch, squashAmplitude, squashInv, TORCH_LSTM, type LstmConfig, type TorchTensors } from './lstm-layout.ts';
-import { freeShareScratch, shareKernels, type ShareScratch } from './shares.ts';
+import { freeShareScratch, shareKernels, shareKernels32, type ShareScratch } from './shares.ts';
 
 export interface LstmRecords<A extends Real = Float64Array> {
   /** Gate activations of steps 1..T, T x B x Gn, rows ordered [i f g o] ([i g o] for the 1997 cell). */
@@ -74,6 +77,8 @@ export interface LstmRecords<A extends Real = Float64Array> {
   packedWh?: PackedMatrix;
   /** Scratch of the share kernels (shares.ts), allocated at their first use. */
   shares?: ShareScratch;
+  /** A float32 cell's packed Wh^T or Wh for its share kernels (shares.ts shareKernels32). */
+  packed32?: Float32Array;
 }
 
 /** One step of B rows in float64, the arrays of cellKernel: gates (B x Gn), c_{t-1} and c_t (2 x B x n), H(c_t) and h_t (B x n each). */
@@ -314,8 +319,7 @@ function lstmCell<A extends Real>(cfg: LstmConfig, blocks: ParameterBlock[], the
       return zeroColumns(lstm.Wh, Gn, n);
     },
   };
-  // only float64 cells have whole-run kernels (kernels.ts lstm_forward, lstm_backward are f64)
-  if (wide) return lstm;
+  if (wide) return Object.assign(lstm, { kernels: lstmShareKernels32(lstm as unknown as Lstm<Float32Array>) as unknown as WholeRunKernels<LstmRecords<A>, A> });
   return Object.assign(lstm, { kernels: lstmShareKernels(lstm as unknown as Lstm) as unknown as WholeRunKernels<LstmRecords<A>, A> });
 }
 
@@ -354,6 +358,7 @@ export function cellKernel(
   hcOff: number,
   h: Float64Array,
   hOff: number,
+  tanh: typeof dtanh = dtanh,
 ): void {
   const { n, G, forgetGate, peepholes, pi, pf, po, offsets, squash } = lstm;
   const Gn = G * n;
@@ -376,9 +381,9 @@ export function cellKernel(
   }
   if (peepholes) {
     // o waits for c_t: only the blocks before it ([i f g] or [i g]) now
-    for (let r = 0; r < B; r++) dtanh(oo, gates, gOff + r * Gn, gates, gOff + r * Gn);
+    for (let r = 0; r < B; r++) tanh(oo, gates, gOff + r * Gn, gates, gOff + r * Gn);
   } else {
-    dtanh(B * Gn, gates, gOff, gates, gOff);
+    tanh(B * Gn, gates, gOff, gates, gOff);
   }
   for (let r = 0; r < B; r++) {
     const gr = gOff + r * Gn;
@@ -407,16 +412,16 @@ export function cellKernel(
       const ko = gOff + r * Gn + oo;
       const cr = cOff + r * n;
       for (let j = 0; j < n; j++) gates[ko + j] = 0.5 * (gates[ko + j]! + po[j]! * c[cr + j]!);
-      dtanh(n, gates, ko, gates, ko);
+      tanh(n, gates, ko, gates, ko);
       for (let j = 0; j < n; j++) gates[ko + j] = 0.5 + 0.5 * gates[ko + j]!;
     }
   }
   const bn = B * n;
   if (invK === 1) {
-    dtanh(bn, c, cOff, hc, hcOff);
+    tanh(bn, c, cOff, hc, hcOff);
   } else {
     for (let k = 0; k < bn; k++) hc[hcOff + k] = c[cOff + k]! * invK;
-    dtanh(bn, hc, hcOff, hc, hcOff);
+    tanh(bn, hc, hcOff, hc, hcOff);
   }
   for (let r = 0; r < B; r++) {
     const ko = gOff + r * Gn + oo;
@@ -450,7 +455,8 @@ export function cellKernelRounded(
   const bn = B * lstm.n;
   w.gates.set(gates.subarray(gOff, gOff + B * Gn));
   w.c.set(c.subarray(cPrevOff, cPrevOff + bn));
-  cellKernel(lstm, B, w.gates, 0, w.c, 0, bn, w.hc, 0, w.h, 0);
+  // tanh through the SIMD kernel at every length, as the float32 whole-run kernels (slstm_forward)
+  cellKernel(lstm, B, w.gates, 0, w.c, 0, bn, w.hc, 0, w.h, 0, dtanhKernel);
   gates.set(w.gates.subarray(0, B * Gn), gOff);
   c.set(w.c.subarray(bn, 2 * bn), cOff);
   hc.set(w.hc.subarray(0, bn), hcOff);
@@ -614,6 +620,11 @@ export function weightGradientKernel(lstm: Lstm<Real>, rows: number, dA: Real, h
   const bOff = whOff + Gn * n;
   gemm(true, false, Gn, n, rows, 1, dA, 0, Gn, h, hOff, n, 1, dtheta, whOff, n);
   if (m > 0) gemm(true, false, Gn, m, rows, 1, dA, 0, Gn, x, xOff, m, 1, dtheta, 0, m);
+  if (dA instanceof Float32Array && dtheta instanceof Float32Array && inWasm(dA) && inWasm(dtheta)) {
+    // the same sums in the same order (row 0 first, each addition rounded to float32), in f32x4 lanes
+    saddRows(Gn, rows, dA, 0, Gn, dtheta, bOff);
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     const o = r * Gn;
     for (let k = 0; k < Gn; k++) dtheta[bOff + k]! += dA[o + k]!;
@@ -661,5 +672,31 @@ function lstmShareKernels(lstm: Lstm): WholeRunKernels<LstmRecords> {
     forwardArgs: (tape) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc, b: lstm.b }),
     backwardArgs: (tape, kb) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc, carry: kb.ds.c!, dh: kb.perStep!.h, dc: kb.perStep!.c! }),
     gradients: ['Wh', 'Wx', 'b', 'pi', 'pf', 'po'],
+  });
+}
+
+/**
+ * The float32 LSTM's whole-run kernels (kernels.ts slstm_forward, slstm_backward; shares.ts
+ * shareKernels32), tested against the TypeScript step (test/models/lstm-float32-shares.test.ts).
+ * With peepholes one share whatever the batch: the kernels sum the peephole gradients over rows and
+ * steps in the TypeScript steps' order.
+ */
+function lstmShareKernels32(lstm: Lstm<Float32Array>): WholeRunKernels<LstmRecords<Float32Array>, Float32Array> {
+  const { i: oi, f: oF, g: og, o: oo } = lstm.offsets;
+  const own = { G: lstm.G, oi, oF, og, oo, squash: lstm.squash === 'tanh' ? 0 : 1, pi: lstm.pi, pf: lstm.pf, po: lstm.po };
+  const peep = (kb: { dtheta: Float32Array }, name: string) => {
+    const off = blockOffset(lstm, name);
+    return off >= 0 ? ([kb.dtheta, off] as const) : null;
+  };
+  return shareKernels32(lstm, {
+    forward: ABI.jobs.slstmForward,
+    backward: ABI.jobs.slstmBackward,
+    heap: (tape) => [tape.states.c!, tape.records.gates, tape.records.hc],
+    forwardArgs: (tape) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc }),
+    backwardArgs: (tape, kb) => ({
+      ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc, carry: kb.ds.c!, dh: kb.perStep!.h, dc: kb.perStep!.c!,
+      dpi: peep(kb, 'pi'), dpf: peep(kb, 'pf'), dpo: peep(kb, 'po'),
+    }),
+    oneShare: lstm.peepholes,
   });
 }

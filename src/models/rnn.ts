@@ -34,8 +34,9 @@
 import type { Activation } from '../activations/index.ts';
 import { dscaleColumns, dtanh, gemm } from '../linalg/blas.ts';
 import type { Precision, Real } from '../linalg/precision.ts';
-import { ABI, allocF32, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, sactivate, setArg, spackB, spackedSize, srnnBias, type Job, type JobArg } from '../linalg/wasm.ts';
-import { oneShare, twoShares } from '../linalg/parallel.ts';
+import { ABI, allocF32, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, sactivate, setArg, spackB, spackedSize, srnnBias } from '../linalg/wasm.ts';
+import { twoShares } from '../linalg/parallel.ts';
+import { runShares, shareArgs } from './shares.ts';
 import { blocksSize, checkBlock, views, zeroColumns, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
@@ -492,21 +493,6 @@ function packed32(rnn: Rnn<Float32Array>, rec: RnnRecords<Float32Array>, forward
   spackB(forward, n, n, W, 0, n, P);
   if (forward && m > 0) spackB(true, m, n, U, 0, m, P, wSize);
   return { Wp: P.subarray(0, wSize), Up: m > 0 ? P.subarray(wSize, size) : null };
-}
-
-/**
- * A job's arguments per share: one share (rows [0, B)) below shareMinRows rows, otherwise two
- * (rows [0, B/2) and [B/2, B); `second` overrides arguments of the second).
- */
-function shareArgs(job: Job, args: Record<string, JobArg>, B: number, second: Record<string, JobArg> = {}): Float64Array[] {
-  if (B < ABI.routes.shareMinRows) return [jobArgs(job, { ...args, r0: 0, r1: B })];
-  const half = B >> 1;
-  return [jobArgs(job, { ...args, r0: 0, r1: half }), jobArgs(job, { ...args, ...second, r0: half, r1: B })];
-}
-
-function runShares(job: Job, shares: Float64Array[], parallel: boolean): void {
-  if (shares.length === 1) oneShare(job, shares[0]!);
-  else twoShares(job, shares[0]!, shares[1]!, parallel);
 }
 
 function shareKernels32(rnn: Rnn<Float32Array>): WholeRunKernels<RnnRecords<Float32Array>, Float32Array> {

@@ -9,8 +9,9 @@
  * What stays with each cell is its own arguments (records, biases, gate layout) and the names of its
  * jobs and gradient blocks; argument slots, pointers and thresholds stay in wasm.ts.
  */
-import { twoShares } from '../linalg/parallel.ts';
-import { ABI, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, transposeInto, type Job, type JobArg } from '../linalg/wasm.ts';
+import { oneShare, twoShares } from '../linalg/parallel.ts';
+import type { Real } from '../linalg/precision.ts';
+import { ABI, allocF32, allocF64, freeF64, inWasm, jobArgs, packB, packedSize, setArg, spackB, spackedSize, transposeInto, type Job, type JobArg } from '../linalg/wasm.ts';
 import { blockOffset, type KernelBackward, type RecurrentCell, type Tape, type WholeRunKernels } from './cell.ts';
 
 /**
@@ -29,11 +30,14 @@ export interface ShareScratch {
 /** Records of a cell with share kernels: the scratch, allocated at their first use. */
 export interface ShareRecords {
   shares?: ShareScratch;
+  /** The float32 kernels' packed Wh^T (forward) or Wh (backward), packed at every pass. */
+  packed32?: Float32Array;
 }
 
 /** Return the share scratch of a cell's records to the heap. */
 export function freeShareScratch(rec: ShareRecords): void {
   if (rec.shares) for (const buf of [rec.shares.packed, rec.shares.H, rec.shares.X, rec.shares.theta1]) freeF64(buf);
+  if (rec.packed32) freeF64(rec.packed32);
 }
 
 /** A gated cell: input weights Wx (Gn x m) and recurrent weights Wh (Gn x n), the gate blocks stacked. */
@@ -124,6 +128,118 @@ export function shareKernels<R extends ShareRecords>(cell: GatedCell<R>, spec: S
       // the second share's sums of the parameters
       const { sh, kb } = bw!;
       for (let i = 0; i < kb.dtheta.length; i++) kb.dtheta[i]! += sh.theta1[i]!;
+      bw = null;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Float32 whole-run kernels (one share, or two shares of batch rows)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A job's arguments per share: one share (rows [0, B)) below shareMinRows rows, otherwise two
+ * (rows [0, B/2) and [B/2, B); `second` overrides arguments of the second).
+ */
+export function shareArgs(job: Job, args: Record<string, JobArg>, B: number, second: Record<string, JobArg> = {}, split = B >= ABI.routes.shareMinRows): Float64Array[] {
+  if (!split) return [jobArgs(job, { ...args, r0: 0, r1: B })];
+  const half = B >> 1;
+  return [jobArgs(job, { ...args, r0: 0, r1: half }), jobArgs(job, { ...args, ...second, r0: half, r1: B })];
+}
+
+/** The shares of a job: one on this thread, or two (the second on the worker thread when `parallel`). */
+export function runShares(job: Job, shares: Float64Array[], parallel: boolean): void {
+  if (shares.length === 1) oneShare(job, shares[0]!);
+  else twoShares(job, shares[0]!, shares[1]!, parallel);
+}
+
+/** A float32 gated cell: Wh (Gn x n) in float32, and its own input part and weight gradients. */
+type GatedCell32<R> = RecurrentCell<R, unknown, Float32Array> & { readonly Wh: Float32Array };
+
+/** What a float32 cell tells its share kernels: its jobs and its own arguments. */
+export interface ShareSpec32<R> {
+  /** The cell's float32 forward and backward jobs (wasm.ts ABI.jobs). */
+  readonly forward: Job;
+  readonly backward: Job;
+  /** The record arrays the kernels read and write (besides h and theta): all must live in the heap. */
+  heap(tape: Tape<R, Float32Array>): Real[];
+  /** The forward job's arguments that are the cell's own (records, biases). */
+  forwardArgs(tape: Tape<R, Float32Array>): Record<string, JobArg>;
+  /** The backward job's arguments that are the cell's own (records, state gradients, gradient blocks). */
+  backwardArgs(tape: Tape<R, Float32Array>, kb: KernelBackward<Float32Array>): Record<string, JobArg>;
+  /** One share whatever the batch (sums over rows the kernels keep in the TypeScript steps' order, e.g. peephole gradients). */
+  readonly oneShare?: boolean;
+}
+
+/** Wh^T (forward: op(B) of h_{t-1} Wh^T, n x Gn) or Wh (backward: of da_t Wh, Gn x n) packed by spack_b. */
+function packed32(cell: GatedCell32<unknown>, rec: ShareRecords, forward: boolean): Float32Array {
+  const { n } = cell;
+  const Gn = cell.Wh.length / n;
+  const size = forward ? spackedSize(n, Gn) : spackedSize(Gn, n);
+  if (!rec.packed32 || rec.packed32.length < size) {
+    if (rec.packed32) freeF64(rec.packed32);
+    rec.packed32 = allocF32(Math.max(spackedSize(n, Gn), spackedSize(Gn, n)));
+  }
+  if (forward) spackB(true, n, Gn, cell.Wh, 0, n, rec.packed32);
+  else spackB(false, Gn, n, cell.Wh, 0, n, rec.packed32);
+  return rec.packed32;
+}
+
+/**
+ * The float32 whole-run kernels of a gated cell (kernels.ts slstm_* and sgru_forward, sgru_backward): one
+ * share of batch rows below shareMinRows rows, two above (the split is fixed by B, so the bits do
+ * not depend on the number of threads). The kernels run the recursions, each step repeating the
+ * cell's float32 TypeScript step operation for operation (state gradients and their norm pairs per
+ * part: arguments `${part}Norms`); the parts without a recursion stay the
+ * cell's own, run on the same arrays: its beginForward (the input part of every step, one product)
+ * and its weightGradients at the end of each run (dA holds the whole batch, laid out as the
+ * TypeScript steps lay it out). So the two routes give the same bits.
+ */
+export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spec: ShareSpec32<R>): WholeRunKernels<R, Float32Array> {
+  const { n, m } = cell;
+  const Gn = cell.Wh.length / n;
+  const { forward: fw, backward: bwJob } = spec;
+  const { shareParallelMinWork } = ABI.routes;
+  // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
+  let bw: { tape: Tape<R, Float32Array>; x: Float32Array; kb: KernelBackward<Float32Array>; shares: Float64Array[] } | null = null;
+  const split = (B: number): boolean => !spec.oneShare && B >= ABI.routes.shareMinRows;
+  return {
+    applies(tape, x) {
+      return [tape.states.h, ...spec.heap(tape), cell.theta].every(inWasm) && (m === 0 || inWasm(x));
+    },
+    forward(tape, x, T) {
+      const { B, records } = tape;
+      cell.beginForward(tape, x, T);
+      const args = { ...spec.forwardArgs(tape), n, B, T, Wp: packed32(cell, records, true), h: tape.states.h };
+      runShares(fw, shareArgs(fw, args, B, {}, split(B)), T * B * Gn * n >= shareParallelMinWork);
+    },
+    beginBackward(tape, x, kb) {
+      const { B, records } = tape;
+      const args: Record<string, JobArg> = { ...spec.backwardArgs(tape, kb), n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packed32(cell, records, false) };
+      // the shares' pairs (1, ssq) of ||dL/ds_t^part||, one array per part and share; one share leaves the second's 0
+      const second: Record<string, JobArg> = {};
+      cell.state.forEach((part, p) => {
+        args[`${part}Norms`] = [kb.pairs, kb.stride * 2 * p];
+        second[`${part}Norms`] = [kb.pairs, kb.stride * (2 * p + 1)];
+      });
+      const shares = shareArgs(bwJob, args, B, second, split(B));
+      if (shares.length === 1) cell.state.forEach((_, p) => kb.pairs.fill(0, kb.stride * (2 * p + 1), kb.stride * (2 * p + 2)));
+      bw = { tape, x, kb, shares };
+    },
+    steps(t, tEnd, tLo) {
+      const { shares, tape } = bw!;
+      for (const args of shares) {
+        setArg(bwJob, args, 't', t);
+        setArg(bwJob, args, 'tEnd', tEnd);
+        setArg(bwJob, args, 'tLo', tLo);
+      }
+      runShares(bwJob, shares, (t - tEnd + 1) * tape.B * Gn * n >= shareParallelMinWork);
+    },
+    endRun(tLo, tHi) {
+      const { tape, x, kb } = bw!;
+      cell.weightGradients(tape, x, tLo, tHi, kb.dA, kb.dtheta);
+    },
+    endBackward() {
       bw = null;
     },
   };

@@ -1907,3 +1907,335 @@ export function srnn_bias(n: i32, B: i32, steps: i32, dA: usize, db: usize): voi
     store<f32>(dj, acc);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// GRU in float32 over a share of the batch (src/models/gru.ts, float32 cells): the float32 twins of
+// gru_forward and gru_backward. Every stored value is a float32, and each step repeats the
+// TypeScript step of a float32 cell (gru.ts step with cellKernelRounded, backwardStep) operation
+// for operation, so that the two routes give the same bits:
+// - products sum as blas.ts sgemm sums the whole batch's product (sproduct);
+// - the elementwise step in float64 from the stored float32 values, each result rounded once when
+//   stored (the gates r, z, n, hn, h_t; da_t and dh z): r and z stay in float64 for n and h_t, as in
+//   cellKernel on its float64 copy; tanh is tanh2 (the TypeScript route's tanh_kernel) for every entry;
+// - ||dL/dh_t||^2 summed in float64 from the stored float32 values (sumSquares32).
+// The input part of the gates (bx + x_t Wx^T, every step at once) is gru.ts beginForward's, run
+// before the kernel; the weight gradients are gru.ts weightGradients, on dA (run x B x 6n, the
+// whole batch, as the TypeScript steps lay it out). One share below shareMinRows rows, two above.
+// ---------------------------------------------------------------------------------------------
+
+// Two f32 at p as an f64x2 (exact), or (two false) the one at p in lane 0.
+// @ts-ignore: decorator
+@inline function ldf2(p: usize, two: bool): v128 {
+  return two ? f64x2.promote_low_f32x4(i64x2.splat(load<i64>(p))) : f64x2.splat(<f64>load<f32>(p));
+}
+
+// An f64x2 rounded to two f32 at p, or (two false) lane 0 to one.
+// @ts-ignore: decorator
+@inline function stf2(p: usize, v: v128, two: bool): void {
+  if (two) store<i64>(p, i64x2.extract_lane(f32x4.demote_f64x2_zero(v), 0));
+  else store<f32>(p, <f32>f64x2.extract_lane(v, 0));
+}
+
+// Forward over steps 1..T for batch rows [r0, r1). gates (T x B x 3n) holds bx + x_t Wx^T and
+// leaves the activations [r z n]; per step ah (this share's rows of B x 3n) = bh + h_{t-1} Wh^T
+// (Wp: Wh^T packed by spack_b), then per entry, in float64:
+//   r = sigma(g_r + a_r), z = sigma(g_z + a_z) with sigma(v) = 1/2 + 1/2 tanh(v/2), hn = a_n,
+//   n = tanh(g_n + r hn), h_t = (1 - z) n + z h_{t-1}.
+export function sgru_forward(
+  n: i32, B: i32, r0: i32, r1: i32, T: i32, gates: usize, Wp: usize, ah: usize, hn: usize, h: usize, bh: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const bn = B * n;
+  const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1);
+  const at = ah + ((<usize>r0 * G) << 2);
+  for (let t = 1; t <= T; t++) {
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 2);
+    for (let r = 0; r < rows; r++) memory.copy(at + ((<usize>r * G) << 2), bh, <usize>G << 2);
+    sproduct(B, rows, G, n, hPrev, n, Wp, 1, at, G, work);
+    for (let r = 0; r < rows; r++) {
+      const gr = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 2);
+      const gz = gr + (<usize>n << 2);
+      const gn = gr + (<usize>(2 * n) << 2);
+      const ar = at + ((<usize>r * G) << 2);
+      const az = ar + (<usize>n << 2);
+      const an = ar + (<usize>(2 * n) << 2);
+      const hr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const hp = hPrev + ((<usize>r * n) << 2);
+      const ho = h + ((<usize>(t * B + r0 + r) * n) << 2);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const rg = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, f64x2.add(ldf2(gr + o4, two), ldf2(ar + o4, two))))));
+        const z = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, f64x2.add(ldf2(gz + o4, two), ldf2(az + o4, two))))));
+        const v = ldf2(an + o4, two);
+        const nn = tanh2(f64x2.add(ldf2(gn + o4, two), f64x2.mul(rg, v)));
+        stf2(gr + o4, rg, two);
+        stf2(gz + o4, z, two);
+        stf2(hr + o4, v, two);
+        stf2(gn + o4, nn, two);
+        stf2(ho + o4, f64x2.add(f64x2.mul(f64x2.sub(one, z), nn), f64x2.mul(z, ldf2(hp + o4, two))), two);
+      }
+    }
+  }
+}
+
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. Per step: dL/dh_t to
+// perStep (when given, (T+1) x B x n), its pair (1, ||.||^2 over the rows) to hNorms[2t], then per
+// entry in float64 (gru.ts cellBackwardKernel)
+//   da_n = dh (1 - z)(1 - n^2),  da_z = dh (h' - n) z (1 - z),  da_r = da_n hn r (1 - r),
+//   da_t = [da_r, da_z, da_n | da_r, da_z, r da_n] to dA at row block t - tLo,  delta <- dh z,
+// and delta += da_t[3n..] Wh (Wp: Wh packed by spack_b).
+export function sgru_backward(
+  n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
+  gates: usize, hn: usize, h: usize, delta: usize, dA: usize, hNorms: usize, perStep: usize, Wp: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const G = 3 * n;
+  const G2 = 2 * G;
+  const bn = B * n;
+  const len = rows * n;
+  const share = <usize>r0 * n;
+  const one = f64x2.splat(1);
+  const d0 = delta + (share << 2);
+  for (let t = t0; t >= tEnd; t--) {
+    if (perStep) memory.copy(perStep + ((<usize>t * bn + share) << 2), d0, <usize>len << 2);
+    sumSquares32(d0, len, hNorms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * B * G2 + <usize>r0 * G2) << 2);
+    for (let r = 0; r < rows; r++) {
+      const gr = gates + ((<usize>((t - 1) * B + r0 + r) * G) << 2);
+      const sr = hn + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const hp = h + ((<usize>((t - 1) * B + r0 + r) * n) << 2);
+      const dr = d0 + ((<usize>r * n) << 2);
+      const da = daT + ((<usize>r * G2) << 2);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const rg = ldf2(gr + o4, two);
+        const z = ldf2(gr + ((<usize>(n + j)) << 2), two);
+        const nn = ldf2(gr + ((<usize>(2 * n + j)) << 2), two);
+        const d = ldf2(dr + o4, two);
+        const dan = f64x2.mul(f64x2.mul(d, f64x2.sub(one, z)), f64x2.sub(one, f64x2.mul(nn, nn)));
+        const daz = f64x2.mul(f64x2.mul(f64x2.mul(d, f64x2.sub(ldf2(hp + o4, two), nn)), z), f64x2.sub(one, z));
+        const dar = f64x2.mul(f64x2.mul(f64x2.mul(dan, ldf2(sr + o4, two)), rg), f64x2.sub(one, rg));
+        stf2(da + o4, dar, two);
+        stf2(da + ((<usize>(n + j)) << 2), daz, two);
+        stf2(da + ((<usize>(2 * n + j)) << 2), dan, two);
+        stf2(da + ((<usize>(G + j)) << 2), dar, two);
+        stf2(da + ((<usize>(G + n + j)) << 2), daz, two);
+        stf2(da + ((<usize>(G + 2 * n + j)) << 2), f64x2.mul(rg, dan), two);
+        stf2(dr + o4, f64x2.mul(d, z), two);
+      }
+    }
+    // delta += da_t[3n..] Wh (rows x n)
+    sproduct(B, rows, n, G, daT + (<usize>G << 2), G2, Wp, 1, d0, n, work);
+  }
+}
+
+// acc (len) += the rows of A (rows x len, leading dimension lda), row 0 first, each addition
+// rounded to float32: the bias gradients of a float32 cell's run, in the order its TypeScript
+// weightGradients adds them (columns are independent sums: four at once, in f32x4 lanes).
+export function sadd_rows(len: i32, rows: i32, A: usize, lda: i32, acc: usize): void {
+  const rs: usize = <usize>lda << 2;
+  let j = 0;
+  for (; j + 16 <= len; j += 16) {
+    const dj = acc + (<usize>j << 2);
+    let s0 = v128.load(dj), s1 = v128.load(dj, 16), s2 = v128.load(dj, 32), s3 = v128.load(dj, 48);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(row));
+      s1 = f32x4.add(s1, v128.load(row, 16));
+      s2 = f32x4.add(s2, v128.load(row, 32));
+      s3 = f32x4.add(s3, v128.load(row, 48));
+      row += rs;
+    }
+    v128.store(dj, s0); v128.store(dj, s1, 16); v128.store(dj, s2, 32); v128.store(dj, s3, 48);
+  }
+  for (; j + 4 <= len; j += 4) {
+    const dj = acc + (<usize>j << 2);
+    let s = v128.load(dj);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s = f32x4.add(s, v128.load(row));
+      row += rs;
+    }
+    v128.store(dj, s);
+  }
+  for (; j < len; j++) {
+    const dj = acc + (<usize>j << 2);
+    let s = load<f32>(dj);
+    let row = A + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      s += load<f32>(row);
+      row += rs;
+    }
+    store<f32>(dj, s);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM in float32 over a share of the batch (src/models/lstm.ts, float32 cells, both cells,
+// peepholes): the float32 twins of lstm_forward and lstm_backward, repeating the TypeScript step of
+// a float32 cell (lstm.ts step with cellKernelRounded, backwardStep) operation for operation, as the
+// float32 GRU kernels above do: products by sproduct, each entry's formulas in float64 from the
+// stored float32 values (the gates i, f, g, o and c_t stay in float64 within the step, as in
+// cellKernel on its float64 copy), every stored value rounded once, tanh2 on every entry. The peephole
+// gradients are sums over rows and steps in the TypeScript steps' order, so a cell with peepholes
+// runs one share (lstm.ts); others one below shareMinRows rows, two above. The input part of the
+// gates and the weight gradients are lstm.ts's own, on the same arrays.
+// ---------------------------------------------------------------------------------------------
+
+// Forward over steps 1..T for batch rows [r0, r1): gates (T x B x Gn) holds b + x_t Wx^T and
+// leaves the activations; per step gates += h_{t-1} Wh^T (Wp: Wh^T packed by spack_b), then per
+// entry in float64, with sigma(a) = 1/2 + 1/2 tanh(a/2), G(a) = A tanh(a / k), H(c) = tanh(c / k):
+//   i = sigma(a_i + p_i c'), f = sigma(a_f + p_f c'), g = G(a_g), c = f c' + i g (c' + i g),
+//   o = sigma(a_o + p_o c), s = H(c), h = o s;
+// squash 0: A = k = 1, 1: A = k = 2; pi, pf, po 0 when absent, oF < 0 without a forget gate.
+export function slstm_forward(
+  n: i32, G: i32, B: i32, r0: i32, r1: i32, T: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32,
+  gates: usize, Wp: usize, h: usize, c: usize, hc: usize, pi: usize, pf: usize, po: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const Gn = G * n;
+  const bn = B * n;
+  const A = f64x2.splat(squash ? 2 : 1);
+  const invK = f64x2.splat(squash ? 0.5 : 1);
+  const half = f64x2.splat(0.5);
+  for (let t = 1; t <= T; t++) {
+    const gt = gates + ((<usize>(t - 1) * B * Gn + <usize>r0 * Gn) << 2);
+    const hPrev = h + ((<usize>(t - 1) * bn + <usize>r0 * n) << 2);
+    sproduct(B, rows, Gn, n, hPrev, n, Wp, 1, gt, Gn, work);
+    for (let r = 0; r < rows; r++) {
+      const g0 = gt + ((<usize>r * Gn) << 2);
+      const cp = c + ((<usize>(t - 1) * bn + <usize>(r0 + r) * n) << 2);
+      const cn = c + ((<usize>t * bn + <usize>(r0 + r) * n) << 2);
+      const sp = hc + ((<usize>(t - 1) * bn + <usize>(r0 + r) * n) << 2);
+      const hp = h + ((<usize>t * bn + <usize>(r0 + r) * n) << 2);
+      const gi = g0 + (<usize>oi << 2), gg = g0 + (<usize>og << 2), go = g0 + (<usize>oo << 2);
+      const gf = oF >= 0 ? g0 + (<usize>oF << 2) : 0;
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const cPrev = ldf2(cp + o4, two);
+        let ai = ldf2(gi + o4, two);
+        if (pi) ai = f64x2.add(ai, f64x2.mul(ldf2(pi + o4, two), cPrev));
+        const i = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ai))));
+        const g = f64x2.mul(A, tanh2(f64x2.mul(ldf2(gg + o4, two), invK)));
+        let ct: v128;
+        if (gf) {
+          let af = ldf2(gf + o4, two);
+          if (pf) af = f64x2.add(af, f64x2.mul(ldf2(pf + o4, two), cPrev));
+          const f = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, af))));
+          stf2(gf + o4, f, two);
+          ct = f64x2.add(f64x2.mul(f, cPrev), f64x2.mul(i, g));
+        } else {
+          // the constant error carousel: self-connection of weight 1
+          ct = f64x2.add(cPrev, f64x2.mul(i, g));
+        }
+        let ao = ldf2(go + o4, two);
+        if (po) ao = f64x2.add(ao, f64x2.mul(ldf2(po + o4, two), ct));
+        const o = f64x2.add(half, f64x2.mul(half, tanh2(f64x2.mul(half, ao))));
+        const s = tanh2(f64x2.mul(ct, invK));
+        stf2(gi + o4, i, two);
+        stf2(gg + o4, g, two);
+        stf2(go + o4, o, two);
+        stf2(cn + o4, ct, two);
+        stf2(sp + o4, s, two);
+        stf2(hp + o4, f64x2.mul(o, s), two);
+      }
+    }
+  }
+}
+
+// acc (two f32 at p) += a b in float64, rounded once (a float32 gradient entry += a float64 term, as
+// `dtheta[k] += v` on a Float32Array).
+// @ts-ignore: decorator
+@inline function accf2(p: usize, a: v128, b: v128, two: bool): void {
+  stf2(p, f64x2.add(ldf2(p, two), f64x2.mul(a, b)), two);
+}
+
+// Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
+// (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}; carry (B x n) as the
+// part of dL/dc_t0 from step t0 + 1, and leaves as that of dL/dc_{tEnd-1}. Per step: dL/dh_t to
+// dh and dL/dc_t to dc ((T+1) x B x n each), the pairs (1, ||.||^2 over the rows) at hNorms[2t] and
+// cNorms[2t]; per entry in float64 (lstm.ts cellBackwardKernel)
+//   da_o = dh s o (1 - o),  dc_t = carry + dh o (1 - s^2) / k + p_o da_o,
+//   da_i = dc_t g i (1 - i),  da_g = dc_t i (A / k)(1 - (g / A)^2),  da_f = dc_t c' f (1 - f),
+//   carry <- dc_t f (dc_t without a forget gate) + p_f da_f + p_i da_i,
+// the peephole gradients dp_o += da_o c_t, dp_f += da_f c', dp_i += da_i c'; da_t to dA at row
+// block t - tLo, and delta <- da_t Wh (Wp: Wh packed by spack_b).
+export function slstm_backward(
+  n: i32, G: i32, B: i32, r0: i32, r1: i32, oi: i32, oF: i32, og: i32, oo: i32, squash: i32, t0: i32, tEnd: i32, tLo: i32,
+  gates: usize, c: usize, hc: usize, pi: usize, pf: usize, po: usize, delta: usize, carry: usize, dh: usize, dc: usize,
+  hNorms: usize, cNorms: usize, dA: usize, dpi: usize, dpf: usize, dpo: usize, Wp: usize, work: usize,
+): void {
+  const rows = r1 - r0;
+  const Gn = G * n;
+  const bn = B * n;
+  const len = rows * n;
+  const share = <usize>r0 * n;
+  const invA = f64x2.splat(squash ? 0.5 : 1);
+  const invK = f64x2.splat(squash ? 0.5 : 1);
+  const dInScale = f64x2.splat(1); // A / k
+  const one = f64x2.splat(1);
+  const d0 = delta + (share << 2);
+  const k0 = carry + (share << 2);
+  for (let t = t0; t >= tEnd; t--) {
+    memory.copy(dh + ((<usize>t * bn + share) << 2), d0, <usize>len << 2);
+    sumSquares32(d0, len, hNorms + ((<usize>t * 2) << 3));
+    const daT = dA + ((<usize>(t - tLo) * B * Gn + <usize>r0 * Gn) << 2);
+    const dct0 = dc + ((<usize>t * bn + share) << 2);
+    for (let r = 0; r < rows; r++) {
+      const ro = <usize>(r * n) << 2;
+      const g0 = gates + ((<usize>((t - 1) * B + r0 + r) * Gn) << 2);
+      const cp = c + ((<usize>(t - 1) * bn + share) << 2) + ro;
+      const cr = c + ((<usize>t * bn + share) << 2) + ro;
+      const sr = hc + ((<usize>(t - 1) * bn + share) << 2) + ro;
+      const da = daT + ((<usize>r * Gn) << 2);
+      for (let j = 0; j < n; j += 2) {
+        const two = j + 2 <= n; // the last, odd column goes through lane 0 only
+        const o4 = <usize>j << 2;
+        const i = ldf2(g0 + (<usize>(oi + j) << 2), two);
+        const g = ldf2(g0 + (<usize>(og + j) << 2), two);
+        const o = ldf2(g0 + (<usize>(oo + j) << 2), two);
+        const s = ldf2(sr + o4, two);
+        const dhv = ldf2(d0 + ro + o4, two);
+        const dao = f64x2.mul(f64x2.mul(f64x2.mul(dhv, s), o), f64x2.sub(one, o));
+        let dct = f64x2.add(ldf2(k0 + ro + o4, two), f64x2.mul(f64x2.mul(f64x2.mul(dhv, o), invK), f64x2.sub(one, f64x2.mul(s, s))));
+        if (po) {
+          dct = f64x2.add(dct, f64x2.mul(dao, ldf2(po + o4, two)));
+          accf2(dpo + o4, dao, ldf2(cr + o4, two), two);
+        }
+        stf2(dct0 + ro + o4, dct, two);
+        const gn = f64x2.mul(g, invA);
+        const dai = f64x2.mul(f64x2.mul(f64x2.mul(dct, g), i), f64x2.sub(one, i));
+        stf2(da + (<usize>(oi + j) << 2), dai, two);
+        stf2(da + (<usize>(og + j) << 2), f64x2.mul(f64x2.mul(f64x2.mul(dct, i), dInScale), f64x2.sub(one, f64x2.mul(gn, gn))), two);
+        stf2(da + (<usize>(oo + j) << 2), dao, two);
+        const cPrev = ldf2(cp + o4, two);
+        let dcPrev = dct;
+        if (oF >= 0) {
+          const f = ldf2(g0 + (<usize>(oF + j) << 2), two);
+          const daf = f64x2.mul(f64x2.mul(f64x2.mul(dct, cPrev), f), f64x2.sub(one, f));
+          stf2(da + (<usize>(oF + j) << 2), daf, two);
+          dcPrev = f64x2.mul(dct, f);
+          if (pf) {
+            dcPrev = f64x2.add(dcPrev, f64x2.mul(daf, ldf2(pf + o4, two)));
+            accf2(dpf + o4, daf, cPrev, two);
+          }
+        }
+        // without a forget gate the carousel passes the error back unscaled
+        if (pi) {
+          dcPrev = f64x2.add(dcPrev, f64x2.mul(dai, ldf2(pi + o4, two)));
+          accf2(dpi + o4, dai, cPrev, two);
+        }
+        stf2(k0 + ro + o4, dcPrev, two);
+      }
+    }
+    sumSquares32(dct0, len, cNorms + ((<usize>t * 2) << 3));
+    // delta <- da_t Wh (rows x n)
+    sproduct(B, rows, n, Gn, daT, Gn, Wp, 0, d0, n, work);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The float32 GRU's whole-run kernels (kernels.ts sgru_forward, sgru_backward; one share below
+ * shareMinRows rows, two above) against the TypeScript step of the same float32 cell (the cell
+ * without its kernels, on the same heap arrays): the same bits in the states, the records, the
+ * loss, every gradient, dL/dh_0 and the kept dL/dh_t, for losses on the last and on every step,
+ * odd and even n (the odd last column through lane 0), batches of one and two shares, and products
+ * on every route blas.ts sgemm takes (the plain loops, the blocked kernel, and sums longer than
+ * KC = 256, 3n = 300 in the backward product). The per-step norms are the same bits with one share
+ * and agree to float64 round-off with two (each share's sum of squares, then their hypot). And the
+ * same bits on one thread and on two.
+ */
+import test from 'ava';
+import { Rng } from '../../src/init/rng.ts';
+import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
+import { ABI } from '../../src/linalg/wasm.ts';
+import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
+import { createGru, gruFromParameters, type Gru } from '../../src/models/gru.ts';
+import type { Readout, SequenceLoss } from '../../src/models/readout.ts';
+import { randomLoss, randomReadout } from '../helpers/cells.ts';
+import { heapF32 } from '../helpers/float32.ts';
+import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
+
+function model(n: number, m: number, seed: number): Gru<Float32Array> {
+  const rng = new Rng(seed);
+  const init = createGru({ n, m, updateBias: 0.5 }, rng);
+  for (const b of [init.bx, init.bh]) rng.fillNormal(b, 0.25, 0.5);
+  return gruFromParameters(n, m, init.theta, { precision: 'float32' });
+}
+
+/** Forward and BPTT through the driver, keeping dL/dh_t of every step. */
+function run(gru: Gru<Float32Array>, B: number, T: number, x: Float32Array, h0: Float32Array, loss: SequenceLoss, readout: Readout | null) {
+  const tape = createTape(gru, B, T);
+  forward(gru, x, tape, { s0: { h: h0 } });
+  const grads = createGradients(gru, B, T, readout, { stateGradients: true });
+  const L = backward(gru, tape, x, loss, readout, grads);
+  return { tape, grads, L, kernels: gru.kernels?.applies(tape, x) ?? false };
+}
+
+/** The same cell without its whole-run kernels: the driver runs its TypeScript step. */
+function stepOnly(gru: Gru<Float32Array>): Gru<Float32Array> {
+  return { ...gru, kernels: undefined };
+}
+
+const exact = (a: ArrayLike<number>): number[] => Array.from(a);
+
+const CASES: [n: number, m: number, B: number, T: number, what: string][] = [
+  [1, 1, 1, 9, 'n = 1, B = 1: one lane'],
+  [5, 2, 1, 20, 'n = 5, B = 1: one share, plain loops, odd n'],
+  [13, 3, 3, 15, 'n = 13, B = 3: one share'],
+  [5, 2, 9, 20, 'n = 5, B = 9: two shares of 4 and 5 rows'],
+  [32, 4, 32, 12, 'n = 32, B = 32: two shares, products through the blocked kernel'],
+  [100, 2, 1, 5, 'n = 100, B = 1: the backward sum over 3n = 300 terms in one (the plain loops)'],
+  [100, 0, 8, 4, 'n = 100, m = 0, B = 8: sums over 300 terms in blocks of 256 (the blocked kernel)'],
+];
+
+for (const [kind, steps, p] of [['squared-error', 'last', undefined], ['cross-entropy', 'all', 3]] as const) {
+  test(`float32 GRU kernels give the TypeScript step's bits: ${kind} on ${steps}`, (t) => {
+    for (const [n, m, B, T, what] of CASES) {
+      const gru = model(n, m, 11 + n + B);
+      const rng = new Rng(12 + n);
+      const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
+      const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+      const readout = randomReadout(n, p, rng);
+      const loss = randomLoss(kind, steps, p ?? n, B, T, rng);
+      const k = run(gru, B, T, x, h0, loss, readout);
+      const s = run(stepOnly(gru), B, T, x, h0, loss, readout);
+      t.true(k.kernels, `${what}: the kernels ran`);
+      t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h), `${what}: states`);
+      t.deepEqual(exact(k.tape.records.gates), exact(s.tape.records.gates), `${what}: gates`);
+      t.deepEqual(exact(k.tape.records.hn), exact(s.tape.records.hn), `${what}: hn`);
+      t.is(k.L, s.L, `${what}: loss`);
+      t.deepEqual(exact(k.grads.theta), exact(s.grads.theta), `${what}: dL/dtheta`);
+      t.deepEqual(exact(k.grads.s0.h), exact(s.grads.s0.h), `${what}: dL/dh_0`);
+      t.deepEqual(exact(k.grads.perStep!.h), exact(s.grads.perStep!.h), `${what}: dL/dh_t kept per step`);
+      if (readout) t.deepEqual(exact(k.grads.readout!), exact(s.grads.readout!), `${what}: readout gradient`);
+      if (B < ABI.routes.shareMinRows) t.deepEqual(exact(k.grads.norms.h), exact(s.grads.norms.h), `${what}: norms`);
+      else t.true(maxRelativeError(k.grads.norms.h, s.grads.norms.h, 0) < TOL.roundoff, `${what}: norms`);
+    }
+  });
+}
+
+test('float32 GRU kernels: inputs off the kernel heap run the TypeScript step, with the same bits', (t) => {
+  const n = 16, m = 2, B = 8, T = 10;
+  const gru = model(n, m, 3);
+  const rng = new Rng(4);
+  const xs = rng.fillNormal(new Float64Array(T * B * m));
+  const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+  const loss = randomLoss('squared-error', 'last', n, B, T, rng);
+  const k = run(gru, B, T, heapF32(xs), h0, loss, null);
+  const s = run(gru, B, T, Float32Array.from(xs), h0, loss, null);
+  t.true(k.kernels);
+  t.false(s.kernels);
+  t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h));
+  t.deepEqual(exact(k.grads.theta), exact(s.grads.theta));
+});
+
+test('float32 GRU kernels give the same bits on one thread and on two', async (t) => {
+  const n = 64, m = 1, B = 16, T = 50;
+  const gru = model(n, m, 5);
+  const rng = new Rng(6);
+  const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
+  const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+  for (const [loss, readout] of [[randomLoss('squared-error', 'last', n, B, T, rng), null], [randomLoss('cross-entropy', 'all', 4, B, T, rng), randomReadout(n, 4, rng)]] as const) {
+    setGemmThreads(1);
+    const one = run(gru, B, T, x, h0, loss, readout);
+    setGemmThreads(2);
+    for (let i = 0; i < 200 && gemmThreads() < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    t.is(gemmThreads(), 2, 'the worker thread is running');
+    const two = run(gru, B, T, x, h0, loss, readout);
+    setGemmThreads('auto');
+    t.true(one.kernels && two.kernels);
+    t.deepEqual(exact(two.tape.states.h), exact(one.tape.states.h), 'states');
+    t.deepEqual(exact(two.grads.theta), exact(one.grads.theta), 'dL/dtheta');
+    t.deepEqual(exact(two.grads.s0.h), exact(one.grads.s0.h), 'dL/dh_0');
+    t.deepEqual(exact(two.grads.norms.h), exact(one.grads.norms.h), 'norms');
+    t.is(two.L, one.L);
+  }
+});

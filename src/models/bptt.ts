@@ -134,7 +134,7 @@ interface BackwardWork<A extends Real> {
 
 /**
  * Allocate gradient buffers and backward scratch for batch B, up to T steps and the readout
- * (once per run). `stateGradients` keeps dL/ds_t of every step (default: when the cell's kernels
+ * (once per run). `stateGradients` keeps dL/ds_t of every step (always when the cell's kernels
  * need them); `preActivationGradients` keeps da_t of every step (default: no).
  */
 export function createGradients<A extends Real = Float64Array>(

@@ -177,14 +177,38 @@ export function allocF64(n: number): Float64Array {
     const needed = Math.ceil(top / PAGE);
     const have = memory.buffer.byteLength / PAGE;
     if (needed > have) {
-      if (needed > MAXIMUM_PAGES) throw new RangeError(`allocF64(${n}): the 2 GiB kernel heap is exhausted`);
-      memory.grow(Math.max(needed - have, Math.min(have, MAXIMUM_PAGES - have)));
-      heapBuffers.add(memory.buffer);
+      if (needed > MAXIMUM_PAGES) {
+        top -= cls * 8;
+        p = splitLarger(cls);
+        if (p === undefined) throw new RangeError(`allocF64(${n}): the 2 GiB kernel heap is exhausted`);
+      } else {
+        memory.grow(Math.max(needed - have, Math.min(have, MAXIMUM_PAGES - have)));
+        heapBuffers.add(memory.buffer);
+      }
     }
   }
   const view = new Float64Array(memory.buffer, p, n);
   view.fill(0);
   return view;
+}
+
+/**
+ * When the heap is full: a free block of the smallest larger class, split in halves down to class
+ * cls (the first piece returned, the other halves onto their free lists), or undefined when there
+ * is none. Free lists never merge, so without this a run that frees float64 buffers and then
+ * allocates float32 ones of half the size (another class) can exhaust the heap with most of it free.
+ */
+function splitLarger(cls: number): number | undefined {
+  let big = 0;
+  for (const [c, list] of freeLists) if (c > cls && list.length > 0 && (big === 0 || c < big)) big = c;
+  if (big === 0) return undefined;
+  const p = freeLists.get(big)!.pop()!;
+  for (let half = big / 2; half >= cls; half /= 2) {
+    let list = freeLists.get(half);
+    if (!list) freeLists.set(half, (list = []));
+    list.push(p + half * 8);
+  }
+  return p;
 }
 
 /** Return a buffer from `allocF64` (or `allocF32`, `allocReal`) to the heap. */

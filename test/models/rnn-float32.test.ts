@@ -17,6 +17,7 @@ import { allocF32 } from '../../src/linalg/wasm.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
 import { fivePointGradient } from '../helpers/finite-differences.ts';
 import { TOL } from '../helpers/tolerance.ts';
+import { scaledError } from '../helpers/float32.ts';
 
 const TANH = activation('tanh');
 
@@ -35,16 +36,6 @@ function setup(seed: number, n: number, m: number, B: number, T: number, gain = 
   return { rng, p: { n, m, W, U, b, activation: TANH }, x, h0, B, T };
 }
 
-/** max |a - b| over max |b|: the error relative to the vector's scale. */
-function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let e = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    e = Math.max(e, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return e / s;
-}
 
 function runBoth(seed: number, n: number, m: number, B: number, T: number, steps: SequenceLoss['steps'], p?: number) {
   const s = setup(seed, n, m, B, T);

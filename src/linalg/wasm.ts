@@ -76,7 +76,7 @@ export const ABI = {
     gruForward: { kind: 7, fn: 'gru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'Wh', 'ah', 'hn', 'h', 'm', 'x', 'WxT', 'bx', 'bh'] },
     /** The float32 RNN (kernels.ts srnn_forward, srnn_backward): pointers to Float32Array data; Wp, Up packed by spack_b. */
     srnnForward: { kind: 10, fn: 'srnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'b', 'x', 'h', 'a', 'aStride', 'Wp', 'Up'] },
-    srnnBackward: { kind: 11, fn: 'srnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
+    srnnBackward: { kind: 11, fn: 'srnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'h', 'delta', 'dA', 'hNorms', 'perStep', 'Wp'] },
     /** The float32 GRU (kernels.ts sgru_forward, sgru_backward): pointers to Float32Array data; Wp is Wh^T (forward) or Wh (backward) packed by spack_b. */
     sgruForward: { kind: 12, fn: 'sgru_forward', work: true, args: ['n', 'B', 'r0', 'r1', 'T', 'gates', 'Wp', 'ah', 'hn', 'h', 'bh'] },
     sgruBackward: { kind: 13, fn: 'sgru_backward', work: true, args: ['n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'gates', 'hn', 'h', 'delta', 'dA', 'hNorms', 'perStep', 'Wp'] },

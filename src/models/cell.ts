@@ -140,8 +140,8 @@ export interface RecurrentCell<R = unknown, W = unknown, A extends Real = Float6
 }
 
 /**
- * A cell's whole-run kernels: forward and BPTT of two shares of batch rows (or, for a float32 RNN
- * with a batch below shareMinRows, one), each share the whole run in one WebAssembly call (rows
+ * A cell's whole-run kernels: forward and BPTT of two shares of batch rows (or, in float32, one
+ * below shareMinRows rows or with LSTM peepholes), each share the whole run in one WebAssembly call (rows
  * interact only in the weight-gradient sums), the second share on the worker thread. Same
  * equations as the TypeScript step; the split is fixed by B, so the bits do not depend on the
  * number of threads.

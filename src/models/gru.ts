@@ -510,6 +510,7 @@ function gruShareKernels32(gru: Gru<Float32Array>): WholeRunKernels<GruRecords<F
   return shareKernels32(gru, {
     forward: ABI.jobs.sgruForward,
     backward: ABI.jobs.sgruBackward,
+    Wh: gru.Wh,
     heap: (tape) => [tape.records.gates, tape.records.hn, tape.records.ah],
     forwardArgs: (tape) => ({ gates: tape.records.gates, ah: tape.records.ah, hn: tape.records.hn, bh: gru.bh }),
     backwardArgs: (tape, kb) => ({ gates: tape.records.gates, hn: tape.records.hn, perStep: kb.perStep?.h ?? null }),

@@ -691,6 +691,7 @@ function lstmShareKernels32(lstm: Lstm<Float32Array>): WholeRunKernels<LstmRecor
   return shareKernels32(lstm, {
     forward: ABI.jobs.slstmForward,
     backward: ABI.jobs.slstmBackward,
+    Wh: lstm.Wh,
     heap: (tape) => [tape.states.c!, tape.records.gates, tape.records.hc],
     forwardArgs: (tape) => ({ ...own, gates: tape.records.gates, c: tape.states.c!, hc: tape.records.hc }),
     backwardArgs: (tape, kb) => ({

@@ -34,9 +34,9 @@
 import type { Activation } from '../activations/index.ts';
 import { dscaleColumns, dtanh, gemm } from '../linalg/blas.ts';
 import type { Precision, Real } from '../linalg/precision.ts';
-import { ABI, allocF32, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, sactivate, setArg, spackB, spackedSize, srnnBias } from '../linalg/wasm.ts';
+import { ABI, allocF64, allocReal, freeF64, inWasm, jobArgs, packB, packedSize, sactivate, setArg, srnnBias } from '../linalg/wasm.ts';
 import { twoShares } from '../linalg/parallel.ts';
-import { runShares, shareArgs } from './shares.ts';
+import { shareKernels32 } from './shares.ts';
 import { blocksSize, checkBlock, views, zeroColumns, type KernelBackward, type ParameterBlock, type RecurrentCell, type StepAdjoint, type Tape, type WholeRunKernels } from './cell.ts';
 
 /** What the RNN's steps keep: pre-activations (or one step's scratch) and f'(a_t) of a backward step. */
@@ -47,8 +47,10 @@ export interface RnnRecords<A extends Real = Float64Array> {
   readonly aStep: A;
   /** f'(a_t) of the current backward step (B x n). */
   readonly d: A;
-  /** W (and, in float32, U) packed for the share kernels, allocated at their first use. */
+  /** W packed for the float64 share kernels, allocated at their first use. */
   packed: A | null;
+  /** W (then U) packed for the float32 share kernels (shares.ts shareKernels32). */
+  packed32?: Float32Array;
 }
 
 export interface RnnWork<A extends Real = Float64Array> {
@@ -162,7 +164,7 @@ function rnnCell<A extends Real>(n: number, m: number, activation: Activation, b
       return { a: needsPreactivations(activation) ? alloc(T * bn) : null, aStep: alloc(bn), d: alloc(bn), packed: null };
     },
     freeRecords(rec) {
-      for (const buf of [rec.a, rec.aStep, rec.d, rec.packed]) if (buf) freeF64(buf);
+      for (const buf of [rec.a, rec.aStep, rec.d, rec.packed, rec.packed32]) if (buf) freeF64(buf);
     },
     createWork(k) {
       return { d: alloc(n), scratch: alloc(k * n) };
@@ -213,7 +215,10 @@ function rnnCell<A extends Real>(n: number, m: number, activation: Activation, b
       return zeroColumns(W, n, n);
     },
   };
-  const kernels = precision === 'float32' ? shareKernels32(cell as unknown as Rnn<Float32Array>) : shareKernels(cell as unknown as Rnn);
+  // whole-run kernels for the built-in activations (an expression's f has no WebAssembly form)
+  const code = SHARE_ACTIVATIONS[activation.kind];
+  if (code === undefined) return cell;
+  const kernels = precision === 'float32' ? rnnShareKernels32(cell as unknown as Rnn<Float32Array>, code) : shareKernels(cell as unknown as Rnn, code);
   return Object.assign(cell, { kernels: kernels as unknown as WholeRunKernels<RnnRecords<A>, A> });
 }
 
@@ -416,16 +421,21 @@ function packedW(rnn: Rnn, rec: RnnRecords, transposed: boolean): Float64Array {
   return rec.packed;
 }
 
-function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
-  const { n, m, W, b, U, activation } = rnn;
-  const code = SHARE_ACTIVATIONS[activation.kind];
+/**
+ * The float64 RNN's whole-run kernels (kernels.ts rnn_forward, rnn_backward): two shares of batch
+ * rows. Not shares.ts shareKernels, whose jobs (the gated cells') sum each share's weight gradients
+ * inside the job into scratch (H, X, theta1); these leave dA to the TypeScript products at the end
+ * of each run (weightGradients and the bias sum), as the float32 glue (shares.ts shareKernels32) does.
+ */
+function shareKernels(rnn: Rnn, code: number): WholeRunKernels<RnnRecords> {
+  const { n, m, W, b, U } = rnn;
   const { shareMinRows, shareParallelMinWork } = ABI.routes;
   // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
   let bw: { tape: Tape<RnnRecords>; x: Float64Array; kb: KernelBackward; first: Float64Array; second: Float64Array } | null = null;
   return {
     applies(tape, x) {
       const { a, aStep } = tape.records;
-      if (code === undefined || tape.B < shareMinRows) return false;
+      if (tape.B < shareMinRows) return false;
       if (!inWasm(rnn.theta) || !inWasm(tape.states.h) || !inWasm(aStep) || (a && !inWasm(a))) return false;
       return m === 0 || inWasm(x);
     },
@@ -433,13 +443,13 @@ function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
       const { B, records } = tape;
       const half = B >> 1;
       const aBuf = records.a ?? records.aStep;
-      const args = { act: code!, n, m, B, T, W, U, b, x: m > 0 ? x : null, h: tape.states.h, a: aBuf, aStride: records.a ? B * n : 0, Wp: packedW(rnn, records, true) };
+      const args = { act: code, n, m, B, T, W, U, b, x: m > 0 ? x : null, h: tape.states.h, a: aBuf, aStride: records.a ? B * n : 0, Wp: packedW(rnn, records, true) };
       twoShares(rnnForward, jobArgs(rnnForward, { ...args, r0: 0, r1: half }), jobArgs(rnnForward, { ...args, r0: half, r1: B }), T * B * n * (n + m) >= shareParallelMinWork);
     },
     beginBackward(tape, x, kb) {
       const { B } = tape;
       const half = B >> 1;
-      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, W, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packedW(rnn, tape.records, false) };
+      const args = { act: code, n, B, t: 0, tEnd: 0, tLo: 0, W, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packedW(rnn, tape.records, false) };
       // the shares' (scale, ssq) pairs of ||dL/dh_t||, one array each
       const first = jobArgs(rnnBackward, { ...args, r0: 0, r1: half, norms: kb.pairs });
       const second = jobArgs(rnnBackward, { ...args, r0: half, r1: B, norms: [kb.pairs, kb.stride] });
@@ -477,70 +487,23 @@ function shareKernels(rnn: Rnn): WholeRunKernels<RnnRecords> {
 const { srnnForward, srnnBackward } = ABI.jobs;
 
 /**
- * The float32 share kernels' packed weights (kernels.ts spack_b): forward op(B) = W^T then U^T
- * (for a_t += h_{t-1} W^T + x_t U^T), backward op(B) = W (for delta <- da_t W). Packed at every
- * pass, since training updates W and U in place.
+ * The float32 RNN's whole-run kernels (kernels.ts srnn_forward, srnn_backward; shares.ts
+ * shareKernels32, its forward job forming the input part too: Wx = U), tested against the
+ * TypeScript step (test/models/rnn-float32-shares.test.ts). The bias gradient, which the
+ * TypeScript step adds per step, is summed at the end of each run in the steps' order (the last
+ * step first: kernels.ts srnn_bias), so that the routes agree bit for bit.
  */
-function packed32(rnn: Rnn<Float32Array>, rec: RnnRecords<Float32Array>, forward: boolean): { Wp: Float32Array; Up: Float32Array | null } {
-  const { n, m, W, U } = rnn;
-  const wSize = spackedSize(n, n);
-  const size = wSize + (m > 0 ? spackedSize(m, n) : 0);
-  if (!rec.packed || rec.packed.length < size) {
-    if (rec.packed) freeF64(rec.packed);
-    rec.packed = allocF32(size);
-  }
-  const P = rec.packed;
-  spackB(forward, n, n, W, 0, n, P);
-  if (forward && m > 0) spackB(true, m, n, U, 0, m, P, wSize);
-  return { Wp: P.subarray(0, wSize), Up: m > 0 ? P.subarray(wSize, size) : null };
-}
-
-function shareKernels32(rnn: Rnn<Float32Array>): WholeRunKernels<RnnRecords<Float32Array>, Float32Array> {
-  const { n, m, b, activation } = rnn;
-  const code = SHARE_ACTIVATIONS[activation.kind];
+function rnnShareKernels32(rnn: Rnn<Float32Array>, act: number): WholeRunKernels<RnnRecords<Float32Array>, Float32Array> {
+  const { n, m, b } = rnn;
   const bOff = n * n + n * m;
-  const { shareParallelMinWork } = ABI.routes;
-  // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
-  let bw: { tape: Tape<RnnRecords<Float32Array>, Float32Array>; x: Float32Array; kb: KernelBackward<Float32Array>; shares: Float64Array[] } | null = null;
-  return {
-    applies(tape, x) {
-      const { a, aStep } = tape.records;
-      if (code === undefined) return false;
-      if (!inWasm(rnn.theta) || !inWasm(tape.states.h) || !inWasm(aStep) || (a && !inWasm(a))) return false;
-      return m === 0 || inWasm(x);
-    },
-    forward(tape, x, T) {
-      const { B, records } = tape;
-      const { Wp, Up } = packed32(rnn, records, true);
-      const aBuf = records.a ?? records.aStep;
-      const args = { act: code!, n, m, B, T, b, x: m > 0 ? x : null, h: tape.states.h, a: aBuf, aStride: records.a ? B * n : 0, Wp, Up };
-      runShares(srnnForward, shareArgs(srnnForward, args, B), T * B * n * (n + m) >= shareParallelMinWork);
-    },
-    beginBackward(tape, x, kb) {
-      const { B } = tape;
-      const args = { act: code!, n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, perStep: kb.perStep?.h ?? null, Wp: packed32(rnn, tape.records, false).Wp };
-      // the shares' pairs (1, ssq) of ||dL/dh_t||, one array each; one share leaves the second's 0
-      const shares = shareArgs(srnnBackward, { ...args, norms: kb.pairs }, B, { norms: [kb.pairs, kb.stride] });
-      if (shares.length === 1) kb.pairs.fill(0, kb.stride, 2 * kb.stride);
-      bw = { tape, x, kb, shares };
-    },
-    steps(t, tEnd, tLo) {
-      const { shares, tape } = bw!;
-      for (const args of shares) {
-        setArg(srnnBackward, args, 't', t);
-        setArg(srnnBackward, args, 'tEnd', tEnd);
-        setArg(srnnBackward, args, 'tLo', tLo);
-      }
-      runShares(srnnBackward, shares, (t - tEnd + 1) * tape.B * n * n >= shareParallelMinWork);
-    },
-    endRun(tLo, tHi) {
-      const { tape, x, kb } = bw!;
-      rnn.weightGradients(tape, x, tLo, tHi, kb.dA, kb.dtheta);
-      // db in the TypeScript steps' order (the last step first), so that the routes agree bit for bit
-      srnnBias(n, tape.B, tHi - tLo + 1, kb.dA, kb.dtheta, bOff);
-    },
-    endBackward() {
-      bw = null;
-    },
-  };
+  return shareKernels32(rnn, {
+    forward: srnnForward,
+    backward: srnnBackward,
+    Wh: rnn.W,
+    Wx: rnn.U,
+    heap: ({ records: { a, aStep } }) => (a ? [aStep, a] : [aStep]),
+    forwardArgs: (tape, x) => ({ act, m, b, x: m > 0 ? x : null, a: tape.records.a ?? tape.records.aStep, aStride: tape.records.a ? tape.B * n : 0 }),
+    backwardArgs: (_, kb) => ({ act, perStep: kb.perStep?.h ?? null }),
+    endRun: (tape, kb, tLo, tHi) => srnnBias(n, tape.B, tHi - tLo + 1, kb.dA, kb.dtheta, bOff),
+  });
 }

@@ -6,6 +6,9 @@
  * sums: the first share adds into the gradient itself, the second into `theta1`, added at the end.
  * The split is fixed by B, so the bits do not depend on the number of threads.
  *
+ * In float32 (shareKernels32) the same glue serves every cell, the vanilla RNN (rnn.ts) included:
+ * one share or two, with the weight gradients left to the cell's own TypeScript products.
+ *
  * What stays with each cell is its own arguments (records, biases, gate layout) and the names of its
  * jobs and gradient blocks; argument slots, pointers and thresholds stay in wasm.ts.
  */
@@ -153,53 +156,71 @@ export function runShares(job: Job, shares: Float64Array[], parallel: boolean): 
   else twoShares(job, shares[0]!, shares[1]!, parallel);
 }
 
-/** A float32 gated cell: Wh (Gn x n) in float32, and its own input part and weight gradients. */
-type GatedCell32<R> = RecurrentCell<R, unknown, Float32Array> & { readonly Wh: Float32Array };
-
-/** What a float32 cell tells its share kernels: its jobs and its own arguments. */
+/** What a float32 cell tells its share kernels: its jobs, its weights and its own arguments. */
 export interface ShareSpec32<R> {
   /** The cell's float32 forward and backward jobs (wasm.ts ABI.jobs). */
   readonly forward: Job;
   readonly backward: Job;
+  /** The recurrent weights Wh (Gn x n, the gate blocks stacked; the RNN's W): argument Wp, packed. */
+  readonly Wh: Float32Array;
+  /**
+   * The input weights Wx (Gn x m; the RNN's U) when the forward job forms the input part
+   * x_t Wx^T itself (argument Up, packed); absent when the cell's beginForward forms it (gated cells).
+   */
+  readonly Wx?: Float32Array;
   /** The record arrays the kernels read and write (besides h and theta): all must live in the heap. */
   heap(tape: Tape<R, Float32Array>): Real[];
   /** The forward job's arguments that are the cell's own (records, biases). */
-  forwardArgs(tape: Tape<R, Float32Array>): Record<string, JobArg>;
+  forwardArgs(tape: Tape<R, Float32Array>, x: Float32Array): Record<string, JobArg>;
   /** The backward job's arguments that are the cell's own (records, state gradients, gradient blocks). */
   backwardArgs(tape: Tape<R, Float32Array>, kb: KernelBackward<Float32Array>): Record<string, JobArg>;
   /** One share whatever the batch (sums over rows the kernels keep in the TypeScript steps' order, e.g. peephole gradients). */
   readonly oneShare?: boolean;
+  /**
+   * The cell's own sums at the end of each run, after its weightGradients (the RNN's bias gradient,
+   * which its TypeScript step adds per step and its kernels leave to this sum).
+   */
+  endRun?(tape: Tape<R, Float32Array>, kb: KernelBackward<Float32Array>, tLo: number, tHi: number): void;
 }
 
-/** Wh^T (forward: op(B) of h_{t-1} Wh^T, n x Gn) or Wh (backward: of da_t Wh, Gn x n) packed by spack_b. */
-function packed32(cell: GatedCell32<unknown>, rec: ShareRecords, forward: boolean): Float32Array {
-  const { n } = cell;
-  const Gn = cell.Wh.length / n;
-  const size = forward ? spackedSize(n, Gn) : spackedSize(Gn, n);
+/**
+ * The packed weights of the float32 kernels (spack_b): forward op(B) = Wh^T (of h_{t-1} Wh^T,
+ * n x Gn), then Wx^T (m x Gn) when the forward job takes it; backward Wh (of da_t Wh, Gn x n).
+ * Packed at every pass, since training updates the weights in place.
+ */
+function packed32(n: number, m: number, { Wh, Wx }: Pick<ShareSpec32<unknown>, 'Wh' | 'Wx'>, rec: ShareRecords, forward: boolean): Float32Array {
+  const Gn = Wh.length / n;
+  const wxSize = Wx && m > 0 ? spackedSize(m, Gn) : 0;
+  const size = Math.max(spackedSize(n, Gn) + wxSize, spackedSize(Gn, n));
   if (!rec.packed32 || rec.packed32.length < size) {
     if (rec.packed32) freeF64(rec.packed32);
-    rec.packed32 = allocF32(Math.max(spackedSize(n, Gn), spackedSize(Gn, n)));
+    rec.packed32 = allocF32(size);
   }
-  if (forward) spackB(true, n, Gn, cell.Wh, 0, n, rec.packed32);
-  else spackB(false, Gn, n, cell.Wh, 0, n, rec.packed32);
+  if (!forward) spackB(false, Gn, n, Wh, 0, n, rec.packed32);
+  else {
+    spackB(true, n, Gn, Wh, 0, n, rec.packed32);
+    if (wxSize > 0) spackB(true, m, Gn, Wx!, 0, m, rec.packed32, spackedSize(n, Gn));
+  }
   return rec.packed32;
 }
 
 /**
- * The float32 whole-run kernels of a gated cell (kernels.ts slstm_* and sgru_forward, sgru_backward): one
- * share of batch rows below shareMinRows rows, two above (the split is fixed by B, so the bits do
- * not depend on the number of threads). The kernels run the recursions, each step repeating the
- * cell's float32 TypeScript step operation for operation (state gradients and their norm pairs per
- * part: arguments `${part}Norms`); the parts without a recursion stay the
- * cell's own, run on the same arrays: its beginForward (the input part of every step, one product)
- * and its weightGradients at the end of each run (dA holds the whole batch, laid out as the
- * TypeScript steps lay it out). So the two routes give the same bits.
+ * The float32 whole-run kernels of a cell (kernels.ts srnn_*, sgru_* and slstm_*): one share of
+ * batch rows below shareMinRows rows, two above (the split is fixed by B, so the bits do not depend
+ * on the number of threads). The kernels run the recursions, each step repeating the cell's float32
+ * TypeScript step operation for operation (state gradients and their norm pairs per part: arguments
+ * `${part}Norms`); the parts without a recursion stay the cell's own, run on the same arrays: its
+ * beginForward (the input part of every step, one product, unless the forward job forms it:
+ * spec.Wx) and its weightGradients at the end of each run, then spec.endRun (dA holds the whole
+ * batch, laid out as the TypeScript steps lay it out). So the two routes give the same bits.
  */
-export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spec: ShareSpec32<R>): WholeRunKernels<R, Float32Array> {
+export function shareKernels32<R extends ShareRecords>(cell: RecurrentCell<R, unknown, Float32Array>, spec: ShareSpec32<R>): WholeRunKernels<R, Float32Array> {
   const { n, m } = cell;
-  const Gn = cell.Wh.length / n;
+  const Gn = spec.Wh.length / n;
   const { forward: fw, backward: bwJob } = spec;
   const { shareParallelMinWork } = ABI.routes;
+  // multiply-adds per step and row of the forward job: the recurrent product, and the input product when it forms it
+  const forwardWidth = Gn * (n + (spec.Wx ? m : 0));
   // the backward pass's job arguments, set per run in place (t, tEnd, tLo): no allocation in the loop
   let bw: { tape: Tape<R, Float32Array>; x: Float32Array; kb: KernelBackward<Float32Array>; shares: Float64Array[] } | null = null;
   const split = (B: number): boolean => !spec.oneShare && B >= ABI.routes.shareMinRows;
@@ -210,12 +231,14 @@ export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spe
     forward(tape, x, T) {
       const { B, records } = tape;
       cell.beginForward(tape, x, T);
-      const args = { ...spec.forwardArgs(tape), n, B, T, Wp: packed32(cell, records, true), h: tape.states.h };
-      runShares(fw, shareArgs(fw, args, B, {}, split(B)), T * B * Gn * n >= shareParallelMinWork);
+      const Wp = packed32(n, m, spec, records, true);
+      const args: Record<string, JobArg> = { ...spec.forwardArgs(tape, x), n, B, T, Wp, h: tape.states.h };
+      if (spec.Wx) args.Up = m > 0 ? [Wp, spackedSize(n, Gn)] : null;
+      runShares(fw, shareArgs(fw, args, B, {}, split(B)), T * B * forwardWidth >= shareParallelMinWork);
     },
     beginBackward(tape, x, kb) {
       const { B, records } = tape;
-      const args: Record<string, JobArg> = { ...spec.backwardArgs(tape, kb), n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packed32(cell, records, false) };
+      const args: Record<string, JobArg> = { ...spec.backwardArgs(tape, kb), n, B, t: 0, tEnd: 0, tLo: 0, h: tape.states.h, delta: kb.ds.h, dA: kb.dA, Wp: packed32(n, m, spec, records, false) };
       // the shares' pairs (1, ssq) of ||dL/ds_t^part||, one array per part and share; one share leaves the second's 0
       const second: Record<string, JobArg> = {};
       cell.state.forEach((part, p) => {
@@ -238,6 +261,7 @@ export function shareKernels32<R extends ShareRecords>(cell: GatedCell32<R>, spe
     endRun(tLo, tHi) {
       const { tape, x, kb } = bw!;
       cell.weightGradients(tape, x, tLo, tHi, kb.dA, kb.dtheta);
+      spec.endRun?.(tape, kb, tLo, tHi);
     },
     endBackward() {
       bw = null;

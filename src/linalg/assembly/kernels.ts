@@ -1834,12 +1834,12 @@ function sumSquares32(v: usize, len: i32, out: usize): void {
 
 // Backward over steps t0 down to tEnd for batch rows [r0, r1), with no loss term inside
 // (tEnd, t0]: delta (B x n) enters as dL/dh_t0 and leaves as dL/dh_{tEnd-1}. Per step: dL/dh_t to
-// perStep (when given, (T+1) x B x n), its pair (1, ||.||^2 over the rows) to norms[2t],
+// perStep (when given, (T+1) x B x n), its pair (1, ||.||^2 over the rows) to hNorms[2t],
 // da_t = delta_t * f'(a_t) to dA at row block t - tLo (the deferred weight gradient's run), and
 // delta <- da_t W (Wp: W packed by spack_b).
 export function srnn_backward(
   act: i32, n: i32, B: i32, r0: i32, r1: i32, t0: i32, tEnd: i32, tLo: i32,
-  h: usize, delta: usize, dA: usize, norms: usize, perStep: usize, Wp: usize, work: usize,
+  h: usize, delta: usize, dA: usize, hNorms: usize, perStep: usize, Wp: usize, work: usize,
 ): void {
   const rows = r1 - r0;
   const len = rows * n;
@@ -1848,7 +1848,7 @@ export function srnn_backward(
   const d0 = delta + (share << 2);
   for (let t = t0; t >= tEnd; t--) {
     if (perStep) memory.copy(perStep + ((<usize>t * bn + share) << 2), d0, <usize>len << 2);
-    sumSquares32(d0, len, norms + ((<usize>t * 2) << 3));
+    sumSquares32(d0, len, hNorms + ((<usize>t * 2) << 3));
     const da = dA + ((<usize>(t - tLo) * bn + share) << 2);
     sderivativeTimes(act, len, h + ((<usize>t * bn + share) << 2), d0, da);
     sproduct(B, rows, n, n, da, n, Wp, 0, d0, n, work);

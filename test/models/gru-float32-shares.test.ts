@@ -11,14 +11,10 @@
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
-import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
 import { ABI } from '../../src/linalg/wasm.ts';
-import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
 import { createGru, gruFromParameters, type Gru } from '../../src/models/gru.ts';
-import type { Readout, SequenceLoss } from '../../src/models/readout.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
-import { heapF32 } from '../helpers/float32.ts';
-import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
+import { expectOffHeapStepSameBits, expectSameBits, expectThreadIndependent, heapF32, runKept, stepOnly } from '../helpers/float32.ts';
 
 function model(n: number, m: number, seed: number): Gru<Float32Array> {
   const rng = new Rng(seed);
@@ -26,22 +22,6 @@ function model(n: number, m: number, seed: number): Gru<Float32Array> {
   for (const b of [init.bx, init.bh]) rng.fillNormal(b, 0.25, 0.5);
   return gruFromParameters(n, m, init.theta, { precision: 'float32' });
 }
-
-/** Forward and BPTT through the driver, keeping dL/dh_t of every step. */
-function run(gru: Gru<Float32Array>, B: number, T: number, x: Float32Array, h0: Float32Array, loss: SequenceLoss, readout: Readout | null) {
-  const tape = createTape(gru, B, T);
-  forward(gru, x, tape, { s0: { h: h0 } });
-  const grads = createGradients(gru, B, T, readout, { stateGradients: true });
-  const L = backward(gru, tape, x, loss, readout, grads);
-  return { tape, grads, L, kernels: gru.kernels?.applies(tape, x) ?? false };
-}
-
-/** The same cell without its whole-run kernels: the driver runs its TypeScript step. */
-function stepOnly(gru: Gru<Float32Array>): Gru<Float32Array> {
-  return { ...gru, kernels: undefined };
-}
-
-const exact = (a: ArrayLike<number>): number[] => Array.from(a);
 
 const CASES: [n: number, m: number, B: number, T: number, what: string][] = [
   [1, 1, 1, 9, 'n = 1, B = 1: one lane'],
@@ -62,19 +42,9 @@ for (const [kind, steps, p] of [['squared-error', 'last', undefined], ['cross-en
       const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
       const readout = randomReadout(n, p, rng);
       const loss = randomLoss(kind, steps, p ?? n, B, T, rng);
-      const k = run(gru, B, T, x, h0, loss, readout);
-      const s = run(stepOnly(gru), B, T, x, h0, loss, readout);
-      t.true(k.kernels, `${what}: the kernels ran`);
-      t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h), `${what}: states`);
-      t.deepEqual(exact(k.tape.records.gates), exact(s.tape.records.gates), `${what}: gates`);
-      t.deepEqual(exact(k.tape.records.hn), exact(s.tape.records.hn), `${what}: hn`);
-      t.is(k.L, s.L, `${what}: loss`);
-      t.deepEqual(exact(k.grads.theta), exact(s.grads.theta), `${what}: dL/dtheta`);
-      t.deepEqual(exact(k.grads.s0.h), exact(s.grads.s0.h), `${what}: dL/dh_0`);
-      t.deepEqual(exact(k.grads.perStep!.h), exact(s.grads.perStep!.h), `${what}: dL/dh_t kept per step`);
-      if (readout) t.deepEqual(exact(k.grads.readout!), exact(s.grads.readout!), `${what}: readout gradient`);
-      if (B < ABI.routes.shareMinRows) t.deepEqual(exact(k.grads.norms.h), exact(s.grads.norms.h), `${what}: norms`);
-      else t.true(maxRelativeError(k.grads.norms.h, s.grads.norms.h, 0) < TOL.roundoff, `${what}: norms`);
+      const k = runKept(gru, B, T, x, { h: h0 }, loss, readout);
+      const s = runKept(stepOnly(gru), B, T, x, { h: h0 }, loss, readout);
+      expectSameBits(t, k, s, what, B < ABI.routes.shareMinRows, ['gates', 'hn']);
     }
   });
 }
@@ -86,12 +56,7 @@ test('float32 GRU kernels: inputs off the kernel heap run the TypeScript step, w
   const xs = rng.fillNormal(new Float64Array(T * B * m));
   const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
   const loss = randomLoss('squared-error', 'last', n, B, T, rng);
-  const k = run(gru, B, T, heapF32(xs), h0, loss, null);
-  const s = run(gru, B, T, Float32Array.from(xs), h0, loss, null);
-  t.true(k.kernels);
-  t.false(s.kernels);
-  t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h));
-  t.deepEqual(exact(k.grads.theta), exact(s.grads.theta));
+  expectOffHeapStepSameBits(t, gru, B, T, xs, { h: h0 }, loss);
 });
 
 test('float32 GRU kernels give the same bits on one thread and on two', async (t) => {
@@ -101,18 +66,6 @@ test('float32 GRU kernels give the same bits on one thread and on two', async (t
   const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
   const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
   for (const [loss, readout] of [[randomLoss('squared-error', 'last', n, B, T, rng), null], [randomLoss('cross-entropy', 'all', 4, B, T, rng), randomReadout(n, 4, rng)]] as const) {
-    setGemmThreads(1);
-    const one = run(gru, B, T, x, h0, loss, readout);
-    setGemmThreads(2);
-    for (let i = 0; i < 200 && gemmThreads() < 2; i++) await new Promise((r) => setTimeout(r, 25));
-    t.is(gemmThreads(), 2, 'the worker thread is running');
-    const two = run(gru, B, T, x, h0, loss, readout);
-    setGemmThreads('auto');
-    t.true(one.kernels && two.kernels);
-    t.deepEqual(exact(two.tape.states.h), exact(one.tape.states.h), 'states');
-    t.deepEqual(exact(two.grads.theta), exact(one.grads.theta), 'dL/dtheta');
-    t.deepEqual(exact(two.grads.s0.h), exact(one.grads.s0.h), 'dL/dh_0');
-    t.deepEqual(exact(two.grads.norms.h), exact(one.grads.norms.h), 'norms');
-    t.is(two.L, one.L);
+    await expectThreadIndependent(t, () => runKept(gru, B, T, x, { h: h0 }, loss, readout));
   }
 });

@@ -9,14 +9,11 @@
  */
 import test from 'ava';
 import { Rng } from '../../src/init/rng.ts';
-import { backward, createGradients, createTape, forward, lossValue } from '../../src/models/bptt.ts';
-import { views } from '../../src/models/cell.ts';
 import type { LstmConfig } from '../../src/models/lstm-layout.ts';
 import { createLstm, lstmFromParameters } from '../../src/models/lstm.ts';
 import type { Readout, SequenceLoss } from '../../src/models/readout.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
-import { f32Values, heapF32, scaledError } from '../helpers/float32.ts';
-import { fivePointGradient } from '../helpers/finite-differences.ts';
+import { expectCloseToFloat64, expectDifferencesMatchFloat32Gradient, expectJacobianProductsClose, f32Values, runBothPrecisions } from '../helpers/float32.ts';
 import { TOL } from '../helpers/tolerance.ts';
 
 type Variant = Partial<LstmConfig>;
@@ -49,22 +46,12 @@ function runBoth(cfg: Variant, seed: number, n: number, m: number, B: number, T:
   const s = setup(cfg, seed, n, m, B, T);
   const readout: Readout | null = randomReadout(n, p, s.rng);
   const loss = randomLoss('squared-error', steps, p ?? n, B, T, s.rng);
-  const l64 = lstmFromParameters(s.cfg, s.theta);
-  const l32 = lstmFromParameters({ ...s.cfg, precision: 'float32' }, s.theta);
-  const tape64 = createTape(l64, B, T);
-  const tape32 = createTape(l32, B, T);
-  const x32 = heapF32(s.x);
-  forward(l64, s.x, tape64, { s0: { h: s.h0, c: s.c0 } });
-  forward(l32, x32, tape32, { s0: { h: Float32Array.from(s.h0), c: Float32Array.from(s.c0) } });
-  const g64 = createGradients(l64, B, T, readout);
-  const g32 = createGradients(l32, B, T, readout);
-  const L64 = backward(l64, tape64, s.x, loss, readout, g64);
-  const L32 = backward(l32, tape32, x32, loss, readout, g32);
-  return { s, l64, l32, tape64, tape32, x32, g64, g32, L64, L32, loss, readout };
+  const r = runBothPrecisions(lstmFromParameters(s.cfg, s.theta), lstmFromParameters({ ...s.cfg, precision: 'float32' }, s.theta), B, T, s.x, { h: s.h0, c: s.c0 }, loss, readout);
+  return { s, ...r };
 }
 
 test('a float32 LSTM keeps every array in float32; the default stays float64; the option is checked', (t) => {
-  const { l64, l32, tape32, g32, tape64, g64 } = runBoth({ forgetGate: false }, 1, 6, 2, 3, 5, 'last');
+  const { c64: l64, c32: l32, tape32, g32, tape64, g64 } = runBoth({ forgetGate: false }, 1, 6, 2, 3, 5, 'last');
   t.is(l64.precision, 'float64');
   t.is(l32.precision, 'float32');
   t.truthy(l64.kernels);
@@ -103,25 +90,9 @@ for (const [label, n, m, B, T, steps] of [
 }
 
 function check(t: import('ava').ExecutionContext, r: ReturnType<typeof runBoth>): void {
-  const errors: Record<string, number> = {
-    h: scaledError(r.tape32.states.h, r.tape64.states.h),
-    c: scaledError(r.tape32.states.c!, r.tape64.states.c!),
-    L: Math.abs(r.L32 - r.L64) / Math.abs(r.L64),
-    h0: scaledError(r.g32.s0.h, r.g64.s0.h),
-    c0: scaledError(r.g32.s0.c!, r.g64.s0.c!),
-    normsH: scaledError(r.g32.norms.h, r.g64.norms.h),
-    normsC: scaledError(r.g32.norms.c!, r.g64.norms.c!),
-  };
-  const v32 = views(r.l32, r.g32.theta);
-  const v64 = views(r.l64, r.g64.theta);
-  for (const b of r.l64.blocks) if (b.rows * b.cols > 0) errors[b.name] = scaledError(v32[b.name]!, v64[b.name]!);
-  if (r.readout) errors['readout'] = scaledError(r.g32.readout!, r.g64.readout!);
-  for (const [k, e] of Object.entries(errors)) t.true(e <= TOL.float32Gated, `${k}: ${e}`);
+  const errors = expectCloseToFloat64(t, r, TOL.float32Gated);
   // and it really ran in float32 (a float64 run would agree to ~1e-15)
   t.true(errors['h']! > 1e-9 && errors['Wh']! > 1e-9, JSON.stringify(errors));
-  // the loss is summed in float64 from the float32 states
-  t.true(Math.abs(lossValue(r.l32, r.tape32, r.loss, r.readout) - r.L32) <= TOL.roundoff * Math.abs(r.L32));
-  t.log(JSON.stringify(Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, Number(e.toPrecision(2))]))));
 }
 
 for (const [vi, { label, cfg }] of VARIANTS.entries()) {
@@ -132,66 +103,13 @@ for (const [vi, { label, cfg }] of VARIANTS.entries()) {
     const loss = randomLoss('squared-error', 'all', 2, B, T, s.rng);
     const l64 = lstmFromParameters(s.cfg, s.theta);
     const l32 = lstmFromParameters({ ...s.cfg, precision: 'float32' }, s.theta);
-    const tape64 = createTape(l64, B, T);
-    const L = (): number => {
-      forward(l64, s.x, tape64, { s0: { h: s.h0, c: s.c0 } });
-      return lossValue(l64, tape64, loss, readout);
-    };
-    const fd = fivePointGradient(l64.theta, L);
-    const tape32 = createTape(l32, B, T);
-    const x32 = Float32Array.from(s.x);
-    forward(l32, x32, tape32, { s0: { h: Float32Array.from(s.h0), c: Float32Array.from(s.c0) } });
-    const g32 = createGradients(l32, B, T, readout);
-    backward(l32, tape32, x32, loss, readout, g32);
-    const v = views(l32, g32.theta);
-    const f = views(l64, fd);
-    const errors: string[] = [];
-    for (const b of l64.blocks) {
-      // float32 errors are absolute at the scale of the block, so relative to its largest entry; the
-      // float64 five-point difference is ~1e-11 accurate
-      const e = scaledError(v[b.name]!, f[b.name]!);
-      t.true(e <= TOL.float32Gated && e > 1e-10, `${b.name}: ${e}`);
-      errors.push(`${b.name} ${e.toPrecision(2)}`);
-    }
-    t.log(errors.join(', '));
+    expectDifferencesMatchFloat32Gradient(t, l64, l32, B, T, s.x, Float32Array.from(s.x), { h: s.h0, c: s.c0 }, loss, readout, TOL.float32Gated);
   });
 }
 
 for (const [vi, { label, cfg }] of VARIANTS.entries()) {
   test(`float32 Jacobian products (jvp, vjp) equal float64 within the float32 tolerance, and vjp is jvp's transpose: ${label}`, (t) => {
-    const n = 12, m = 2, B = 3, T = 15, k = 5;
-    const r = runBoth(cfg, 80 + vi, n, m, B, T, 'last');
-    const S = 2 * n;
-    const V = f32Values(r.s.rng.fillNormal(new Float64Array(k * S)));
-    const U = f32Values(r.s.rng.fillNormal(new Float64Array(k * S)));
-    const w64 = r.l64.createWork(k);
-    const w32 = r.l32.createWork(k);
-    let worst = 0;
-    for (const [step, row] of [[1, 0], [8, 2], [T, 1]] as const) {
-      const jv64 = new Float64Array(k * S);
-      const uj64 = new Float64Array(k * S);
-      const jv32 = new Float32Array(k * S);
-      const uj32 = new Float32Array(k * S);
-      r.l64.jvp(r.tape64, step, row, k, V, jv64, w64);
-      r.l64.vjp(r.tape64, step, row, k, U, uj64, w64);
-      r.l32.jvp(r.tape32, step, row, k, Float32Array.from(V), jv32, w32);
-      r.l32.vjp(r.tape32, step, row, k, Float32Array.from(U), uj32, w32);
-      const e = Math.max(scaledError(jv32, jv64), scaledError(uj32, uj64));
-      t.true(e <= TOL.float32Gated && e > 1e-10, `t = ${step}, r = ${row}: ${e}`);
-      worst = Math.max(worst, e);
-      // u_i^T (J v_i) = (u_i^T J) v_i, both in float32 (the sums of S terms in float64)
-      for (let q = 0; q < k; q++) {
-        let a = 0, b = 0, scale = 0;
-        for (let j = 0; j < S; j++) {
-          a += U[q * S + j]! * jv32[q * S + j]!;
-          b += uj32[q * S + j]! * V[q * S + j]!;
-          scale += Math.abs(U[q * S + j]! * jv32[q * S + j]!) + Math.abs(uj32[q * S + j]! * V[q * S + j]!);
-        }
-        t.true(Math.abs(a - b) <= TOL.float32Gated * scale, `t = ${step}, q = ${q}: ${a} vs ${b}`);
-      }
-    }
-    t.log(`largest scaled error ${worst.toPrecision(2)}`);
-    r.l64.freeWork(w64);
-    r.l32.freeWork(w32);
+    const r = runBoth(cfg, 80 + vi, 12, 2, 3, 15, 'last');
+    expectJacobianProductsClose(t, r, r.s.rng, 5, TOL.float32Gated);
   });
 }

@@ -11,13 +11,10 @@
 import test from 'ava';
 import { activation } from '../../src/activations/index.ts';
 import { Rng } from '../../src/init/rng.ts';
-import { gemmThreads, setGemmThreads } from '../../src/linalg/parallel.ts';
-import { ABI, allocF32 } from '../../src/linalg/wasm.ts';
-import { backward, createGradients, createTape, forward } from '../../src/models/bptt.ts';
-import type { SequenceLoss } from '../../src/models/readout.ts';
+import { ABI } from '../../src/linalg/wasm.ts';
 import { createRnn, type Rnn } from '../../src/models/rnn.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
-import { maxRelativeError, TOL } from '../helpers/tolerance.ts';
+import { expectOffHeapStepSameBits, expectSameBits, expectThreadIndependent, heapF32, runKept, stepOnly } from '../helpers/float32.ts';
 
 function model(act: string, n: number, m: number, seed: number): Rnn<Float32Array> {
   const rng = new Rng(seed);
@@ -31,22 +28,6 @@ function model(act: string, n: number, m: number, seed: number): Rnn<Float32Arra
     precision: 'float32',
   });
 }
-
-/** Forward and BPTT through the driver, keeping dL/dh_t of every step. */
-function run(rnn: Rnn<Float32Array>, B: number, T: number, x: Float32Array, h0: Float32Array, loss: SequenceLoss, readout: ReturnType<typeof randomReadout>) {
-  const tape = createTape(rnn, B, T);
-  forward(rnn, x, tape, { s0: { h: h0 } });
-  const grads = createGradients(rnn, B, T, readout, { stateGradients: true });
-  const L = backward(rnn, tape, x, loss, readout, grads);
-  return { tape, grads, L, kernels: rnn.kernels?.applies(tape, x) ?? false };
-}
-
-/** The same cell without its whole-run kernels: the driver runs its TypeScript step. */
-function stepOnly(rnn: Rnn<Float32Array>): Rnn<Float32Array> {
-  return { ...rnn, kernels: undefined };
-}
-
-const exact = (a: ArrayLike<number>): number[] => Array.from(a);
 
 const CASES: [n: number, m: number, B: number, T: number, what: string][] = [
   [5, 2, 1, 20, 'B = 1: one share, plain loops'],
@@ -63,22 +44,13 @@ for (const act of ['tanh', 'sigmoid', 'relu', 'identity']) {
       for (const [n, m, B, T, what] of CASES) {
         const rnn = model(act, n, m, 11 + n + B);
         const rng = new Rng(12 + n);
-        const x = allocF32(T * B * m);
-        x.set(rng.fillNormal(new Float64Array(T * B * m)));
+        const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
         const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
         const readout = randomReadout(n, p, rng);
         const loss = randomLoss(kind, steps, p ?? n, B, T, rng);
-        const k = run(rnn, B, T, x, h0, loss, readout);
-        const s = run(stepOnly(rnn), B, T, x, h0, loss, readout);
-        t.true(k.kernels, `${what}: the kernels ran`);
-        t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h), `${what}: states`);
-        t.is(k.L, s.L, `${what}: loss`);
-        t.deepEqual(exact(k.grads.theta), exact(s.grads.theta), `${what}: dL/dtheta`);
-        t.deepEqual(exact(k.grads.s0.h), exact(s.grads.s0.h), `${what}: dL/dh_0`);
-        t.deepEqual(exact(k.grads.perStep!.h), exact(s.grads.perStep!.h), `${what}: dL/dh_t kept per step`);
-        if (readout) t.deepEqual(exact(k.grads.readout!), exact(s.grads.readout!), `${what}: readout gradient`);
-        if (B < ABI.routes.shareMinRows) t.deepEqual(exact(k.grads.norms.h), exact(s.grads.norms.h), `${what}: norms`);
-        else t.true(maxRelativeError(k.grads.norms.h, s.grads.norms.h, 0) < TOL.roundoff, `${what}: norms`);
+        const k = runKept(rnn, B, T, x, { h: h0 }, loss, readout);
+        const s = runKept(stepOnly(rnn), B, T, x, { h: h0 }, loss, readout);
+        expectSameBits(t, k, s, what, B < ABI.routes.shareMinRows);
       }
     });
   }
@@ -89,38 +61,18 @@ test('float32 kernels: inputs off the kernel heap run the TypeScript step, with 
   const rnn = model('tanh', n, m, 3);
   const rng = new Rng(4);
   const xs = rng.fillNormal(new Float64Array(T * B * m));
-  const onHeap = allocF32(xs.length);
-  onHeap.set(xs);
   const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
   const loss = randomLoss('squared-error', 'last', n, B, T, rng);
-  const k = run(rnn, B, T, onHeap, h0, loss, null);
-  const s = run(rnn, B, T, Float32Array.from(xs), h0, loss, null);
-  t.true(k.kernels);
-  t.false(s.kernels);
-  t.deepEqual(exact(k.tape.states.h), exact(s.tape.states.h));
-  t.deepEqual(exact(k.grads.theta), exact(s.grads.theta));
+  expectOffHeapStepSameBits(t, rnn, B, T, xs, { h: h0 }, loss);
 });
 
 test('float32 kernels give the same bits on one thread and on two', async (t) => {
   const n = 64, m = 1, B = 16, T = 50;
   const rnn = model('tanh', n, m, 5);
   const rng = new Rng(6);
-  const x = allocF32(T * B * m);
-  x.set(rng.fillNormal(new Float64Array(T * B * m)));
+  const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
   const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
   for (const [loss, readout] of [[randomLoss('squared-error', 'last', n, B, T, rng), null], [randomLoss('cross-entropy', 'all', 4, B, T, rng), randomReadout(n, 4, rng)]] as const) {
-    setGemmThreads(1);
-    const one = run(rnn, B, T, x, h0, loss, readout);
-    setGemmThreads(2);
-    for (let i = 0; i < 200 && gemmThreads() < 2; i++) await new Promise((r) => setTimeout(r, 25));
-    t.is(gemmThreads(), 2, 'the worker thread is running');
-    const two = run(rnn, B, T, x, h0, loss, readout);
-    setGemmThreads('auto');
-    t.true(one.kernels && two.kernels);
-    t.deepEqual(exact(two.tape.states.h), exact(one.tape.states.h), 'states');
-    t.deepEqual(exact(two.grads.theta), exact(one.grads.theta), 'dL/dtheta');
-    t.deepEqual(exact(two.grads.s0.h), exact(one.grads.s0.h), 'dL/dh_0');
-    t.deepEqual(exact(two.grads.norms.h), exact(one.grads.norms.h), 'norms');
-    t.is(two.L, one.L);
+    await expectThreadIndependent(t, () => runKept(rnn, B, T, x, { h: h0 }, loss, readout));
   }
 });

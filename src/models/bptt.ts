@@ -14,7 +14,7 @@
  * TypeScript steps); the loss terms are added here between the kernels' runs.
  *
  * @example
- *   const cell = createLstmCell({ n: 8, m: 2, forgetGate: true }, new Rng(1));
+ *   const cell = createLstm({ n: 8, m: 2, forgetGate: true }, new Rng(1));
  *   const readout = createReadout(8, 1);
  *   const tape = createTape(cell, B, T);
  *   forward(cell, x, tape);

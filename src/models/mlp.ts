@@ -116,7 +116,7 @@ interface Workspace {
   /** Output logits and probabilities (m x K). */
   Y: Float64Array;
   P: Float64Array;
-  /** Backward scratch: gradient w.r.t. the current h, w.r.t. h below, w.r.t. z/a (m x maxWidth). */
+  /** Backward scratch: gradient w.r.t. the current h, w.r.t. h below, w.r.t. z/a (m x maxW, the widest layer). */
   gH: Float64Array;
   gHBelow: Float64Array;
   gZ: Float64Array;

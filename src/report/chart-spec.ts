@@ -11,8 +11,8 @@
  * intervals, censored values drawn as open up-triangles (≥), and a drawing order (`z`) that puts
  * key curves on top.
  *
- * `kind` is the extension point for other chart types (a heatmap would add a `HeatmapSpec` to the
- * `ChartSpec` union and a case to chart-config.ts); today every chart is a line/scatter chart.
+ * `kind` is the extension point for other chart types: the heatmap (heatmap.ts HeatmapChartSpec) is
+ * the second member of the `ChartSpec` union, with its case in chart-config.ts.
  */
 
 export interface CsvTable {

@@ -18,7 +18,7 @@
  *   const task = addingProblem1997({ T: 100 });
  *   const batch = task.sample(32, rng);            // inputs 100..110 x 32 x 2, targets 1 x 32 x 1
  *   forward(lstm, batch.inputs, tape, { T: batch.T });
- *   backward(lstm, tape, batch.inputs, trainingLoss(task, batch), grads);
+ *   backward(lstm, tape, batch.inputs, trainingLoss(task, batch), readout, grads);
  *   const result = evaluateTask(task, predict, new Rng(2)); // 2560 test sequences
  *   result.success; // true when all of them have absolute error < 0.04
  */
@@ -88,7 +88,7 @@ export interface LongLagTask {
   success(score: TaskScore): boolean;
 }
 
-/** Structurally an LstmLoss / RnnLoss: what the models' backward pass needs for a batch. */
+/** Structurally a SequenceLoss (src/models/readout.ts): what the models' backward pass needs for a batch. */
 export interface TrainingLoss {
   readonly kind: TaskLossKind;
   readonly steps: 'last' | 'all';

@@ -55,7 +55,7 @@ export const FORMATS: Readonly<Record<FormatName, FloatFormat>> = {
   float16: format('float16', 11, -14, 15),
 };
 
-/** The formats from the widest to the narrowest significand. */
+/** The formats from the widest to the narrowest significand (the order of the precision-horizon study's summary and charts). */
 export const FORMAT_NAMES: readonly FormatName[] = ['float64', 'float32', 'float16', 'bfloat16'];
 
 /** 2^k at POW2[k + 1074], k = -1074..1023. */

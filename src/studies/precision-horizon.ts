@@ -31,7 +31,7 @@ import { logSlope } from '../analysis/gradient-flow.ts';
 import { absorptionRatios, formatBrackets, lagSum, lagTerms, normwiseHorizon, recurrentGradient, relativeDifference, type LagSum, type LagTerms } from '../analysis/precision-horizon.ts';
 import { Rng } from '../init/rng.ts';
 import { INITIALISATIONS } from '../init/weights.ts';
-import { FORMATS, type FormatName } from '../linalg/formats.ts';
+import { FORMAT_NAMES, FORMATS, type FormatName } from '../linalg/formats.ts';
 import { UNIT_ROUNDOFF, type Precision, type Real } from '../linalg/precision.ts';
 import { allocReal, freeF64 } from '../linalg/wasm.ts';
 import { backward, cellPrecision, createGradients, createTape, forward, freeGradients, freeTape } from '../models/bptt.ts';
@@ -46,8 +46,6 @@ import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const CELLS = ['rnn', 'lstm'] as const;
 type CellKind = (typeof CELLS)[number];
-/** The formats in the order of the summary and the charts, from the widest significand. */
-const FORMAT_ORDER = ['float64', 'float32', 'float16', 'bfloat16'] as const satisfies readonly FormatName[];
 
 const params = z
   .object({
@@ -191,7 +189,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
     const lags = Array.from({ length: T }, (_, k) => k);
     const total = p.cells.length * p.gains.length;
     for (const kind of p.cells) {
-      horizons[kind] = Object.fromEntries(FORMAT_ORDER.map((fm) => [fm, {}]));
+      horizons[kind] = Object.fromEntries(FORMAT_NAMES.map((fm) => [fm, {}]));
       for (const g of p.gains) {
         const cells = cellsAt(kind, g);
         // the horizon at T: lag-ordered sums in the four formats, ratios and brackets
@@ -209,8 +207,8 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
         const s64 = sums.float64;
         const rho = absorptionRatios(terms64, s64.total as Float64Array);
         // each format's bracket against the gradient that format computed (float64: S itself)
-        const bs = formatBrackets(terms64, FORMAT_ORDER.map((fm) => ({ format: FORMATS[fm], total: sums[fm].total })), p.slack);
-        const brackets = Object.fromEntries(FORMAT_ORDER.map((fm, i) => [fm, bs[i]!])) as Run['bracket'];
+        const bs = formatBrackets(terms64, FORMAT_NAMES.map((fm) => ({ format: FORMATS[fm], total: sums[fm].total })), p.slack);
+        const brackets = Object.fromEntries(FORMAT_NAMES.map((fm, i) => [fm, bs[i]!])) as Run['bracket'];
         const relativeError = relativeDifference(r32.dW, r64.dW);
         r64.free();
         r32.free();
@@ -233,7 +231,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
           return e;
         });
 
-        const horizon = Object.fromEntries(FORMAT_ORDER.map((fm) => [fm, sums[fm].horizon])) as Run['horizon'];
+        const horizon = Object.fromEntries(FORMAT_NAMES.map((fm) => [fm, sums[fm].horizon])) as Run['horizon'];
         runs.push({
           cell: kind,
           gain: g,
@@ -245,12 +243,12 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
           relativeError,
           errorByT,
         });
-        for (const fm of FORMAT_ORDER) horizons[kind]![fm]![String(g)] = horizon[fm];
+        for (const fm of FORMAT_NAMES) horizons[kind]![fm]![String(g)] = horizon[fm];
         const st = style(String(g));
         ratioCurves[kind].push({ label: `g = ${g}`, x: lags, y: Array.from(rho, (v) => (v > 0 ? v : NaN)), ...st });
         if (kind === 'rnn') retainedCurves.push({ label: `g = ${g}`, x: lags, y: sums.float32.retained, ...st });
         errorCurves[kind].push({ label: `g = ${g}`, x: p.TValues, y: errorByT, pointRadius: 3, ...st });
-        for (const fm of FORMAT_ORDER) {
+        for (const fm of FORMAT_NAMES) {
           const h = horizon[fm];
           const br = brackets[fm];
           theory.push({
@@ -266,12 +264,12 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
       }
     }
     const underflowRuns = runs.filter((r) => r.horizon.float16 < r.float16WideExponent);
-    const bracketViolations = runs.reduce((s, r) => s + FORMAT_ORDER.filter((fm) => r.horizon[fm] < r.bracket[fm].lower || r.horizon[fm] > r.bracket[fm].upper).length, 0);
+    const bracketViolations = runs.reduce((s, r) => s + FORMAT_NAMES.filter((fm) => r.horizon[fm] < r.bracket[fm].lower || r.horizon[fm] > r.bracket[fm].upper).length, 0);
 
     // one colour per format on the horizon charts, its bracket's two lines in that colour
-    const formatStyle = styleByName([...FORMAT_ORDER]);
+    const formatStyle = styleByName([...FORMAT_NAMES]);
     const uLines = (x0: number, x1: number): Series[] =>
-      FORMAT_ORDER.flatMap((fm, i) =>
+      FORMAT_NAMES.flatMap((fm, i) =>
         [2, 0.5].map((c, j) => ({
           label: i === 0 && j === 0 ? 'u/2 and 2u of each format' : `${fm} ${c === 2 ? '2u' : 'u/2'}`,
           x: [x0, x1],
@@ -307,7 +305,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
         x: { title: 'gain g of the recurrent weights' },
         y: { title: 'horizon (lags)', min: 0 },
         series: [
-          ...FORMAT_ORDER.map((fm, i) => ({
+          ...FORMAT_NAMES.map((fm, i) => ({
             label: `${FORMAT_LABEL[fm]} horizon`,
             x: gains,
             y: rs.map((r) => r.horizon[fm]),
@@ -318,7 +316,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
             z: 4 - i,
             color: formatStyle(fm).color,
           })),
-          ...FORMAT_ORDER.flatMap((fm, i) =>
+          ...FORMAT_NAMES.flatMap((fm, i) =>
             (['lower', 'upper'] as const).map((side, j) => ({
               label: i === 0 && j === 0 ? 'bracket (lower, upper) of each format' : `${fm} bracket ${side}`,
               x: gains,
@@ -374,7 +372,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
       const rs = runs.filter((r) => r.cell === kind);
       paragraphs.push(
         `${kind === 'rnn' ? 'Tanh RNN' : 'Forget-gate LSTM'}, horizons float64 / float32 / float16 / bfloat16 (T = ${T}; "T" means the sum still changed at the last lag): ` +
-          rs.map((r) => `g = ${r.gain}: ${FORMAT_ORDER.map((fm) => (r.horizon[fm] >= T ? 'T' : String(r.horizon[fm]))).join(' / ')}`).join('; ') +
+          rs.map((r) => `g = ${r.gain}: ${FORMAT_NAMES.map((fm) => (r.horizon[fm] >= T ? 'T' : String(r.horizon[fm]))).join(' / ')}`).join('; ') +
           '.',
       );
     }

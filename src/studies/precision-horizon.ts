@@ -139,6 +139,8 @@ function toFloat32Values(v: Float64Array): Float64Array {
 
 const FORMAT_LABEL: Record<FormatName, string> = { float64: 'float64', float32: 'float32', float16: 'float16', bfloat16: 'bfloat16' };
 const U_TEXT: Record<FormatName, string> = { float64: `2${superscript(-53)}`, float32: `2${superscript(-24)}`, float16: `2${superscript(-11)}`, bfloat16: `2${superscript(-8)}` };
+/** Each format's smallest subnormal 2^(emin - p + 1), the unit of formatBrackets' absolute term a. */
+const SUBNORMAL_TEXT = Object.fromEntries(FORMAT_NAMES.map((fm) => [fm, `2${superscript(FORMATS[fm].emin - FORMATS[fm].p + 1)}`])) as Record<FormatName, string>;
 const CELL_TEXT: Record<CellKind, string> = { rnn: 'tanh RNN', lstm: 'forget-gate LSTM' };
 /** float16's significand with float32's exponent range: what float16 would do without its underflow. */
 const FLOAT16_WIDE_EXPONENT = { ...FORMATS.float16, emin: FORMATS.float32.emin, emax: FORMATS.float32.emax, minSubnormal: 2 ** (FORMATS.float32.emin - 10), max: (2 - 2 ** -10) * 2 ** FORMATS.float32.emax };
@@ -257,7 +259,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
             measured: h,
             source: 'Higham 2002, sec. 2.1 (ulp(s)/2 < u|s| ≤ ulp(s))',
             agrees: h >= br.lower && h <= br.upper,
-            tolerance: `none: integers; thresholds ×(1 ± (${p.slack} + 3u))`,
+            tolerance: `none: integers; thresholds ×(1 ± (${p.slack} + 3u)) and ± 2·max(1, |hₜ₋₁|)·${SUBNORMAL_TEXT[fm]} (rounding in the subnormal range)`,
           });
         }
         ctx.progress(runs.length, total, `${kind}, g = ${g}`);
@@ -300,7 +302,7 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
         title: `Precision horizon against the gain g (${CELL_TEXT[kind]})`,
         subtitle: `1 + the last lag that changed ∂L/∂Wₕ; grey line: T = ${T}; open triangles: the last lag still did (no horizon within T)`,
         caption:
-          `Measured horizons in float64, float32 and the emulated float16 and bfloat16, with each format's bracket [lower, upper] from the float64 contributions against 2u and u/2 of the sum that format computed (thin dashed lines in the format's colour; float16's includes underflow below half its smallest subnormal, 2⁻²⁵). ` +
+          `Measured horizons in float64, float32 and the emulated float16 and bfloat16, with each format's bracket [lower, upper] from the float64 contributions against 2u and u/2 of the sum that format computed (thin dashed lines in the format's colour; float16's includes underflow below half its smallest subnormal, 2⁻²⁵, and an absolute allowance 2·max(1, |hₜ₋₁|)·2⁻²⁴ for rounding in its subnormal range). ` +
           `A horizon at T = ${T} is censored: the sum still changed at the last lag.`,
         x: { title: 'gain g of the recurrent weights' },
         y: { title: 'horizon (lags)', min: 0 },
@@ -377,7 +379,9 @@ export const precisionHorizonStudy: Study<PrecisionHorizonParams, PrecisionHoriz
       );
     }
     paragraphs.push(
-      `Every horizon lies in the bracket the unit roundoff gives (${bracketViolations === 0 ? 'no violation' : `${bracketViolations} violations`}): between 1 + the last lag with an entry at least 2u of the gradient the format computed, and 1 + the last lag with an entry at least u/2 of it and not below float16's underflow threshold. ` +
+      `Every horizon lies in the bracket the unit roundoff gives (${bracketViolations === 0 ? 'no violation' : `${bracketViolations} violations`}): between 1 + the last lag with an entry at least 2u of the gradient the format computed, and 1 + the last lag with an entry at least u/2 of it and a product not below float16's underflow threshold. ` +
+        `Both thresholds are widened by the relative slack s = ${p.slack} + 3u (the float64 contributions against the rounded ones the format adds) and by an absolute a = 2 max(1, |h_t-1|) times the format's smallest subnormal for rounding in its subnormal range: ` +
+        `a = 2 x 2^-24 ≈ 1.2e-7 in float16 wherever |h_t-1| <= 1 (every step after the first), below 1e-39 in the other formats. ` +
         'The emulated formats round the stored values of the float64 run, each product and each addition; their forward and backward passes are not run in those formats, so these horizons are those of the summation alone.',
       underflowRuns.length > 0
         ? `float16 has 3 more significand bits than bfloat16 but a 5-bit exponent: its products fall below half its smallest subnormal (2^-25 ≈ 3e-8) and round to zero. ` +

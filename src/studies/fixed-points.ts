@@ -15,6 +15,13 @@
  * Charts: the fixed points and sample trajectories in the plane of the first two principal
  * components of the visited states (marker by class); the multipliers (eigenvalues of the step
  * Jacobian) of the stable points and of the saddles in the complex plane with the unit circle.
+ *
+ * Precision: the scenario's `precision: float32` trains the network in float32 (src/training/train.ts);
+ * the analysis stays float64 (src/dynamics/fixed-points: Newton's method to ||F(h) - h||_inf <= 1e-10,
+ * below float32's resolution of h): it runs on a float64 copy of the trained cell (train.ts
+ * float64Cell), whose float32 weights float64 holds exactly, so the points found are those of the
+ * float32-trained map evaluated in exact-weight float64 arithmetic. The report says which precision
+ * trained the network.
  */
 import { z } from 'zod';
 import { principalComponents, project } from '../analysis/pca.ts';
@@ -28,7 +35,8 @@ import { readoutKernel } from '../models/readout.ts';
 import { lineChart, PALETTE, type ChartSpec, type Series } from '../report/chart-spec.ts';
 import { count, exact, fields, flag, list, measured, text } from '../scenario/summary-schema.ts';
 import { flipFlop } from '../tasks/flip-flop.ts';
-import { ModelSpec, TrainOptions, train, type Model } from '../training/train.ts';
+import { freeF64 } from '../linalg/wasm.ts';
+import { float64Cell, ModelSpec, TrainOptions, train, withPrecision, type Model } from '../training/train.ts';
 import { selectCharts, type Study, type TheoryRow } from './study.ts';
 
 const params = z
@@ -157,9 +165,11 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
   params,
   chartIds: CHART_IDS,
   summarySchema: fixedPointsSummary,
+  float32: () => [],
   run(p, ctx) {
     const K = p.task.bits;
     const memories = 2 ** K;
+    const trained32 = ctx.precision === 'float32';
     const task = flipFlop({ bits: K, T: p.task.T, pulseProbability: p.task.pulseProbability, testSize: p.task.testSize });
     const s = p.search;
     const runs: SeedRun[] = [];
@@ -171,7 +181,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
       const streams = new Rng(seed);
       for (let f = 0; f < 3; f++) streams.fork();
       const analysisRng = streams.fork();
-      const result = train(task, p.model, { ...p.training, testSize: p.task.testSize }, seed, (model) => {
+      const result = train(task, p.model, withPrecision({ ...p.training, testSize: p.task.testSize }, ctx.precision), seed, (model) => {
         analysed = analyse(model, task, s, analysisRng);
       });
       runs.push({ seed, result, ...analysed! });
@@ -272,7 +282,7 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
       lineChart({
         id: 'state-space',
         title: `Fixed points of the trained ${p.model.kind} (n = ${r0.points[0]?.h.length ?? S0}) on the ${K}-bit flip-flop`,
-        subtitle: `seed ${r0.seed}; plane of the first two principal components of the visited states`,
+        subtitle: `seed ${r0.seed}${trained32 ? ', trained in float32, points found in float64' : ''}; plane of the first two principal components of the visited states`,
         caption: `The states of ${shownTraj} test sequences (grey) and the points where the network at zero input stands still, projected on the first two principal components of all visited states (${pct(pc.explained[0]!)}${k > 1 ? ` and ${pct(pc.explained[1]!)}` : ''} of the variance). Stable fixed points (circles) are the memories; saddles with one unstable direction (triangles) sit between two memories (the table says which: those one bit apart).`,
         x: { title: 'principal component 1' },
         y: { title: 'principal component 2' },
@@ -360,7 +370,8 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
     for (const r of seedRows) if (!r.solved) warnings.push(`seed ${r.seed}: training left ${r.finalWrong} of ${p.task.testSize} test sequences wrong; its fixed points describe a network that has not solved the task`);
 
     const discussion = [
-      `${p.seeds} ${p.model.kind} networks of n = ${p.model.n} units were trained on the ${K}-bit flip-flop (T = ${p.task.T}, pulse probability ${p.task.pulseProbability} per step and line) for ${p.training.steps} steps of ${p.training.batchSize} sequences (${p.training.optimiser}, learning rate ${p.training.lr}). At the end ${seedRows.filter((r) => r.solved).length} of ${p.seeds} classified every test sequence correctly at every step.`,
+      `${p.seeds} ${p.model.kind} networks of n = ${p.model.n} units were trained${trained32 ? ' in float32' : ''} on the ${K}-bit flip-flop (T = ${p.task.T}, pulse probability ${p.task.pulseProbability} per step and line) for ${p.training.steps} steps of ${p.training.batchSize} sequences (${p.training.optimiser}, learning rate ${p.training.lr}). At the end ${seedRows.filter((r) => r.solved).length} of ${p.seeds} classified every test sequence correctly at every step.` +
+        (trained32 ? ' Their fixed points were found in float64 on their float32 weights, which float64 holds exactly (Newton polishing to a residual far below float32\'s resolution of the state needs float64 arithmetic): the points of the float32-trained map, and the trajectories sampled for the starts, are computed in float64.' : ''),
       `For each trained network, ${s.starts} states sampled on ${s.trajectories} test trajectories (plus Gaussian noise of ${s.noise}) started a minimisation of the speed q(h) = ½‖F(h, 0) − h‖² with its exact gradient (L-BFGS), and the minima were polished by Newton's method. Stable fixed points per seed: ${stableCounts.join(', ')} (${memories} expected). A second pass started from ${s.between} points on each segment between two stable points, where the separatrices lie. Saddles ${seedRows.map((r) => r.saddles).join(', ')}, of which with one unstable direction ${seedRows.map((r) => r.saddlesOneUnstable).join(', ')}; slow points ${seedRows.map((r) => r.slow).join(', ')}. The largest residual ‖F(h) − h‖∞ of a fixed point is ${maxResidual.toExponential(2)}.`,
       `The readout at the stable points shows ${seedRows.map((r) => r.stablePatterns).join(', ')} distinct sign patterns: ${allStore ? 'every memory state of every seed is one of the ' + memories + ' bit patterns' : 'not every seed stores every pattern as a stable point'}. Following the unstable manifold of each saddle with one unstable direction (iterating F from the saddle ± 1e-4 along its unstable eigenvector), ${seedRows.map((r) => `${r.oneBitLinks} of ${r.saddleLinks}`).join(', ')} end at two memories whose outputs differ in exactly one bit, covering ${seedRows.map((r) => r.distinctOneBitPairs).join(', ')} distinct pairs (${K * 2 ** (K - 1)} edges of the cube): each such saddle sits on the boundary between two memories one flip apart.`,
     ].join('\n\n');
@@ -394,10 +405,18 @@ export const fixedPointsStudy: Study<FixedPointsParams, FixedPointsSummary> = {
  * trajectories of `trajectories` test sequences (plus noise), and the readout's sign pattern at each.
  */
 function analyse(model: Model, task: ReturnType<typeof flipFlop>, s: FixedPointsParams['search'], rng: Rng): Omit<SeedRun, 'seed' | 'result'> {
+  // the fixed-point search (src/dynamics/fixed-points) is float64: a float32-trained cell is analysed through its float64 copy
+  if (model.cell.precision === 'float64') return analyseCell(model.cell as RecurrentCell, model, task, s, rng);
+  const wide = float64Cell(model.spec, model.cell);
+  try {
+    return analyseCell(wide, model, task, s, rng);
+  } finally {
+    freeF64(wide.theta);
+  }
+}
+
+function analyseCell(cell: RecurrentCell, model: Model, task: ReturnType<typeof flipFlop>, s: FixedPointsParams['search'], rng: Rng): Omit<SeedRun, 'seed' | 'result'> {
   const { readout } = model;
-  // the fixed-point search (src/dynamics/fixed-points) is float64: it analyses a float64 network
-  if (model.cell.precision === 'float32') throw new Error('fixed-points: the fixed-point search runs in float64; train the network with precision float64');
-  const cell = model.cell as RecurrentCell;
   const n = cell.n;
   const S = stateSize(cell);
   const R = s.trajectories;

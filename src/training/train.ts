@@ -168,6 +168,22 @@ export function createCell(spec: ModelSpec, m: number, rng: Rng, precision: Prec
   return createRnn({ n, m, W, U, b: new Float64Array(n), activation, precision });
 }
 
+/**
+ * The same network in float64: a float64 cell of the spec holding the given cell's parameters, for
+ * the float64 analyses of a float32-trained network (its fixed points). A float32 cell's parameters
+ * are float32 numbers, exactly representable in float64, so both cells compute the same map F(h, x),
+ * one in float32 and one in float64 arithmetic. The float64 cell comes from createCell (the same
+ * configuration of the spec) and its initial draw is overwritten; its theta is in the kernel heap
+ * (freeF64 it after use, as a model's free does).
+ *
+ * @example float64Cell({ kind: 'rnn-tanh', n: 4 }, createCell({ kind: 'rnn-tanh', n: 4 }, 1, new Rng(1), 'float32')).precision // 'float64'
+ */
+export function float64Cell(spec: ModelSpec, cell: RecurrentCell<unknown, unknown, Real>): RecurrentCell {
+  const wide = createCell(spec, cell.m, new Rng(0), 'float64') as RecurrentCell;
+  wide.theta.set(cell.theta);
+  return wide;
+}
+
 /** Training options with the study's precision: unchanged for float64, so float64 jobs stay as they were. */
 export function withPrecision(training: TrainOptionsInput, precision: Precision = 'float64'): TrainOptionsInput {
   return precision === 'float64' ? training : { ...training, precision };
@@ -298,8 +314,8 @@ export const TrainOptions = z
   .strict();
 export type TrainOptions = z.infer<typeof TrainOptions>;
 /**
- * Training options as given, plus the working precision (default float64; float32 for rnn-tanh,
- * rnn-sigmoid and irnn). The precision is not a field of the TrainOptions schema: a scenario sets
+ * Training options as given, plus the working precision (default float64; float32 for every model
+ * kind). The precision is not a field of the TrainOptions schema: a scenario sets
  * it once for the whole study (its top-level `precision`), and the study passes it on here.
  */
 export type TrainOptionsInput = z.input<typeof TrainOptions> & { precision?: Precision };

@@ -39,7 +39,7 @@ test('precision: float32 is accepted by the kinds that declare it, float64 by ev
   const doya = { name: 'd', kind: 'doya-bifurcation', description: 'd', seed: 1, precision: 'float64', params: { w: 5 } };
   t.is(validateScenario(doya, 'd.yaml', '.', STUDIES_BY_KIND).scenario.precision, 'float64');
   const takers = STUDIES.filter((s) => s.float32).map((s) => s.kind);
-  t.deepEqual(takers, ['rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep']);
+  t.deepEqual(takers, ['rnn-jacobian-norms', 'rnn-gradient-flow', 'rnn-lyapunov-vs-gain', 'lyapunov-spectrum', 'lstm-vs-rnn-gradient-flow', 'adding-problem-sweep', 'latch-sweep', 'fixed-points']);
   const gru = { name: 'g', kind: 'lyapunov-spectrum', description: 'g', seed: 1, precision: 'float32', params: { cell: { kind: 'gru', n: 4 } } };
   t.is(validateScenario(gru, 'g.yaml', '.', STUDIES_BY_KIND).scenario.precision, 'float32');
 });

@@ -219,6 +219,18 @@ export interface KeptRun<R> {
   parts: readonly StatePart[];
 }
 
+/**
+ * A run's random data, drawn from rng in this order: the inputs x (T x B x m, N(0, 1); on the kernel
+ * heap in float32 as `x`, and in float64 as `xs`) and the initial state parts s_0 (B x n each,
+ * N(0, 0.5^2), in the cell's part order, float32).
+ */
+export function randomRunData(cell: Pick<Cell32, 'n' | 'm' | 'state'>, B: number, T: number, rng: Rng): { x: Float32Array; xs: Float64Array; s0: Partial<StateArrays<Float32Array>> } {
+  const xs = rng.fillNormal(new Float64Array(T * B * cell.m));
+  const s0: Partial<StateArrays<Float32Array>> = {};
+  for (const part of cell.state) s0[part] = Float32Array.from(rng.fillNormal(new Float64Array(B * cell.n), 0, 0.5));
+  return { x: heapF32(xs), xs, s0 };
+}
+
 /** Forward and BPTT of a float32 cell through the driver from s0, keeping dL/ds_t of every step. */
 export function runKept<R>(cell: RecurrentCell<R, unknown, Float32Array>, B: number, T: number, x: Float32Array, s0: Partial<StateArrays<Real>>, loss: SequenceLoss, readout: Readout | null): KeptRun<R> {
   const tape = createTape(cell, B, T);

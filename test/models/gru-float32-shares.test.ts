@@ -14,7 +14,7 @@ import { Rng } from '../../src/init/rng.ts';
 import { ABI } from '../../src/linalg/wasm.ts';
 import { createGru, gruFromParameters, type Gru } from '../../src/models/gru.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
-import { expectOffHeapStepSameBits, expectSameBits, expectThreadIndependent, heapF32, runKept, stepOnly } from '../helpers/float32.ts';
+import { expectOffHeapStepSameBits, expectSameBits, expectThreadIndependent, randomRunData, runKept, stepOnly } from '../helpers/float32.ts';
 
 function model(n: number, m: number, seed: number): Gru<Float32Array> {
   const rng = new Rng(seed);
@@ -38,12 +38,11 @@ for (const [kind, steps, p] of [['squared-error', 'last', undefined], ['cross-en
     for (const [n, m, B, T, what] of CASES) {
       const gru = model(n, m, 11 + n + B);
       const rng = new Rng(12 + n);
-      const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
-      const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+      const { x, s0 } = randomRunData(gru, B, T, rng);
       const readout = randomReadout(n, p, rng);
       const loss = randomLoss(kind, steps, p ?? n, B, T, rng);
-      const k = runKept(gru, B, T, x, { h: h0 }, loss, readout);
-      const s = runKept(stepOnly(gru), B, T, x, { h: h0 }, loss, readout);
+      const k = runKept(gru, B, T, x, s0, loss, readout);
+      const s = runKept(stepOnly(gru), B, T, x, s0, loss, readout);
       expectSameBits(t, k, s, what, B < ABI.routes.shareMinRows, ['gates', 'hn']);
     }
   });
@@ -53,19 +52,17 @@ test('float32 GRU kernels: inputs off the kernel heap run the TypeScript step, w
   const n = 16, m = 2, B = 8, T = 10;
   const gru = model(n, m, 3);
   const rng = new Rng(4);
-  const xs = rng.fillNormal(new Float64Array(T * B * m));
-  const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+  const { xs, s0 } = randomRunData(gru, B, T, rng);
   const loss = randomLoss('squared-error', 'last', n, B, T, rng);
-  expectOffHeapStepSameBits(t, gru, B, T, xs, { h: h0 }, loss);
+  expectOffHeapStepSameBits(t, gru, B, T, xs, s0, loss);
 });
 
 test('float32 GRU kernels give the same bits on one thread and on two', async (t) => {
   const n = 64, m = 1, B = 16, T = 50;
   const gru = model(n, m, 5);
   const rng = new Rng(6);
-  const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
-  const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+  const { x, s0 } = randomRunData(gru, B, T, rng);
   for (const [loss, readout] of [[randomLoss('squared-error', 'last', n, B, T, rng), null], [randomLoss('cross-entropy', 'all', 4, B, T, rng), randomReadout(n, 4, rng)]] as const) {
-    await expectThreadIndependent(t, () => runKept(gru, B, T, x, { h: h0 }, loss, readout));
+    await expectThreadIndependent(t, () => runKept(gru, B, T, x, s0, loss, readout));
   }
 });

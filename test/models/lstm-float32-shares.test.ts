@@ -15,7 +15,7 @@ import { ABI } from '../../src/linalg/wasm.ts';
 import { createLstm, lstmFromParameters, type Lstm } from '../../src/models/lstm.ts';
 import type { LstmConfig } from '../../src/models/lstm-layout.ts';
 import { randomLoss, randomReadout } from '../helpers/cells.ts';
-import { expectSameBits, expectThreadIndependent, heapF32, runKept, stepOnly } from '../helpers/float32.ts';
+import { expectSameBits, expectThreadIndependent, randomRunData, runKept, stepOnly } from '../helpers/float32.ts';
 
 const VARIANTS: Array<{ label: string; cfg: Partial<LstmConfig> }> = [
   { label: '1997 cell (CEC)', cfg: { forgetGate: false, peepholes: false } },
@@ -48,13 +48,11 @@ for (const { label, cfg } of VARIANTS) {
       for (const [n, m, B, T, what] of CASES) {
         const lstm = model(cfg, n, m, 11 + n + B);
         const rng = new Rng(12 + n);
-        const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
-        const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
-        const c0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+        const { x, s0 } = randomRunData(lstm, B, T, rng);
         const readout = randomReadout(n, p, rng);
         const loss = randomLoss(kind, steps, p ?? n, B, T, rng);
-        const k = runKept(lstm, B, T, x, { h: h0, c: c0 }, loss, readout);
-        const s = runKept(stepOnly(lstm), B, T, x, { h: h0, c: c0 }, loss, readout);
+        const k = runKept(lstm, B, T, x, s0, loss, readout);
+        const s = runKept(stepOnly(lstm), B, T, x, s0, loss, readout);
         expectSameBits(t, k, s, what, B < ABI.routes.shareMinRows || lstm.peepholes, ['gates', 'hc']);
       }
     });
@@ -65,10 +63,8 @@ test('float32 LSTM kernels give the same bits on one thread and on two', async (
   const n = 64, m = 1, B = 16, T = 40;
   const lstm = model({ forgetGate: true, peepholes: false }, n, m, 5);
   const rng = new Rng(6);
-  const x = heapF32(rng.fillNormal(new Float64Array(T * B * m)));
-  const h0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
-  const c0 = Float32Array.from(rng.fillNormal(new Float64Array(B * n), 0, 0.5));
+  const { x, s0 } = randomRunData(lstm, B, T, rng);
   for (const [loss, readout] of [[randomLoss('squared-error', 'last', n, B, T, rng), null], [randomLoss('cross-entropy', 'all', 4, B, T, rng), randomReadout(n, 4, rng)]] as const) {
-    await expectThreadIndependent(t, () => runKept(lstm, B, T, x, { h: h0, c: c0 }, loss, readout));
+    await expectThreadIndependent(t, () => runKept(lstm, B, T, x, s0, loss, readout));
   }
 });

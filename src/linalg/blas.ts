@@ -167,10 +167,12 @@ export function gemm<C extends Real>(
 /**
  * The float32 GEMM: C = alpha * op(A) op(B) + beta * C on Float32Arrays, every product and sum
  * rounded to float32 (alpha and beta too). Heap operands of products the blocked kernel takes
- * (usesBlockedGemm) run kernels.ts `sgemm` (f32x4 lanes, on two threads when large); others the
- * loops below, which round each operation with Math.fround (correctly rounded float32: a float64
- * result of one operation on float32 inputs rounds to the same float32 as float32 arithmetic would,
- * since 53 >= 2 x 24 + 2). Both routes sum over p in ascending order.
+ * (usesBlockedGemm) run kernels.ts `sgemm` (f32x4 lanes, on two threads when large); other heap
+ * operands run kernels.ts `sgemm_loops`, the loops below in f32 arithmetic with lanes over i or j,
+ * which gives their bits; arrays off the heap run the loops below, which round each operation with
+ * Math.fround (correctly rounded float32: a float64 result of one operation on float32 inputs
+ * rounds to the same float32 as float32 arithmetic would, since 53 >= 2 x 24 + 2). Every route sums
+ * over p in ascending order.
  */
 export function sgemm(
   transA: boolean,
@@ -190,8 +192,12 @@ export function sgemm(
   cOff: number,
   ldc: number,
 ): Float32Array {
-  if (usesBlockedGemm(m, n, k) && inWasm(A) && inWasm(B) && inWasm(C)) {
-    gemmBlocked(transA, transB, m, n, k, alpha, ptr(A, aOff), lda, ptr(B, bOff), ldb, beta, ptr(C, cOff), ldc, 'float32');
+  if (inWasm(A) && inWasm(B) && inWasm(C)) {
+    const a = ptr(A, aOff);
+    const b = ptr(B, bOff);
+    const c = ptr(C, cOff);
+    if (usesBlockedGemm(m, n, k)) gemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 'float32');
+    else kernels.sgemm_loops(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return C;
   }
   const f = Math.fround;

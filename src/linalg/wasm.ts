@@ -114,6 +114,7 @@ interface Kernels {
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
+  sgemm_loops(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number): void;
   gemmWork(): number;
   packed_size(k: number, n: number): number;
   pack_b(transB: number, k: number, n: number, B: number, ldb: number, dst: number): void;

@@ -128,6 +128,33 @@ test.serial('sgemm on the heap equals the Math.fround loops off the heap bit for
   setGemmThreads('auto');
 });
 
+test.serial('sgemm below the blocked kernel (kernels.ts sgemm_loops, lanes over i or j) equals the Math.fround loops off the heap bit for bit', (t) => {
+  // shapes the blocked kernel does not take (a dimension below blockedMinDim, or too little work),
+  // with ragged lane counts; 512 x 1 x 1024 (op(A) = A^T) is a float32 cell's input-weight gradient
+  const small: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [7, 3, 300], [2, 130, 40], [130, 2, 40], [9, 9, 9], [512, 1, 1024], [1, 37, 600]];
+  let cases = 0;
+  for (const tA of [false, true])
+    for (const tB of [false, true])
+      small.forEach(([m, n, k], s) => {
+        for (const beta of [0, 1, -0.5]) {
+          const c: Case = { m, n, k, tA, tB, pad: s % 3, off: (s + 1) % 4, alpha: 1.25, beta };
+          const heap = operands(c, 31 * s + (tA ? 2 : 0) + (tB ? 1 : 0));
+          const plain = operands(c, 31 * s + (tA ? 2 : 0) + (tB ? 1 : 0), false);
+          if (beta === 0) {
+            // beta = 0 ignores C, even NaN
+            heap.C.fill(NaN);
+            plain.C.fill(NaN);
+          }
+          run(c, heap);
+          run(c, plain);
+          t.deepEqual(Array.from(heap.C), Array.from(plain.C), `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} beta ${beta}`);
+          cases++;
+          for (const v of [heap.A, heap.B, heap.C]) freeF64(v);
+        }
+      });
+  t.is(cases, 4 * small.length * 3);
+});
+
 test.serial('gemm dispatches by precision: float64 operands give dgemm bits, mixed operands the float64 loops rounded on store', (t) => {
   const rng = new Rng(3);
   const m = 20, n = 24, k = 40;

@@ -43,7 +43,7 @@ import { Rng } from '../init/rng.ts';
 import { realArray, type Precision, type Real } from '../linalg/precision.ts';
 import { allocF64, allocReal, freeF64, inWasm } from '../linalg/wasm.ts';
 import { firstNonFinite, NumericalFault } from './faults.ts';
-import { mgsQr, smgsQr } from '../linalg/parallel.ts';
+import { mgsQr } from '../linalg/parallel.ts';
 import { cellPrecision, createTape, freeTape } from '../models/bptt.ts';
 import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
 import { toMatrix } from './spectral-norm.ts';
@@ -226,13 +226,12 @@ export function logAbsDet(A: Real, S: number): number {
  * stored entries and v_i / r_i is one float32 division by fl32(r_i). r is float64 in both.
  */
 export function mgsKernel(V: Real, k: number, n: number, r: Float64Array): void {
-  if (V instanceof Float32Array) {
-    if (inWasm(V) && inWasm(r)) smgsQr(V, k, n, r);
-    else mgsFloat32(V, k, n, r);
-    return;
-  }
   if (inWasm(V) && inWasm(r)) {
     mgsQr(V, k, n, r);
+    return;
+  }
+  if (V instanceof Float32Array) {
+    mgsFloat32(V, k, n, r);
     return;
   }
   for (let i = 0; i < k; i++) {

@@ -36,7 +36,8 @@
  * stretching factors r_i = ||v_i|| are norms, summed in float64 from the stored float32 entries (and
  * v_i / r_i rounded once to float32), and the sums of ln r_i are float64, as are the inputs handed
  * to `input` (rounded to float32 when stored) and the returned state. The log-determinant route
- * factorises the float32 Jacobian in float64 (ml-matrix). A float64 cell runs exactly the float64 code (same bits as before).
+ * factorises the float32 Jacobian in float64 (ml-matrix). A float64 cell runs exactly the float64
+ * code (same bits as before).
  */
 import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';

@@ -9,8 +9,8 @@
  * 2 n^3): 32 n^3 and 8 n^3.
  *
  * lyapunov-f32 (issue 16): the lyapunov configurations on a float32 RNN: state, tangent vectors,
- * J Q (sgemm f32x4) and the QR's projections (kernels.ts smgs, f32x4, one thread) in float32; the
- * norms r_i and the log sums in float64.
+ * J Q (sgemm f32x4) and the QR's projections (kernels.ts smgs, f32x4; on two threads, smgs_share,
+ * when measured faster, as the float64 mgs) in float32; the norms r_i and the log sums in float64.
  *
  * Every workload times `steps` QR steps with no transient (`transient: 0`), as the PyTorch side
  * does: since issue 10 the default transient (200 steps) evolves the tangent vectors too, so with

@@ -32,18 +32,19 @@
  * Precision: a float32 cell (cell.ts `precision`) runs its state and its tangent vectors in float32:
  * the step and the products J_t Q (the cell's jvp, blas.ts sgemm) in float32, and the QR's
  * projections (the dot products v.q and the updates v - (v.q) q) in float32 arithmetic (`mgsKernel`
- * on Float32Arrays: kernels.ts `smgs`, f32x4 lanes). The stretching factors r_i = ||v_i|| are
- * norms, summed in float64 from the stored float32 entries (and v_i / r_i rounded once to float32),
- * and the sums of ln r_i are float64, as are the inputs handed to `input` (rounded to float32 when
- * stored) and the returned state. The log-determinant route factorises the float32 Jacobian in
- * float64 (ml-matrix). A float64 cell runs exactly the float64 code (same bits as before).
+ * on Float32Arrays: kernels.ts `smgs`, f32x4 lanes, on one or two threads by the float64 rule). The
+ * stretching factors r_i = ||v_i|| are norms, summed in float64 from the stored float32 entries (and
+ * v_i / r_i rounded once to float32), and the sums of ln r_i are float64, as are the inputs handed
+ * to `input` (rounded to float32 when stored) and the returned state. The log-determinant route
+ * factorises the float32 Jacobian in float64 (ml-matrix). A float64 cell runs exactly the float64
+ * code (same bits as before).
  */
 import { LuDecomposition } from 'ml-matrix';
 import { Rng } from '../init/rng.ts';
 import { realArray, type Precision, type Real } from '../linalg/precision.ts';
 import { allocF64, allocReal, freeF64, inWasm } from '../linalg/wasm.ts';
 import { firstNonFinite, NumericalFault } from './faults.ts';
-import { mgsQr, smgsQr } from '../linalg/parallel.ts';
+import { mgsQr } from '../linalg/parallel.ts';
 import { cellPrecision, createTape, freeTape } from '../models/bptt.ts';
 import { stateSize, type RecurrentCell, type StateArrays } from '../models/cell.ts';
 import { toMatrix } from './spectral-norm.ts';
@@ -222,17 +223,17 @@ export function logAbsDet(A: Real, S: number): number {
  *
  * In the precision of V: for a Float32Array the dot products and the updates are float32
  * arithmetic (each operation rounded with Math.fround here; f32x4 lanes in kernels.ts `smgs`, which
- * runs when V and r are in the kernel heap), while r_i = ||v_i|| is summed in float64 from the
- * stored entries and v_i / r_i is one float32 division by fl32(r_i). r is float64 in both.
+ * runs when V and r are in the kernel heap, on two threads when large as for float64), while
+ * r_i = ||v_i|| is summed in float64 from the stored entries and v_i / r_i is one float32 division
+ * by fl32(r_i). r is float64 in both.
  */
 export function mgsKernel(V: Real, k: number, n: number, r: Float64Array): void {
-  if (V instanceof Float32Array) {
-    if (inWasm(V) && inWasm(r)) smgsQr(V, k, n, r);
-    else mgsFloat32(V, k, n, r);
-    return;
-  }
   if (inWasm(V) && inWasm(r)) {
     mgsQr(V, k, n, r);
+    return;
+  }
+  if (V instanceof Float32Array) {
+    mgsFloat32(V, k, n, r);
     return;
   }
   for (let i = 0; i < k; i++) {

@@ -18,7 +18,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { claimByMain } from './handoff.mjs';
-import type { Precision } from './precision.ts';
+import type { Precision, Real } from './precision.ts';
 import { ABI, allocF64, controlBlock, freeF64, kernelMemory, kernelModule, kernels, ptr, runJob, slotPointer, type Job } from './wasm.ts';
 
 const { routes, control: CTL, jobs: JOBS } = ABI;
@@ -116,6 +116,8 @@ const gemmMode = new ModeChooser();
 const sgemmMode = new ModeChooser();
 /** Gram-Schmidt on two threads waits ~k/4 times per factorisation (mgsTwoThreads). */
 const mgsMode = new ModeChooser();
+/** Float32 Gram-Schmidt (mgsQr of a Float32Array). */
+const smgsMode = new ModeChooser();
 
 /**
  * Large products on 1 thread, on 2, or 'auto' (the default: whichever is measured faster). The
@@ -343,15 +345,6 @@ function waitForWorker(): void {
   }
 }
 
-/**
- * The same QR of float32 rows (kernels.ts `smgs`: projections in f32x4 arithmetic, r[i] = R_ii
- * summed in float64 from the stored entries, r a Float64Array). One thread: the two-thread share
- * of `mgs` is not written for float32 yet.
- */
-export function smgsQr(Va: Float32Array, k: number, n: number, ra: Float64Array): void {
-  kernels.smgs(ptr(Va), k, n, ptr(ra));
-}
-
 /** Spin iterations this thread waits for the worker to take a Gram-Schmidt job before doing it alone. */
 const CLAIM_SPIN = 100_000;
 
@@ -359,39 +352,46 @@ const CLAIM_SPIN = 100_000;
  * QR of the k rows of V (k x n) by modified Gram-Schmidt, r[i] = R_ii (kernels.ts `mgs`), on two
  * threads when the worker is running and the work is large (`mgs_share`: blocks of four rows
  * alternate between the threads). Byte pointers into the kernel heap. The same bits either way.
+ * A Float32Array V runs the float32 kernels (`smgs`, `smgs_share`: projections in f32x4
+ * arithmetic, r[i] summed in float64 from the stored entries; r is a Float64Array in both) by the
+ * same rule, with its own measurements of one against two threads (about half the cost per unit of
+ * work, so the hand-offs weigh twice as much).
  */
-export function mgsQr(Va: Float64Array, k: number, n: number, ra: Float64Array): void {
+export function mgsQr(Va: Real, k: number, n: number, ra: Float64Array): void {
   const V = ptr(Va);
   const r = ptr(ra);
+  const f32 = Va instanceof Float32Array;
+  const single = f32 ? kernels.smgs : kernels.mgs;
   if (threads === 1 || k < 8 || k * k * n < routes.mgsMinWork || !workerReady()) {
-    kernels.mgs(V, k, n, r);
+    single(V, k, n, r);
     return;
   }
   if (threads === 2) {
-    mgsTwoThreads(V, k, n, r);
+    mgsTwoThreads(V, k, n, r, f32);
     return;
   }
-  const two = mgsMode.pickTwo();
+  const mode = f32 ? smgsMode : mgsMode;
+  const two = mode.pickTwo();
   const t0 = performance.now();
-  if (two) mgsTwoThreads(V, k, n, r);
-  else kernels.mgs(V, k, n, r);
-  mgsMode.record(two, performance.now() - t0, k * k * n);
+  if (two) mgsTwoThreads(V, k, n, r, f32);
+  else single(V, k, n, r);
+  mode.record(two, performance.now() - t0, k * k * n);
 }
 
-function mgsTwoThreads(V: number, k: number, n: number, r: number): void {
+function mgsTwoThreads(V: number, k: number, n: number, r: number, f32: boolean): void {
   Atomics.store(ctl, CTL.progress, 0);
   const progress = slotPointer(ctl, CTL.progress);
-  post(JOBS.mgsShare, [V, k, n, r, 1, progress]);
+  post(f32 ? JOBS.smgsShare : JOBS.mgsShare, [V, k, n, r, 1, progress]);
   // the two threads' blocks wait on each other, so this thread starts only once the worker has
   // taken the job; a worker that does not come (a busy machine) leaves it to this thread alone
   let s = 0;
   while (Atomics.load(ctl, CTL.claim) !== seq) {
     if (++s > CLAIM_SPIN && claim()) {
-      kernels.mgs(V, k, n, r);
+      (f32 ? kernels.smgs : kernels.mgs)(V, k, n, r);
       return;
     }
   }
-  kernels.mgs_share(V, k, n, r, 0, progress);
+  (f32 ? kernels.smgs_share : kernels.mgs_share)(V, k, n, r, 0, progress);
   waitForWorker();
 }
 /** A job's whole work as one share on this thread (a batch too small to split). */

@@ -33,7 +33,7 @@ export const ABI = {
     blockedMinDim: 4,
     /** Multiply-adds below which a product stays on one thread (a hand-off costs ~1 us idle, a time slice busy). */
     threadMinWork: 1 << 20,
-    /** k^2 n below which Gram-Schmidt stays on one thread. */
+    /** k^2 n below which Gram-Schmidt stays on one thread (both precisions). */
     mgsMinWork: 1 << 18,
     /** Batches of at least this many rows run a cell's whole-run kernels in two shares of rows. */
     shareMinRows: 8,
@@ -58,6 +58,8 @@ export const ABI = {
     sgemm: { kind: 9, fn: 'sgemm', work: true, args: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'B', 'ldb', 'beta', 'C', 'ldc'] },
     gemmPacked: { kind: 1, fn: 'gemm_packed', work: true, args: ['transA', 'm', 'n', 'k', 'alpha', 'A', 'lda', 'Bp', 'beta', 'C', 'ldc'] },
     mgsShare: { kind: 2, fn: 'mgs_share', work: false, args: ['V', 'k', 'n', 'r', 'parity', 'progress'] },
+    /** The float32 Gram-Schmidt share (V points to Float32Array data, r to Float64Array data). */
+    smgsShare: { kind: 16, fn: 'smgs_share', work: false, args: ['V', 'k', 'n', 'r', 'parity', 'progress'] },
     rnnForward: { kind: 3, fn: 'rnn_forward', work: true, args: ['act', 'n', 'm', 'B', 'r0', 'r1', 'T', 'W', 'U', 'b', 'x', 'h', 'a', 'aStride', 'Wp'] },
     rnnBackward: { kind: 4, fn: 'rnn_backward', work: true, args: ['act', 'n', 'B', 'r0', 'r1', 't', 'tEnd', 'tLo', 'W', 'h', 'delta', 'dA', 'norms', 'perStep', 'Wp'] },
     lstmForward: {
@@ -111,6 +113,7 @@ interface Kernels {
   mgs(V: number, k: number, n: number, r: number): void;
   mgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
   smgs(V: number, k: number, n: number, r: number): void;
+  smgs_share(V: number, k: number, n: number, r: number, parity: number, progress: number): void;
   scale_cols(rows: number, n: number, Z: number, d: number): void;
   gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number, beta: number, C: number, ldc: number, work: number): void;

@@ -263,31 +263,64 @@ export function gemm_nt(
   }
 }
 
-// Modified Gram-Schmidt QR of the k rows of V (k x n, contiguous), in place: rows become
-// orthonormal, r[i] = R_ii >= 0 (Golub and Van Loan 2013, algorithm 5.2.6). A row that becomes
-// exactly zero gets r_i = 0 and stays zero.
+// ---------------------------------------------------------------------------------------------
+// Modified Gram-Schmidt QR (Golub and Van Loan 2013, algorithm 5.2.6), written once for both
+// precisions T = f64 (`mgs`, `mgs_share`) and T = f32 (`smgs`, `smgs_share`), as gemmCore is: the
+// loops, the blocking by four rows and the two-thread schedule are shared; the f64x2 / f32x4
+// instructions sit behind the small generic helpers below (W = 2 or 4 lanes).
+// The k rows of V (k x n, contiguous, T entries) are factorised in place: rows become orthonormal,
+// r[i] = R_ii >= 0 (r is f64 in both precisions). A row that becomes exactly zero gets r_i = 0 and
+// stays zero. The dot products v.q and the updates v - (v.q) q are T arithmetic; the norm is summed
+// in f64 from the stored entries.
 // Rows go four at a time: each of q_0..q_{i0-1} is loaded once for the four rows i0..i0+3 (whose
 // updates by earlier rows are independent), then the four are orthogonalised among themselves.
 // Every row sees the same sequence of projections as in the one-row-at-a-time algorithm.
+// The precisions differ in three places, each kept as it was when they were two copies (the bits of
+// both are fixed by committed results and tests): project4 sums each of its four dots in one
+// accumulator in f64, and in two over alternate vectors in f32, as project1 does in both (so an f32
+// row's bits do not depend on whether it went four at a time; an f64 row's do, the same way in mgs
+// and mgs_share); the lanes are reduced l0 + l1 (f64) and ((l0 + l1) + l2) + l3 (f32); normalise
+// multiplies the f64 lanes by 1 / r_i and divides the f32 lanes by fl32(r_i), as the float32
+// reference (lyapunov.ts mgsFloat32) divides.
+// ---------------------------------------------------------------------------------------------
+
 export function mgs(V: usize, k: i32, n: i32, r: usize): void {
-  const rs: usize = <usize>n << 3;
+  mgsCore<f64>(V, k, n, r);
+}
+
+// The same factorisation on two threads (mgsShareCore).
+export function mgs_share(V: usize, k: i32, n: i32, r: usize, parity: i32, progress: usize): void {
+  mgsShareCore<f64>(V, k, n, r, parity, progress);
+}
+
+// Float32 (the QR of float32 tangent vectors, lyapunov.ts): V holds f32 entries, r f64.
+export function smgs(V: usize, k: i32, n: i32, r: usize): void {
+  mgsCore<f32>(V, k, n, r);
+}
+
+export function smgs_share(V: usize, k: i32, n: i32, r: usize, parity: i32, progress: usize): void {
+  mgsShareCore<f32>(V, k, n, r, parity, progress);
+}
+
+function mgsCore<T>(V: usize, k: i32, n: i32, r: usize): void {
+  const rs: usize = <usize>n << alignof<T>();
   let i0 = 0;
   for (; i0 + 4 <= k; i0 += 4) {
     const v0 = V + <usize>i0 * rs;
     const v1 = v0 + rs;
     const v2 = v1 + rs;
     const v3 = v2 + rs;
-    for (let j = 0; j < i0; j++) project4(V + <usize>j * rs, v0, v1, v2, v3, n);
+    for (let j = 0; j < i0; j++) project4<T>(V + <usize>j * rs, v0, v1, v2, v3, n);
     for (let i = i0; i < i0 + 4; i++) {
       const vi = V + <usize>i * rs;
-      for (let j = i0; j < i; j++) project1(V + <usize>j * rs, vi, n);
-      normalise(vi, n, r + (<usize>i << 3));
+      for (let j = i0; j < i; j++) project1<T>(V + <usize>j * rs, vi, n);
+      normalise<T>(vi, n, r + (<usize>i << 3));
     }
   }
   for (; i0 < k; i0++) {
     const vi = V + <usize>i0 * rs;
-    for (let j = 0; j < i0; j++) project1(V + <usize>j * rs, vi, n);
-    normalise(vi, n, r + (<usize>i0 << 3));
+    for (let j = 0; j < i0; j++) project1<T>(V + <usize>j * rs, vi, n);
+    normalise<T>(vi, n, r + (<usize>i0 << 3));
   }
 }
 
@@ -295,31 +328,31 @@ export function mgs(V: usize, k: i32, n: i32, r: usize): void {
 // (block b belongs to the thread with parity b % 2; the last, partial block to the next parity),
 // and each row is projected on q_j as soon as row j is final. `progress` (an i32 in shared
 // memory, 0 at the start) counts the final rows; blocks finish in order, so it only grows. Every
-// row sees the same projections in the same order as in mgs: the same bits. A thread that waits
-// spins briefly, then sleeps on the counter, so that on a machine with more busy threads than
-// cores it leaves its core to the thread it waits for.
-export function mgs_share(V: usize, k: i32, n: i32, r: usize, parity: i32, progress: usize): void {
-  const rs: usize = <usize>n << 3;
+// row sees the same projections in the same order as in mgsCore: the same bits. A thread that
+// waits spins briefly, then sleeps on the counter, so that on a machine with more busy threads
+// than cores it leaves its core to the thread it waits for.
+function mgsShareCore<T>(V: usize, k: i32, n: i32, r: usize, parity: i32, progress: usize): void {
+  const rs: usize = <usize>n << alignof<T>();
   for (let i0 = parity * 4; i0 < k; i0 += 8) {
     const rows = min(4, k - i0);
     if (rows == 4) {
       const v0 = V + <usize>i0 * rs;
       for (let j = 0; j < i0; j++) {
         awaitRows(progress, j);
-        project4(V + <usize>j * rs, v0, v0 + rs, v0 + 2 * rs, v0 + 3 * rs, n);
+        project4<T>(V + <usize>j * rs, v0, v0 + rs, v0 + 2 * rs, v0 + 3 * rs, n);
       }
     } else {
       for (let i = i0; i < i0 + rows; i++) {
         for (let j = 0; j < i0; j++) {
           awaitRows(progress, j);
-          project1(V + <usize>j * rs, V + <usize>i * rs, n);
+          project1<T>(V + <usize>j * rs, V + <usize>i * rs, n);
         }
       }
     }
     for (let i = i0; i < i0 + rows; i++) {
       const vi = V + <usize>i * rs;
-      for (let j = i0; j < i; j++) project1(V + <usize>j * rs, vi, n);
-      normalise(vi, n, r + (<usize>i << 3));
+      for (let j = i0; j < i; j++) project1<T>(V + <usize>j * rs, vi, n);
+      normalise<T>(vi, n, r + (<usize>i << 3));
     }
     atomic.store<i32>(progress, i0 + rows);
     atomic.notify(progress, 1);
@@ -337,88 +370,163 @@ export function mgs_share(V: usize, k: i32, n: i32, r: usize, parity: i32, progr
   }
 }
 
+// Lanes per v128 of T entries: 2 (f64) or 4 (f32).
+// @ts-ignore: decorator
+@inline function lanesOf<T>(): i32 {
+  return sizeof<T>() == 8 ? 2 : 4;
+}
+
+// @ts-ignore: decorator
+@inline function vsplat<T>(x: T): v128 {
+  return sizeof<T>() == 8 ? f64x2.splat(<f64>x) : f32x4.splat(<f32>x);
+}
+
+// @ts-ignore: decorator
+@inline function vadd<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.add(a, b) : f32x4.add(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function vsub<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.sub(a, b) : f32x4.sub(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function vmul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 8 ? f64x2.mul(a, b) : f32x4.mul(a, b);
+}
+
+// The sum of the lanes, left to right: l0 + l1 (f64), ((l0 + l1) + l2) + l3 (f32).
+// @ts-ignore: decorator
+@inline function vsum<T>(a: v128): T {
+  if (sizeof<T>() == 8) return <T>(f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1));
+  return <T>(f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+}
+
 // v <- v - (v . q) q for one row.
-function project1(q: usize, v: usize, n: i32): void {
-  const n2 = n & ~1;
-  let acc0 = f64x2.splat(0);
-  let acc1 = f64x2.splat(0);
+function project1<T>(q: usize, v: usize, n: i32): void {
+  const W = lanesOf<T>();
+  const sh = alignof<T>();
+  const nW = n & ~(W - 1);
+  let acc0 = vsplat<T>(<T>0);
+  let acc1 = vsplat<T>(<T>0);
   let l = 0;
-  for (; l + 4 <= n2; l += 4) {
-    const o = <usize>l << 3;
-    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(v + o), v128.load(q + o)));
-    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(v + o + 16), v128.load(q + o + 16)));
+  for (; l + 2 * W <= nW; l += 2 * W) {
+    const o = <usize>l << sh;
+    acc0 = vadd<T>(acc0, vmul<T>(v128.load(v + o), v128.load(q + o)));
+    acc1 = vadd<T>(acc1, vmul<T>(v128.load(v + o + 16), v128.load(q + o + 16)));
   }
-  if (l < n2) acc0 = f64x2.add(acc0, f64x2.mul(v128.load(v + (<usize>l << 3)), v128.load(q + (<usize>l << 3))));
-  acc0 = f64x2.add(acc0, acc1);
-  let dot = f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
-  if (n2 < n) dot += ld(v + (<usize>n2 << 3)) * ld(q + (<usize>n2 << 3));
-  const d = f64x2.splat(dot);
-  for (let m = 0; m < n2; m += 2) {
-    const o = <usize>m << 3;
-    v128.store(v + o, f64x2.sub(v128.load(v + o), f64x2.mul(d, v128.load(q + o))));
+  if (l < nW) acc0 = vadd<T>(acc0, vmul<T>(v128.load(v + (<usize>l << sh)), v128.load(q + (<usize>l << sh))));
+  let dot: T = vsum<T>(vadd<T>(acc0, acc1));
+  for (let m = nW; m < n; m++) dot += load<T>(v + (<usize>m << sh)) * load<T>(q + (<usize>m << sh));
+  const d = vsplat<T>(dot);
+  for (let m = 0; m < nW; m += W) {
+    const o = <usize>m << sh;
+    v128.store(v + o, vsub<T>(v128.load(v + o), vmul<T>(d, v128.load(q + o))));
   }
-  if (n2 < n) store<f64>(v + (<usize>n2 << 3), ld(v + (<usize>n2 << 3)) - dot * ld(q + (<usize>n2 << 3)));
+  for (let m = nW; m < n; m++) {
+    const o = <usize>m << sh;
+    store<T>(v + o, load<T>(v + o) - dot * load<T>(q + o));
+  }
 }
 
 // v_s <- v_s - (v_s . q) q for four rows, q read once per pass.
-function project4(q: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: i32): void {
-  const n2 = n & ~1;
-  let a0 = f64x2.splat(0);
-  let a1 = f64x2.splat(0);
-  let a2 = f64x2.splat(0);
-  let a3 = f64x2.splat(0);
-  for (let l = 0; l < n2; l += 2) {
-    const o = <usize>l << 3;
-    const qv = v128.load(q + o);
-    a0 = f64x2.add(a0, f64x2.mul(v128.load(v0 + o), qv));
-    a1 = f64x2.add(a1, f64x2.mul(v128.load(v1 + o), qv));
-    a2 = f64x2.add(a2, f64x2.mul(v128.load(v2 + o), qv));
-    a3 = f64x2.add(a3, f64x2.mul(v128.load(v3 + o), qv));
+function project4<T>(q: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: i32): void {
+  const W = lanesOf<T>();
+  const sh = alignof<T>();
+  const nW = n & ~(W - 1);
+  // f32 sums each dot in two accumulators over alternate vectors, as project1; f64 in one
+  const two = sizeof<T>() == 4;
+  let a0 = vsplat<T>(<T>0);
+  let a1 = vsplat<T>(<T>0);
+  let a2 = vsplat<T>(<T>0);
+  let a3 = vsplat<T>(<T>0);
+  let b0 = vsplat<T>(<T>0);
+  let b1 = vsplat<T>(<T>0);
+  let b2 = vsplat<T>(<T>0);
+  let b3 = vsplat<T>(<T>0);
+  let l = 0;
+  if (two) {
+    for (; l + 2 * W <= nW; l += 2 * W) {
+      const o = <usize>l << sh;
+      const qa = v128.load(q + o);
+      const qb = v128.load(q + o + 16);
+      a0 = vadd<T>(a0, vmul<T>(v128.load(v0 + o), qa));
+      a1 = vadd<T>(a1, vmul<T>(v128.load(v1 + o), qa));
+      a2 = vadd<T>(a2, vmul<T>(v128.load(v2 + o), qa));
+      a3 = vadd<T>(a3, vmul<T>(v128.load(v3 + o), qa));
+      b0 = vadd<T>(b0, vmul<T>(v128.load(v0 + o + 16), qb));
+      b1 = vadd<T>(b1, vmul<T>(v128.load(v1 + o + 16), qb));
+      b2 = vadd<T>(b2, vmul<T>(v128.load(v2 + o + 16), qb));
+      b3 = vadd<T>(b3, vmul<T>(v128.load(v3 + o + 16), qb));
+    }
   }
-  let d0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
-  let d1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
-  let d2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
-  let d3 = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
-  if (n2 < n) {
-    const o = <usize>n2 << 3;
-    const qs = ld(q + o);
-    d0 += ld(v0 + o) * qs;
-    d1 += ld(v1 + o) * qs;
-    d2 += ld(v2 + o) * qs;
-    d3 += ld(v3 + o) * qs;
-    store<f64>(v0 + o, ld(v0 + o) - d0 * qs);
-    store<f64>(v1 + o, ld(v1 + o) - d1 * qs);
-    store<f64>(v2 + o, ld(v2 + o) - d2 * qs);
-    store<f64>(v3 + o, ld(v3 + o) - d3 * qs);
+  // f64: every vector; f32: the one left over after the pairs, if any
+  for (; l < nW; l += W) {
+    const o = <usize>l << sh;
+    const qa = v128.load(q + o);
+    a0 = vadd<T>(a0, vmul<T>(v128.load(v0 + o), qa));
+    a1 = vadd<T>(a1, vmul<T>(v128.load(v1 + o), qa));
+    a2 = vadd<T>(a2, vmul<T>(v128.load(v2 + o), qa));
+    a3 = vadd<T>(a3, vmul<T>(v128.load(v3 + o), qa));
   }
-  const s0 = f64x2.splat(d0);
-  const s1 = f64x2.splat(d1);
-  const s2 = f64x2.splat(d2);
-  const s3 = f64x2.splat(d3);
-  for (let l = 0; l < n2; l += 2) {
-    const o = <usize>l << 3;
+  let d0: T = vsum<T>(two ? vadd<T>(a0, b0) : a0);
+  let d1: T = vsum<T>(two ? vadd<T>(a1, b1) : a1);
+  let d2: T = vsum<T>(two ? vadd<T>(a2, b2) : a2);
+  let d3: T = vsum<T>(two ? vadd<T>(a3, b3) : a3);
+  for (let m = nW; m < n; m++) {
+    const o = <usize>m << sh;
+    const qs = load<T>(q + o);
+    d0 += load<T>(v0 + o) * qs;
+    d1 += load<T>(v1 + o) * qs;
+    d2 += load<T>(v2 + o) * qs;
+    d3 += load<T>(v3 + o) * qs;
+  }
+  for (let m = nW; m < n; m++) {
+    const o = <usize>m << sh;
+    const qs = load<T>(q + o);
+    store<T>(v0 + o, load<T>(v0 + o) - d0 * qs);
+    store<T>(v1 + o, load<T>(v1 + o) - d1 * qs);
+    store<T>(v2 + o, load<T>(v2 + o) - d2 * qs);
+    store<T>(v3 + o, load<T>(v3 + o) - d3 * qs);
+  }
+  const s0 = vsplat<T>(d0);
+  const s1 = vsplat<T>(d1);
+  const s2 = vsplat<T>(d2);
+  const s3 = vsplat<T>(d3);
+  for (let m = 0; m < nW; m += W) {
+    const o = <usize>m << sh;
     const qv = v128.load(q + o);
-    v128.store(v0 + o, f64x2.sub(v128.load(v0 + o), f64x2.mul(s0, qv)));
-    v128.store(v1 + o, f64x2.sub(v128.load(v1 + o), f64x2.mul(s1, qv)));
-    v128.store(v2 + o, f64x2.sub(v128.load(v2 + o), f64x2.mul(s2, qv)));
-    v128.store(v3 + o, f64x2.sub(v128.load(v3 + o), f64x2.mul(s3, qv)));
+    v128.store(v0 + o, vsub<T>(v128.load(v0 + o), vmul<T>(s0, qv)));
+    v128.store(v1 + o, vsub<T>(v128.load(v1 + o), vmul<T>(s1, qv)));
+    v128.store(v2 + o, vsub<T>(v128.load(v2 + o), vmul<T>(s2, qv)));
+    v128.store(v3 + o, vsub<T>(v128.load(v3 + o), vmul<T>(s3, qv)));
   }
 }
 
-// v <- v / ||v||, r <- ||v|| (a zero row stays zero with r = 0).
-function normalise(v: usize, n: i32, r: usize): void {
-  const n2 = n & ~1;
+// v <- v / ||v||, r <- ||v|| (f64, summed in f64 from the stored entries); a zero row stays zero
+// with r = 0. The lanes: times 1 / r (f64), divided by fl32(r) (f32); the tail: divided by fl(r).
+function normalise<T>(v: usize, n: i32, r: usize): void {
+  const W = lanesOf<T>();
+  const sh = alignof<T>();
+  const nW = n & ~(W - 1);
   let ss: f64 = 0;
   for (let l = 0; l < n; l++) {
-    const x = ld(v + (<usize>l << 3));
+    const x = <f64>load<T>(v + (<usize>l << sh));
     ss += x * x;
   }
   const nrm = Math.sqrt(ss);
   store<f64>(r, nrm);
   if (nrm > 0) {
-    const inv = f64x2.splat(1 / nrm);
-    for (let l = 0; l < n2; l += 2) v128.store(v + (<usize>l << 3), f64x2.mul(v128.load(v + (<usize>l << 3)), inv));
-    if (n2 < n) store<f64>(v + (<usize>n2 << 3), ld(v + (<usize>n2 << 3)) / nrm);
+    if (sizeof<T>() == 8) {
+      const inv = f64x2.splat(1 / nrm);
+      for (let l = 0; l < nW; l += W) v128.store(v + (<usize>l << sh), f64x2.mul(v128.load(v + (<usize>l << sh)), inv));
+    } else {
+      const div = f32x4.splat(<f32>nrm);
+      for (let l = 0; l < nW; l += W) v128.store(v + (<usize>l << sh), f32x4.div(v128.load(v + (<usize>l << sh)), div));
+    }
+    const s = <T>nrm;
+    for (let l = nW; l < n; l++) store<T>(v + (<usize>l << sh), load<T>(v + (<usize>l << sh)) / s);
   }
 }
 
@@ -1403,154 +1511,6 @@ export function gru_backward(
     const row = dA + ((<usize>k * G2) << 3);
     addInto(dbx, row, G);
     addInto(dbh, row + (<usize>G << 3), G);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Float32 modified Gram-Schmidt (the QR of float32 tangent vectors, lyapunov.ts): `mgs` on f32
-// rows (V: k x n f32, contiguous, in place), four rows at a time against each finished row, so
-// every row sees the same projections in the same order as one row at a time. The dot products
-// v.q and the updates v - (v.q) q are f32 arithmetic (f32x4 lanes; the dot in two accumulators of
-// four lanes, reduced ((l0 + l1) + l2) + l3 after adding them); the norm r_i = ||v_i|| is summed
-// in f64 from the stored f32 entries and stored as f64 at r[i], and v_i / r_i is one f32 division
-// by r_i rounded to f32. A row that becomes exactly zero gets r_i = 0 and stays zero. One thread.
-// ---------------------------------------------------------------------------------------------
-export function smgs(V: usize, k: i32, n: i32, r: usize): void {
-  const rs: usize = <usize>n << 2;
-  let i0 = 0;
-  for (; i0 + 4 <= k; i0 += 4) {
-    const v0 = V + <usize>i0 * rs;
-    const v1 = v0 + rs;
-    const v2 = v1 + rs;
-    const v3 = v2 + rs;
-    for (let j = 0; j < i0; j++) sproject4(V + <usize>j * rs, v0, v1, v2, v3, n);
-    for (let i = i0; i < i0 + 4; i++) {
-      const vi = V + <usize>i * rs;
-      for (let j = i0; j < i; j++) sproject1(V + <usize>j * rs, vi, n);
-      snormalise(vi, n, r + (<usize>i << 3));
-    }
-  }
-  for (; i0 < k; i0++) {
-    const vi = V + <usize>i0 * rs;
-    for (let j = 0; j < i0; j++) sproject1(V + <usize>j * rs, vi, n);
-    snormalise(vi, n, r + (<usize>i0 << 3));
-  }
-}
-
-// @ts-ignore: decorator
-@inline function lanes32(a: v128): f32 {
-  return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) + f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3);
-}
-
-// v <- v - (v . q) q for one f32 row.
-function sproject1(q: usize, v: usize, n: i32): void {
-  const n4 = n & ~3;
-  let acc0 = f32x4.splat(0);
-  let acc1 = f32x4.splat(0);
-  let l = 0;
-  for (; l + 8 <= n4; l += 8) {
-    const o = <usize>l << 2;
-    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(v + o), v128.load(q + o)));
-    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(v + o + 16), v128.load(q + o + 16)));
-  }
-  if (l < n4) acc0 = f32x4.add(acc0, f32x4.mul(v128.load(v + (<usize>l << 2)), v128.load(q + (<usize>l << 2))));
-  let dot: f32 = lanes32(f32x4.add(acc0, acc1));
-  for (let m = n4; m < n; m++) dot += load<f32>(v + (<usize>m << 2)) * load<f32>(q + (<usize>m << 2));
-  const d = f32x4.splat(dot);
-  for (let m = 0; m < n4; m += 4) {
-    const o = <usize>m << 2;
-    v128.store(v + o, f32x4.sub(v128.load(v + o), f32x4.mul(d, v128.load(q + o))));
-  }
-  for (let m = n4; m < n; m++) {
-    const o = <usize>m << 2;
-    store<f32>(v + o, load<f32>(v + o) - dot * load<f32>(q + o));
-  }
-}
-
-// v_s <- v_s - (v_s . q) q for four f32 rows, q read once per pass. Each dot is summed in the
-// same order as in sproject1 (two accumulators over alternate blocks of four), so a row's bits do
-// not depend on whether it went four at a time.
-function sproject4(q: usize, v0: usize, v1: usize, v2: usize, v3: usize, n: i32): void {
-  const n4 = n & ~3;
-  let a0 = f32x4.splat(0);
-  let a1 = f32x4.splat(0);
-  let a2 = f32x4.splat(0);
-  let a3 = f32x4.splat(0);
-  let b0 = f32x4.splat(0);
-  let b1 = f32x4.splat(0);
-  let b2 = f32x4.splat(0);
-  let b3 = f32x4.splat(0);
-  let l = 0;
-  for (; l + 8 <= n4; l += 8) {
-    const o = <usize>l << 2;
-    const qa = v128.load(q + o);
-    const qb = v128.load(q + o + 16);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(v0 + o), qa));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(v1 + o), qa));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(v2 + o), qa));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load(v3 + o), qa));
-    b0 = f32x4.add(b0, f32x4.mul(v128.load(v0 + o + 16), qb));
-    b1 = f32x4.add(b1, f32x4.mul(v128.load(v1 + o + 16), qb));
-    b2 = f32x4.add(b2, f32x4.mul(v128.load(v2 + o + 16), qb));
-    b3 = f32x4.add(b3, f32x4.mul(v128.load(v3 + o + 16), qb));
-  }
-  if (l < n4) {
-    const o = <usize>l << 2;
-    const qa = v128.load(q + o);
-    a0 = f32x4.add(a0, f32x4.mul(v128.load(v0 + o), qa));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load(v1 + o), qa));
-    a2 = f32x4.add(a2, f32x4.mul(v128.load(v2 + o), qa));
-    a3 = f32x4.add(a3, f32x4.mul(v128.load(v3 + o), qa));
-  }
-  let d0: f32 = lanes32(f32x4.add(a0, b0));
-  let d1: f32 = lanes32(f32x4.add(a1, b1));
-  let d2: f32 = lanes32(f32x4.add(a2, b2));
-  let d3: f32 = lanes32(f32x4.add(a3, b3));
-  for (let m = n4; m < n; m++) {
-    const o = <usize>m << 2;
-    const qs = load<f32>(q + o);
-    d0 += load<f32>(v0 + o) * qs;
-    d1 += load<f32>(v1 + o) * qs;
-    d2 += load<f32>(v2 + o) * qs;
-    d3 += load<f32>(v3 + o) * qs;
-  }
-  for (let m = n4; m < n; m++) {
-    const o = <usize>m << 2;
-    const qs = load<f32>(q + o);
-    store<f32>(v0 + o, load<f32>(v0 + o) - d0 * qs);
-    store<f32>(v1 + o, load<f32>(v1 + o) - d1 * qs);
-    store<f32>(v2 + o, load<f32>(v2 + o) - d2 * qs);
-    store<f32>(v3 + o, load<f32>(v3 + o) - d3 * qs);
-  }
-  const s0 = f32x4.splat(d0);
-  const s1 = f32x4.splat(d1);
-  const s2 = f32x4.splat(d2);
-  const s3 = f32x4.splat(d3);
-  for (let m = 0; m < n4; m += 4) {
-    const o = <usize>m << 2;
-    const qv = v128.load(q + o);
-    v128.store(v0 + o, f32x4.sub(v128.load(v0 + o), f32x4.mul(s0, qv)));
-    v128.store(v1 + o, f32x4.sub(v128.load(v1 + o), f32x4.mul(s1, qv)));
-    v128.store(v2 + o, f32x4.sub(v128.load(v2 + o), f32x4.mul(s2, qv)));
-    v128.store(v3 + o, f32x4.sub(v128.load(v3 + o), f32x4.mul(s3, qv)));
-  }
-}
-
-// v <- v / ||v|| in f32, r <- ||v|| (f64, summed in f64 from the f32 entries); a zero row stays zero with r = 0.
-function snormalise(v: usize, n: i32, r: usize): void {
-  const n4 = n & ~3;
-  let ss: f64 = 0;
-  for (let l = 0; l < n; l++) {
-    const x = <f64>load<f32>(v + (<usize>l << 2));
-    ss += x * x;
-  }
-  const nrm = Math.sqrt(ss);
-  store<f64>(r, nrm);
-  if (nrm > 0) {
-    const s: f32 = <f32>nrm;
-    const div = f32x4.splat(s);
-    for (let l = 0; l < n4; l += 4) v128.store(v + (<usize>l << 2), f32x4.div(v128.load(v + (<usize>l << 2)), div));
-    for (let l = n4; l < n; l++) store<f32>(v + (<usize>l << 2), load<f32>(v + (<usize>l << 2)) / s);
   }
 }
 
